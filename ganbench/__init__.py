@@ -1,0 +1,1 @@
+from ganbench.version import __version__

@@ -1,0 +1,73 @@
+"""Checkpoints: model, optimizers, every RNG state and the step, written atomically, loaded safely.
+
+Loading uses `torch.load(..., weights_only=True)`: a checkpoint holds tensors
+and plain Python values only, never pickled code.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ganbench.errors import GanbenchError
+from ganbench.fileio import torch_save
+
+FORMAT = 1
+
+
+def normalize_config(config: dict) -> dict:
+    """JSON-normal form (tuples become lists), so a saved config compares equal to a rebuilt one."""
+    return json.loads(json.dumps(config, sort_keys=True))
+
+
+def rng_state() -> dict[str, Any]:
+    np_state = np.random.get_state()
+    return {
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        "python": random.getstate(),
+        "numpy": {"keys": torch.from_numpy(np_state[1].astype(np.int64)), "pos": int(np_state[2]),
+                  "has_gauss": int(np_state[3]), "gauss": float(np_state[4])},
+    }
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    torch.set_rng_state(state["torch"])
+    if state["cuda"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+    py = state["python"]
+    random.setstate((py[0], tuple(py[1]), py[2]))
+    n = state["numpy"]
+    np.random.set_state(("MT19937", n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["gauss"]))
+
+
+def save(path: Path, *, config: dict, step: int, model: torch.nn.Module, optimizers: dict, finished: bool,
+         wall_time: float) -> None:
+    torch_save(path, {
+        "format": FORMAT,
+        "config": normalize_config(config),
+        "step": step,
+        "finished": finished,
+        "wall_time": wall_time,
+        "model": model.state_dict(),
+        "optimizers": {k: o.state_dict() for k, o in optimizers.items()},
+        "rng": rng_state(),
+    })
+
+
+def load(path: str | Path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise GanbenchError(f"checkpoint not found: {path}")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # zip, unpickling and EOF errors all mean the same thing here
+        raise GanbenchError(f"damaged checkpoint {path}: {str(exc).splitlines()[0][:200]}") from None
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT or not {"config", "model", "step"} <= set(ckpt):
+        raise GanbenchError(f"{path} is not a ganbench checkpoint (format {FORMAT})")
+    return ckpt

@@ -1,0 +1,206 @@
+"""The `ganbench` command line: one small function per command, parsing and calling only."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ganbench.config import DEFAULTS, HELP
+from ganbench.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, GanbenchError
+
+app = typer.Typer(
+    name="ganbench",
+    help="Benchmark GANs: train or load zoo models, score them with exact FID/KID, write leaderboards.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+stdout = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)  # files and pipes get whole tables
+
+SuiteOpt = typer.Option(DEFAULTS["suite"], "--suite", help=HELP["suite"])
+SeedOpt = typer.Option(DEFAULTS["seed"], "--seed", help=HELP["seed"])
+DeviceOpt = typer.Option(DEFAULTS["device"], "--device", help=HELP["device"])
+OutOpt = typer.Option(Path(str(DEFAULTS["out"])), "--out", help=HELP["out"])
+WeightsOpt = typer.Option(None, "--inception-weights",
+                          help="Inception weights file (torch-fidelity .pth or fid-helper TorchScript); default: found offline.")
+JsonOpt = typer.Option(False, "--json", help="Print only JSON on stdout.")
+
+
+def _print_json(obj) -> None:
+    sys.stdout.write(json.dumps(obj, indent=2, allow_nan=False) + "\n")
+
+
+def _models_option(models: Optional[str], default: tuple[str, ...]) -> list[str]:
+    if not models:
+        return list(default)
+    names = [m.strip() for m in models.split(",") if m.strip()]
+    if not names:
+        raise GanbenchError("--models needs at least one model name")
+    return names
+
+
+@app.command()
+def run(
+    suite: str = SuiteOpt,
+    models: Optional[str] = typer.Option(None, "--models", help="Comma-separated models (default: the suite's)."),
+    device: str = DeviceOpt,
+    seed: int = SeedOpt,
+    out: Path = OutOpt,
+    steps: Optional[int] = typer.Option(None, "--steps", help="Training steps per model (default: the suite's budget)."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Training epochs per model (default: the suite's budget)."),
+    inception_weights: Optional[Path] = WeightsOpt,
+):
+    """Train (or load finished) each model of a suite, score it, write records and the leaderboard."""
+    from ganbench.bench import run_suite
+    from ganbench.provenance import resolve_device
+    from ganbench.suites import get_suite
+
+    s = get_suite(suite)
+    result = run_suite(s, _models_option(models, s.models), resolve_device(device), seed, out, steps, epochs,
+                       str(inception_weights) if inception_weights else None)
+    _print_leaderboard(result.table, s.name)
+    stdout.print(f"wrote {result.markdown} and {result.csv}", highlight=False)
+
+
+def _print_leaderboard(df, suite: str) -> None:
+    table = Table(title=f"ganbench: {suite}")
+    for col in ("rank", "model", "seed", "FID", "KID", "n fake", "n real", "epochs", "published FID", "protocol"):
+        table.add_column(col, justify="right" if col not in ("model", "protocol") else "left")
+    for r in df.to_dict("records"):
+        pub = r["published FID"]
+        table.add_row(str(r["rank"]), r["model"], str(r["seed"]), f"{r['FID']:.2f}",
+                      f"{r['KID']:.4f} ± {r['KID std']:.4f}", str(r["n fake"]), str(r["n real"]),
+                      f"{r['epochs']:.1f}", "–" if pub is None or pub != pub else f"{pub:.2f}", r["protocol"])
+    stdout.print(table)
+
+
+@app.command()
+def zoo(as_json: bool = JsonOpt):
+    """List every model with its family, source, parameter counts and default hyperparameters."""
+    from ganbench.listing import zoo_listing
+
+    listing = zoo_listing()
+    if as_json:
+        return _print_json(listing)
+    table = Table(title="ganbench zoo")
+    for col in ("model", "family", "shape", "G params", "D params", "source"):
+        table.add_column(col)
+    for m in listing["models"]:
+        for shape, n in m["params"].items():
+            table.add_row(m["name"], m["family"], shape, f"{n['G']:,}", f"{n['D']:,}", m["source"])
+    stdout.print(table)
+    for name, reason in listing["broken_plugins"].items():
+        stdout.print(f"[red]plugin {name} failed to load:[/red] {reason}", highlight=False)
+
+
+@app.command()
+def suites(as_json: bool = JsonOpt):
+    """List every suite with its data, resolution, channels, models and metric protocol."""
+    from ganbench.suites import SUITES
+
+    listing = [s.as_dict() for s in SUITES.values()]
+    if as_json:
+        return _print_json(listing)
+    table = Table(title="ganbench suites")
+    for col in ("suite", "data", "size", "models", "protocol", "training"):
+        table.add_column(col)
+    for s in listing:
+        table.add_row(s["name"], s["data"], f"{s['resolution']}x{s['resolution']}x{s['channels']}",
+                      ", ".join(s["models"]), s["protocol"]["name"],
+                      f"{s['epochs']} epochs" if s["epochs"] else "model default")
+    stdout.print(table)
+
+
+@app.command()
+def train(
+    model: str = typer.Argument(..., help="Model name (see `ganbench zoo`)."),
+    suite: str = SuiteOpt,
+    steps: Optional[int] = typer.Option(None, "--steps", help="Training steps (default: the suite's budget)."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Training epochs (default: the suite's budget)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run of the same configuration."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Start again even if a checkpoint exists."),
+    device: str = DeviceOpt,
+    seed: int = SeedOpt,
+    out: Path = OutOpt,
+):
+    """Train one model on a suite's training data, with checkpoints, logs and sample grids."""
+    from ganbench.provenance import resolve_device
+    from ganbench.runs import plan_run, suite_data, train as train_run
+    from ganbench.suites import get_suite
+
+    if steps is not None and epochs is not None:
+        raise GanbenchError("give --steps or --epochs, not both")
+    s = get_suite(suite)
+    data = suite_data(s, "train")
+    plan = plan_run(model, s, seed, out, data, steps, epochs)
+    result = train_run(plan, data, resolve_device(device), resume=resume, overwrite=overwrite)
+    stdout.print(f"trained {model} for {result.steps} steps ({result.wall_time:.1f} s): {plan.checkpoint}",
+                 highlight=False)
+
+
+@app.command()
+def score(
+    checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="A ganbench checkpoint to sample from."),
+    suite: Optional[str] = typer.Option(None, "--suite", help="The suite whose real data and protocol to use."),
+    real: Optional[str] = typer.Option(None, "--real", help="Real images: a folder or a suite name."),
+    fake: Optional[Path] = typer.Option(None, "--fake", help="Generated images: a folder."),
+    device: str = DeviceOpt,
+    seed: int = SeedOpt,
+    kid_subset_size: int = typer.Option(DEFAULTS["kid_subset_size"], "--kid-subset-size", help=HELP["kid_subset_size"]),
+    kid_subsets: int = typer.Option(DEFAULTS["kid_subsets"], "--kid-subsets", help=HELP["kid_subsets"]),
+    inception_weights: Optional[Path] = WeightsOpt,
+    as_json: bool = JsonOpt,
+):
+    """Score a checkpoint against a suite, or a folder of generated images against real ones (FID, KID)."""
+    from ganbench.provenance import resolve_device
+    from ganbench.evaluate import score_checkpoint, score_folders
+
+    dev = resolve_device(device)
+    weights = str(inception_weights) if inception_weights else None
+    if checkpoint is not None and suite is not None and real is None and fake is None:
+        result = score_checkpoint(checkpoint, suite, dev, seed, weights)
+    elif real is not None and fake is not None and checkpoint is None:
+        result = score_folders(real, fake, dev, seed, weights, kid_subsets, kid_subset_size)
+    else:
+        raise GanbenchError("use either --checkpoint PATH --suite NAME, or --real DIR_OR_SUITE --fake DIR")
+    if as_json:
+        return _print_json(result)
+    m = result["metrics"]
+    stdout.print(f"FID {m['fid']:.4f}   KID {m['kid_mean']:.6f} ± {m['kid_std']:.6f}   "
+                 f"({result['protocol']['n_fake']} generated vs {result['protocol']['n_real']} real, "
+                 f"protocol {result['protocol']['id']})", highlight=False)
+    for note in result["notes"]:
+        stdout.print(f"note: {note}", highlight=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user errors become one line on stderr and a documented exit code (docs/cli.md)."""
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=argv, prog_name="ganbench", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except GanbenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        print("interrupted", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception as exc:
+        if os.environ.get("GANBENCH_DEBUG"):
+            raise
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        print(f"internal error: {type(exc).__name__}: {first} (rerun with GANBENCH_DEBUG=1 for the traceback)",
+              file=sys.stderr)
+        sys.exit(EXIT_INTERNAL)

@@ -1,0 +1,59 @@
+"""Defaults shared by the Python API, the CLI and the docs: one dict, one place.
+
+As in torch-fidelity's defaults.py, every knob has exactly one default value;
+`HELP` holds the sentence the CLI and docs/cli.md show for it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULTS: dict[str, object] = {
+    "suite": "fashion-mnist-quick",
+    "seed": 0,
+    "device": "auto",
+    "out": ".",
+    "feature_batch_size": 64,
+    "sample_batch_size": 250,
+    "kid_subsets": 100,
+    "kid_subset_size": 1000,
+    "grid_samples": 64,
+}
+
+HELP: dict[str, str] = {
+    "suite": "Benchmark suite: data, resolution, models and metric protocol (see `ganbench suites`).",
+    "seed": "Seed for weights, data order, noise and metric subsets; the same seed gives the same numbers on CPU.",
+    "device": "auto (CUDA when available), cpu, cuda or cuda:N.",
+    "out": "Folder that receives runs/ (checkpoints, logs, records, PNGs) and leaderboards/.",
+    "feature_batch_size": "Images per Inception forward pass (features do not depend on it).",
+    "sample_batch_size": "Generated images per generator call while scoring.",
+    "kid_subsets": "Number of random subsets KID averages over.",
+    "kid_subset_size": "Size of each KID subset; lowered to the sample count when fewer samples exist (recorded).",
+    "grid_samples": "Images in each sample-grid PNG.",
+}
+
+ENV_CACHE = "GANBENCH_CACHE"
+ENV_DATA = "GANBENCH_DATA"
+ENV_OFFLINE = "GANBENCH_OFFLINE"
+ENV_INCEPTION = "GANBENCH_INCEPTION_WEIGHTS"
+DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+
+
+def cache_dir() -> Path:
+    """User cache (never site-packages): $GANBENCH_CACHE, else $XDG_CACHE_HOME/ganbench, else ~/.cache/ganbench."""
+    if os.environ.get(ENV_CACHE):
+        return Path(os.environ[ENV_CACHE]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "ganbench"
+
+
+def data_root() -> Path:
+    """Where data sets are looked for (and downloaded to, when downloads are allowed)."""
+    if os.environ.get(ENV_DATA):
+        return Path(os.environ[ENV_DATA]).expanduser()
+    return cache_dir() / "data"
+
+
+def downloads_allowed() -> bool:
+    return os.environ.get(ENV_OFFLINE, "").lower() not in ("1", "true", "yes")

