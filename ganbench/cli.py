@@ -115,7 +115,7 @@ def suites(as_json: bool = JsonOpt):
     for s in listing:
         table.add_row(s["name"], s["data"], f"{s['resolution']}x{s['resolution']}x{s['channels']}",
                       ", ".join(s["models"]), s["protocol"]["name"],
-                      f"{s['epochs']} epochs" if s["epochs"] else "model default")
+                      f"{s['steps']} steps" if s["steps"] else f"{s['epochs']} epochs" if s["epochs"] else "the paper's epochs")
     stdout.print(table)
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Sequence, TypeVar
+import sys
+from typing import Callable, Sequence, TypeVar
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 T = TypeVar("T")
+R = TypeVar("R")
 
-console = Console(stderr=True)
+console = Console(stderr=True, width=None if sys.stderr.isatty() else 120)  # logs get whole lines
 
 
 def progress(*extra_columns) -> Progress:
@@ -25,13 +27,15 @@ def progress(*extra_columns) -> Progress:
     )
 
 
-def track(items: Sequence[T] | Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
-    total = total if total is not None else (len(items) if hasattr(items, "__len__") else None)
+def map_progress(fn: Callable[[T], R], items: Sequence[T], description: str) -> list[R]:
+    """[fn(x) for x in items] under a progress bar that is closed before any error propagates."""
+    out = []
     with progress() as bar:
-        task = bar.add_task(description, total=total)
+        task = bar.add_task(description, total=len(items))
         for item in items:
-            yield item
+            out.append(fn(item))
             bar.advance(task)
+    return out
 
 
 def info(message: str) -> None:

@@ -30,6 +30,7 @@ def make_record(run_config: dict, training: dict, scored: dict, environment: dic
         "protocol": scored["protocol"],
         "weights": scored["weights"],
         "notes": scored["notes"],
+        "real_features_cached": scored["real_cache_hit"],
         "training": training,
         "config": run_config,
         "environment": environment,

@@ -47,8 +47,10 @@ def plan_run(model: str, suite: Suite, seed: int, out: Path, train_data: ImageDa
     hparams = dict(spec.defaults)
     batch_size = int(hparams["batch_size"])
     steps_per_epoch = len(train_data) // batch_size
+    if steps is None:  # explicit steps, explicit epochs, the suite's budget, the paper's epochs
+        steps = int(epochs) * steps_per_epoch if epochs else suite.steps
     if steps is None:
-        steps = int(epochs or suite.epochs or hparams["epochs"]) * steps_per_epoch
+        steps = int(suite.epochs or hparams["epochs"]) * steps_per_epoch
     if steps < 1:
         raise GanbenchError("the number of training steps must be at least 1")
     config = checkpoint.normalize_config({

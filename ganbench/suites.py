@@ -33,6 +33,7 @@ class Suite:
     models: tuple[str, ...]
     protocol: Protocol
     epochs: int | None = None  # training budget; None: each model's own default (the paper's)
+    steps: int | None = None  # a budget in steps instead, for suites shorter than an epoch
     published_dataset: str | None = None  # the `dataset` column of leaderboards/published.csv
     description: str = ""
 
@@ -51,6 +52,9 @@ SUITES: dict[str, Suite] = {
         Suite("fashion-mnist-quick", "fashion-mnist-quick", 28, 1, SEED_002_MODELS, Protocol(1000, 500), epochs=2,
               published_dataset="Fashion-MNIST",
               description="the default: embedded 5k Fashion-MNIST subset, 2 epochs, a 10-minute CPU smoke benchmark"),
+        Suite("fashion-mnist-smoke", "fashion-mnist-quick", 28, 1, SEED_002_MODELS, Protocol(100, 100), steps=100,
+              published_dataset="Fashion-MNIST",
+              description="a one-minute CPU check of the whole pipeline (100 steps, 100 samples); numbers mean little"),
         Suite("fashion-mnist", "fashion-mnist", 28, 1, SEED_002_MODELS, Protocol(10000, 10000),
               published_dataset="Fashion-MNIST", description="full Fashion-MNIST, seed 002's 10 epochs"),
         Suite("mnist", "mnist", 28, 1, SEED_002_MODELS, Protocol(10000, 10000),

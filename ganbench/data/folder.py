@@ -17,7 +17,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ganbench.data.base import ImageData
 from ganbench.errors import GanbenchError
-from ganbench.progress import track
+from ganbench.progress import map_progress
 
 EXTENSIONS = ("png", "jpg", "jpeg")
 
@@ -74,5 +74,5 @@ def load_folder(path: str | Path, name: str | None = None,
             classes = tuple(d.name for d in subdirs)
     if not files:
         raise GanbenchError(f"no images ({', '.join(EXTENSIONS)}) in {folder}")
-    imgs = [read_image(f, transform) for f in track(files, f"reading {folder.name}")]
+    imgs = map_progress(lambda f: read_image(f, transform), files, f"reading {folder.name}")
     return ImageData(name, images_to_tensor(imgs, str(folder)), str(folder), labels, classes)

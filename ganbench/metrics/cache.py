@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zipfile
 from pathlib import Path
 from typing import Callable
 
@@ -43,7 +44,7 @@ def load_or_compute(key: dict, compute: Callable[[], torch.Tensor]) -> tuple[tor
             if json.loads(stored_key) == key and _array_hash(feats) == digest:
                 return torch.from_numpy(feats), True
             warn(f"real-feature cache {path.name} does not match its key or checksum; recomputing")
-        except (OSError, ValueError, KeyError, EOFError) as exc:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
             warn(f"real-feature cache {path.name} is damaged ({type(exc).__name__}); recomputing")
     feats = compute().numpy()
     with atomic_path(path) as tmp:

@@ -19,6 +19,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,7 +77,9 @@ def convert_fid_helper(torchscript: Path) -> dict[str, torch.Tensor]:
     `bn.running_mean`/`running_var`, and `bn.weight` = 1 (TF's batch norm has no scale).
     """
     try:
-        scripted = torch.jit.load(str(torchscript), map_location="cpu").state_dict()
+        with warnings.catch_warnings():  # torch.jit.load's deprecation notice is not the user's concern
+            warnings.simplefilter("ignore", FutureWarning)
+            scripted = torch.jit.load(str(torchscript), map_location="cpu").state_dict()
     except (RuntimeError, OSError, ValueError) as exc:
         raise GanbenchError(f"cannot read TorchScript Inception weights {torchscript}: {str(exc).splitlines()[0]}") from None
     src_layers = [k[: -len(".weight")] for k in scripted if k.endswith(".weight")]

@@ -1,0 +1,39 @@
+"""Shared fixtures: an isolated cache, offline mode, real Fashion-MNIST images, a CLI runner."""
+
+from __future__ import annotations
+
+import pytest
+
+from ganbench.data import load_data
+from tests.helpers import write_pngs
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_environment(tmp_path_factory):
+    """Every test (and every CLI subprocess) uses a private cache and never downloads."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("GANBENCH_CACHE", str(tmp_path_factory.mktemp("cache")))
+    mp.setenv("GANBENCH_OFFLINE", "1")
+    mp.delenv("GANBENCH_DATA", raising=False)
+    mp.delenv("GANBENCH_INCEPTION_WEIGHTS", raising=False)
+    yield
+    mp.undo()
+
+
+@pytest.fixture(scope="session")
+def quick_train():
+    return load_data("fashion-mnist-quick", "train")
+
+
+@pytest.fixture(scope="session")
+def quick_test():
+    return load_data("fashion-mnist-quick", "test")
+
+
+@pytest.fixture(scope="session")
+def png_sets(tmp_path_factory, quick_train, quick_test):
+    """Two real image folders: 24 test images ("real") and 24 training images ("fake")."""
+    root = tmp_path_factory.mktemp("pngs")
+    write_pngs(root / "real", quick_test.images[:24].numpy())
+    write_pngs(root / "fake", quick_train.images[:24].numpy())
+    return root / "real", root / "fake"

