@@ -9,6 +9,7 @@ import pandas as pd
 import torch
 
 from ganbench import leaderboard
+from ganbench.metrics.catalog import DEFAULT_METRICS
 from ganbench.published import load_published
 from ganbench.records import load_records
 from ganbench.registry import get_model
@@ -27,9 +28,12 @@ class SuiteResult:
 
 
 def run_suite(suite: Suite, models: list[str], device: torch.device, seed: int, out: Path,
-              steps: int | None = None, epochs: int | None = None, weights: str | None = None) -> SuiteResult:
+              steps: int | None = None, epochs: int | None = None, weights: str | None = None,
+              metrics: tuple[str, ...] = DEFAULT_METRICS) -> SuiteResult:
     for name in models:
         get_model(name)  # unknown names fail before any work starts
+    # Before training: missing weights, or an IS without logits, must not cost a training run first.
+    scorer = Scorer(device, weights, seed=seed, metrics=metrics, settings=suite.protocol.settings())
     train_data = suite_data(suite, "train")
     plans = [plan_run(m, suite, seed, out, train_data, steps, epochs) for m in models]
     trained = []
@@ -37,8 +41,6 @@ def run_suite(suite: Suite, models: list[str], device: torch.device, seed: int, 
         info(f"[bold]{plan.config['model']}[/bold]: {plan.config['total_steps']} steps in {plan.run_dir}")
         trained.append(train(plan, train_data, device, resume=True))
 
-    scorer = Scorer(device, weights, seed=seed, kid_subsets=suite.protocol.kid_subsets,
-                    kid_subset_size=suite.protocol.kid_subset_size)
     real = scorer.real(suite_data(suite, suite.protocol.real_split), suite.protocol.n_real)
     for plan, result in zip(plans, trained):
         model, config = load_checkpoint_model(plan.checkpoint, device)

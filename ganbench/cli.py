@@ -32,6 +32,8 @@ OutOpt = typer.Option(Path(str(DEFAULTS["out"])), "--out", help=HELP["out"])
 WeightsOpt = typer.Option(None, "--inception-weights",
                           help="Inception weights file (torch-fidelity .pth or fid-helper TorchScript); default: found offline.")
 JsonOpt = typer.Option(False, "--json", help="Print only JSON on stdout.")
+MetricsOpt = typer.Option(DEFAULTS["metrics"], "--metrics", help=HELP["metrics"])
+BootstrapOpt = typer.Option(DEFAULTS["bootstrap"], "--bootstrap", help=HELP["bootstrap"])
 
 
 def _print_json(obj) -> None:
@@ -57,28 +59,33 @@ def run(
     steps: Optional[int] = typer.Option(None, "--steps", help="Training steps per model (default: the suite's budget)."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Training epochs per model (default: the suite's budget)."),
     inception_weights: Optional[Path] = WeightsOpt,
+    metrics: str = MetricsOpt,
 ):
     """Train (or load finished) each model of a suite, score it, write records and the leaderboard."""
     from ganbench.bench import run_suite
+    from ganbench.metrics.catalog import parse_metrics
     from ganbench.provenance import resolve_device
     from ganbench.suites import get_suite
 
     s = get_suite(suite)
     result = run_suite(s, _models_option(models, s.models), resolve_device(device), seed, out, steps, epochs,
-                       str(inception_weights) if inception_weights else None)
+                       str(inception_weights) if inception_weights else None, parse_metrics(metrics))
     _print_leaderboard(result.table, s.name)
     stdout.print(f"wrote {result.markdown} and {result.csv}", highlight=False)
 
 
 def _print_leaderboard(df, suite: str) -> None:
+    import pandas as pd
+
     table = Table(title=f"ganbench: {suite}")
     for col in ("rank", "model", "seed", "FID", "KID", "n fake", "n real", "epochs", "published FID", "protocol"):
         table.add_column(col, justify="right" if col not in ("model", "protocol") else "left")
     for r in df.to_dict("records"):
         pub = r["published FID"]
-        table.add_row(str(r["rank"]), r["model"], str(r["seed"]), f"{r['FID']:.2f}",
+        fid = f"{r['FID']:.2f}" + (f" ± {r['FID ±']:.2f}" if pd.notna(r["FID ±"]) else "")
+        table.add_row(str(r["rank"]), r["model"], str(r["seed"]), fid,
                       f"{r['KID']:.4f} ± {r['KID std']:.4f}", str(r["n fake"]), str(r["n real"]),
-                      f"{r['epochs']:.1f}", "–" if pub is None or pub != pub else f"{pub:.2f}", r["protocol"])
+                      f"{r['epochs']:.1f}", f"{pub:.2f}" if pd.notna(pub) else "–", r["protocol"])
     stdout.print(table)
 
 
@@ -149,34 +156,100 @@ def score(
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="A ganbench checkpoint to sample from."),
     suite: Optional[str] = typer.Option(None, "--suite", help="The suite whose real data and protocol to use."),
     real: Optional[str] = typer.Option(None, "--real", help="Real images: a folder or a suite name."),
+    real_stats: Optional[Path] = typer.Option(None, "--real-stats",
+                                              help="Precomputed real statistics: a .npz with mu and sigma (FID only)."),
     fake: Optional[Path] = typer.Option(None, "--fake", help="Generated images: a folder."),
     device: str = DeviceOpt,
     seed: int = SeedOpt,
     kid_subset_size: int = typer.Option(DEFAULTS["kid_subset_size"], "--kid-subset-size", help=HELP["kid_subset_size"]),
     kid_subsets: int = typer.Option(DEFAULTS["kid_subsets"], "--kid-subsets", help=HELP["kid_subsets"]),
     inception_weights: Optional[Path] = WeightsOpt,
+    metrics: str = MetricsOpt,
+    bootstrap: int = BootstrapOpt,
     as_json: bool = JsonOpt,
 ):
-    """Score a checkpoint against a suite, or a folder of generated images against real ones (FID, KID)."""
-    from ganbench.provenance import resolve_device
+    """Score a checkpoint against a suite, or a folder of generated images against real ones."""
     from ganbench.evaluate import score_checkpoint, score_folders
+    from ganbench.metrics.catalog import Settings, parse_metrics
+    from ganbench.provenance import resolve_device
 
     dev = resolve_device(device)
     weights = str(inception_weights) if inception_weights else None
-    if checkpoint is not None and suite is not None and real is None and fake is None:
-        result = score_checkpoint(checkpoint, suite, dev, seed, weights)
-    elif real is not None and fake is not None and checkpoint is None:
-        result = score_folders(real, fake, dev, seed, weights, kid_subsets, kid_subset_size)
+    keys = parse_metrics(metrics)
+    if checkpoint is not None and suite is not None and real is None and real_stats is None and fake is None:
+        result = score_checkpoint(checkpoint, suite, dev, seed, weights, keys, bootstrap)
+    elif (real is None) != (real_stats is None) and fake is not None and checkpoint is None:
+        settings = Settings(kid_subsets, kid_subset_size, bootstrap=bootstrap)
+        result = score_folders(real, str(real_stats) if real_stats else None, fake, dev, seed, weights, keys, settings)
     else:
-        raise GanbenchError("use either --checkpoint PATH --suite NAME, or --real DIR_OR_SUITE --fake DIR")
+        raise GanbenchError(
+            "use either --checkpoint PATH --suite NAME, or --real DIR_OR_SUITE (or --real-stats FILE) --fake DIR"
+        )
     if as_json:
         return _print_json(result)
-    m = result["metrics"]
-    stdout.print(f"FID {m['fid']:.4f}   KID {m['kid_mean']:.6f} ± {m['kid_std']:.6f}   "
-                 f"({result['protocol']['n_fake']} generated vs {result['protocol']['n_real']} real, "
-                 f"protocol {result['protocol']['id']})", highlight=False)
+    table = Table(title=f"{result['protocol']['n_fake']} generated vs {result['protocol']['n_real']} real, "
+                        f"protocol {result['protocol']['id']}")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key, value in result["metrics"].items():
+        if isinstance(value, float):
+            table.add_row(key, f"{value:.6g}")
+    stdout.print(table)
     for note in result["notes"]:
         stdout.print(f"note: {note}", highlight=False)
+
+
+stats_app = typer.Typer(help="Precomputed real statistics (mu, sigma) for --real-stats or other FID tools.",
+                        no_args_is_help=True)
+cache_app = typer.Typer(help="The cache of real features and converted Inception weights.", no_args_is_help=True)
+app.add_typer(stats_app, name="stats")
+app.add_typer(cache_app, name="cache")
+
+
+@stats_app.command("export")
+def stats_export(
+    real: str = typer.Option(..., "--real", help="Real images: a folder or a suite name."),
+    out: Path = typer.Option(..., "--out", help="The .npz file to write (mu, sigma, n, protocol)."),
+    device: str = DeviceOpt,
+    seed: int = SeedOpt,
+    inception_weights: Optional[Path] = WeightsOpt,
+    as_json: bool = JsonOpt,
+):
+    """Write mu and sigma of real images' Inception features, in the format pytorch-fid and clean-fid use."""
+    from ganbench.evaluate import export_stats
+    from ganbench.provenance import resolve_device
+
+    result = export_stats(real, out, resolve_device(device), seed, str(inception_weights) if inception_weights else None)
+    if as_json:
+        return _print_json(result)
+    stdout.print(f"wrote {out}: mu and sigma of {result['n_real']} images ({result['real_data']})", highlight=False)
+
+
+@cache_app.command("list")
+def cache_list(as_json: bool = JsonOpt):
+    """List cached real features and converted weights."""
+    from ganbench.config import cache_dir
+    from ganbench.metrics.cache import entries
+
+    items = entries()
+    if as_json:
+        return _print_json({"cache_dir": str(cache_dir()), "entries": items})
+    table = Table(title=f"ganbench cache: {cache_dir()}")
+    for col in ("kind", "images", "content", "weights", "MB", "file"):
+        table.add_column(col)
+    for e in items:
+        table.add_row(e["kind"], str(e.get("n", "")), e.get("content_sha256", ""), e.get("weights_sha256", ""),
+                      f"{e['bytes'] / 1e6:.1f}", Path(e["path"]).name + (" (damaged)" if e.get("damaged") else ""))
+    stdout.print(table)
+
+
+@cache_app.command("clear")
+def cache_clear(weights: bool = typer.Option(False, "--weights", help="Also delete the converted Inception weights.")):
+    """Delete cached real features (they are recomputed when next needed)."""
+    from ganbench.metrics.cache import clear
+
+    removed = clear(include_weights=weights)
+    stdout.print(f"removed {len(removed)} cached file(s)", highlight=False)
 
 
 def main(argv: list[str] | None = None) -> None:

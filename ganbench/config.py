@@ -18,6 +18,8 @@ DEFAULTS: dict[str, object] = {
     "sample_batch_size": 250,
     "kid_subsets": 100,
     "kid_subset_size": 1000,
+    "metrics": "fid,kid",
+    "bootstrap": 100,
     "grid_samples": 64,
 }
 
@@ -31,6 +33,8 @@ HELP: dict[str, str] = {
     "kid_subsets": "Number of random subsets KID averages over.",
     "kid_subset_size": "Size of each KID subset; lowered to the sample count when fewer samples exist (recorded).",
     "grid_samples": "Images in each sample-grid PNG.",
+    "metrics": "Comma-separated metrics: fid, kid, is, pr, dc, fid-inf (see docs/metrics.md).",
+    "bootstrap": "Bootstrap resamples of the generated set for FID's 95% interval (0: none).",
 }
 
 ENV_CACHE = "GANBENCH_CACHE"

@@ -24,6 +24,7 @@ def table(records: list[dict], suite: Suite, published: pd.DataFrame) -> pd.Data
             "model": r["model"],
             "seed": r["seed"],
             "FID": m["fid"],
+            "FID ±": (m["fid_ci_high"] - m["fid_ci_low"]) / 2 if "fid_ci_high" in m else None,
             "KID": m["kid_mean"],
             "KID std": m["kid_std"],
             "n fake": p["n_fake"],
@@ -59,12 +60,12 @@ def markdown(df: pd.DataFrame, suite: Suite, published: pd.DataFrame) -> str:
         f"metric protocol `{p.name}`: FID and KID of {p.n_fake} generated images against {p.n_real} real images "
         f"of the {p.real_split} split (Inception-v3 pool3, torch-fidelity). Lower is better for both.",
         "",
-        "| rank | model | seed | FID | KID ×10³ | samples (fake / real) | epochs (steps) | published FID¹ | protocol id |",
+        "| rank | model | seed | FID ± 95%² | KID ×10³ | samples (fake / real) | epochs (steps) | published FID¹ | protocol id |",
         "|---:|---|---:|---:|---:|---|---|---:|---|",
     ]
     for r in df.to_dict("records"):
         lines.append(
-            f"| {r['rank']} | {r['model']} | {r['seed']} | {_fmt(r['FID'])} | "
+            f"| {r['rank']} | {r['model']} | {r['seed']} | {_fmt(r['FID'])} ± {_fmt(r['FID ±'])} | "
             f"{_fmt(r['KID'] * 1e3)} ± {_fmt(r['KID std'] * 1e3)} | {r['n fake']} / {r['n real']} | "
             f"{_fmt(r['epochs'], 1)} ({r['steps']}) | {_fmt(r['published FID'])} | `{r['protocol']}` |"
         )
@@ -79,7 +80,10 @@ def markdown(df: pd.DataFrame, suite: Suite, published: pd.DataFrame) -> str:
         ]
     else:
         lines.append("¹ No published number for this data set.")
-    lines += ["", "Ranks compare only rows with the same protocol id (same extractor, weights, resize, "
+    lines += ["", "² The FID interval is ± 1.96 bootstrap standard errors over the generated samples (the real "
+              "set held fixed); KID's ± is its standard deviation over subsets. Neither covers training-seed "
+              "variance: rerun with other --seed values for that.",
+              "", "Ranks compare only rows with the same protocol id (same extractor, weights, resize, "
               "quantization, real data and sample counts). Each row's full provenance is in its record.json.", ""]
     return "\n".join(lines)
 

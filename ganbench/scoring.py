@@ -10,43 +10,62 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import torch
 
 from ganbench import config
 from ganbench.data import ImageData
-from ganbench.metrics import cache
-from ganbench.metrics.features import InceptionFeatures
-from ganbench.metrics.fidelity import fid, kid
-from ganbench.metrics.inception import resolve_weights
+from ganbench.errors import GanbenchError
+from ganbench.metrics import cache, catalog
+from ganbench.metrics.catalog import DEFAULT_METRICS, METRICS, Inputs, Settings
+from ganbench.metrics.features import FEATURE_LAYER, LOGITS_LAYER, InceptionFeatures
+from ganbench.metrics.inception import EXTRACTOR_NAME, resolve_weights
+from ganbench.metrics.stats import RealStats, load_stats
 from ganbench.model import GAN
 from ganbench.sampling import QUANTIZATION, generate_batches
 
 PROTOCOL_VERSION = 1
+FEATURE_DIMS = 2048
 
 
 @dataclass(frozen=True)
 class RealReference:
-    features: torch.Tensor
+    features: torch.Tensor | None  # None: only precomputed statistics
     data: str
     content_sha256: str
     cache_hit: bool
+    stats: RealStats | None = None
+
+    @property
+    def n(self) -> int | None:
+        return len(self.features) if self.features is not None else self.stats.n
+
+
+IS_WITHOUT_LOGITS = (
+    "the Inception Score needs the Inception's 1008-way logits layer, which these weights ({source}) lack; "
+    "pass --inception-weights with torch-fidelity's weights-inception-2015-12-05-6726825d.pth (torch-fidelity "
+    "downloads it once on a machine with internet, into the torch hub checkpoints folder, where ganbench also finds it)"
+)
 
 
 class Scorer:
     def __init__(self, device: torch.device, weights_path: str | None = None, seed: int = 0,
                  batch_size: int = int(config.DEFAULTS["feature_batch_size"]),
-                 kid_subsets: int = int(config.DEFAULTS["kid_subsets"]),
-                 kid_subset_size: int = int(config.DEFAULTS["kid_subset_size"])):
+                 metrics: tuple[str, ...] = DEFAULT_METRICS, settings: Settings | None = None):
+        self.metrics = metrics
+        self.settings = settings or Settings(int(config.DEFAULTS["kid_subsets"]), int(config.DEFAULTS["kid_subset_size"]))
         self.weights = resolve_weights(weights_path)
-        self.extract = InceptionFeatures(self.weights, device, batch_size)
+        needs_logits = any(METRICS[k].needs_logits for k in metrics)
+        if needs_logits and not self.weights.has_logits:
+            raise GanbenchError(IS_WITHOUT_LOGITS.format(source=self.weights.source))
+        layers = (FEATURE_LAYER, LOGITS_LAYER) if needs_logits else (FEATURE_LAYER,)
+        self.extract = InceptionFeatures(self.weights, device, batch_size, layers)
         self.seed = seed
-        self.kid_subsets = kid_subsets
-        self.kid_subset_size = kid_subset_size
 
     def real(self, data: ImageData, n: int | None = None) -> RealReference:
-        """Features of n real images (a seeded subset; all when n is None or larger)."""
+        """Pool features of n real images (a seeded subset; all when n is None or larger)."""
         if n is not None:
             data = data.subset(n, self.seed)
         key = {
@@ -56,43 +75,54 @@ class Scorer:
             "shape": list(data.images.shape[1:]),
             **self.extract.provenance(),
         }
-        feats, hit = cache.load_or_compute(key, lambda: self.extract(data.images, len(data), f"real: {data.name}"))
+        compute = lambda: self.extract(data.images, len(data), f"real: {data.name}")[FEATURE_LAYER]  # noqa: E731
+        feats, hit = cache.load_or_compute(key, compute)
         return RealReference(feats, data.name, data.content_hash, hit)
 
-    def fake_from_images(self, images: torch.Tensor, description: str = "generated") -> torch.Tensor:
+    def real_from_stats(self, path: str) -> RealReference:
+        """A reference from a `.npz` with mu and sigma; only metrics that need no real features can use it."""
+        catalog.check_stats_only(self.metrics)
+        stats = load_stats(path, FEATURE_DIMS)
+        return RealReference(None, f"stats:{Path(path).name}", stats.sha256, False, stats)
+
+    def fake_from_images(self, images: torch.Tensor, description: str = "generated") -> dict[str, torch.Tensor]:
         return self.extract(images, len(images), description)
 
-    def fake_from_model(self, model: GAN, n: int, description: str = "generated") -> torch.Tensor:
+    def fake_from_model(self, model: GAN, n: int, description: str = "generated") -> dict[str, torch.Tensor]:
         batches = generate_batches(model, n, self.seed, self.extract.batch_size)
         return self.extract(batches, n, description)
 
-    def score(self, fake: torch.Tensor, real: RealReference) -> dict:
-        """FID and KID of generated features against the reference, with their protocol and its id."""
+    def score(self, fake: dict[str, torch.Tensor], real: RealReference) -> dict:
+        """The requested metrics of generated features against the reference, with their protocol and its id."""
         t0 = time.perf_counter()
-        value_fid = fid(fake, real.features)
-        value_kid = kid(fake, real.features, self.kid_subsets, self.kid_subset_size, self.seed)
-        protocol = {
+        pool = fake[FEATURE_LAYER]
+        inputs = Inputs(pool, real.features, fake.get(LOGITS_LAYER), self.seed, self.settings, real.stats)
+        values = catalog.compute(self.metrics, inputs)
+        used_subset = values.pop("kid_subset_size", None)
+        pipeline = {
             "version": PROTOCOL_VERSION,
             **self.extract.provenance(),
             "quantization": QUANTIZATION,
             "real_data": real.data,
             "real_sha256": real.content_sha256,
-            "n_real": len(real.features),
-            "n_fake": len(fake),
-            "kid_subsets": value_kid.subsets,
-            "kid_subset_size": value_kid.subset_size,
-            "seed": self.seed,
+            "n_real": real.n,
+            "n_fake": len(pool),
         }
+        settings = {**asdict(self.settings), "pr_features": f"{EXTRACTOR_NAME}/{FEATURE_LAYER}"}
+        if used_subset is not None:
+            settings["kid_subset_size"] = used_subset
         notes = []
-        if value_kid.subset_size < self.kid_subset_size:
-            notes.append(f"KID subset size lowered from {self.kid_subset_size} to {value_kid.subset_size} (sample count)")
-        dims = fake.shape[1]
-        if min(len(fake), len(real.features)) < dims:
-            notes.append(f"fewer samples than feature dimensions ({min(len(fake), len(real.features))} < {dims}): "
+        if used_subset is not None and used_subset < self.settings.kid_subset_size:
+            notes.append(f"KID subset size lowered from {self.settings.kid_subset_size} to {used_subset} (sample count)")
+        dims = pool.shape[1]
+        n_min = min(len(pool), real.n or len(pool))
+        if n_min < dims:
+            notes.append(f"fewer samples than feature dimensions ({n_min} < {dims}): "
                          "the covariances are rank-deficient and FID is biased upward")
         return {
-            "metrics": {"fid": value_fid, "kid_mean": value_kid.mean, "kid_std": value_kid.std},
-            "protocol": {**protocol, "id": protocol_id(protocol)},
+            "metrics": values,
+            "protocol": {**pipeline, "id": protocol_id(pipeline), "seed": self.seed, "metrics": list(self.metrics),
+                         "settings": settings},
             "weights": self.weights.provenance(),
             "real_cache_hit": real.cache_hit,
             "notes": notes,
@@ -100,8 +130,8 @@ class Scorer:
         }
 
 
-def protocol_id(protocol: dict) -> str:
-    """A short hash of everything that makes two numbers comparable; differing ids are never ranked together."""
-    fields = {k: v for k, v in protocol.items() if k != "seed"}  # seeds vary within one protocol
-    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:12]
-
+def protocol_id(pipeline: dict) -> str:
+    """A short hash of the pipeline every metric shares (extractor, weights, resize, quantization, real data,
+    sample counts); numbers with differing ids are never ranked together. Per-metric settings are recorded
+    beside it in `protocol.settings`."""
+    return hashlib.sha256(json.dumps(pipeline, sort_keys=True).encode()).hexdigest()[:12]

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 
 from ganbench import config
 from ganbench.errors import GanbenchError
+from ganbench.metrics.catalog import Settings
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,9 @@ class Protocol:
     real_split: str = "test"
     kid_subsets: int = int(config.DEFAULTS["kid_subsets"])
     kid_subset_size: int = int(config.DEFAULTS["kid_subset_size"])
+
+    def settings(self, bootstrap: int = int(config.DEFAULTS["bootstrap"])) -> Settings:
+        return Settings(self.kid_subsets, self.kid_subset_size, bootstrap=bootstrap)
 
     @property
     def name(self) -> str:

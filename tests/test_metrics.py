@@ -34,7 +34,7 @@ def test_converted_weights_give_the_torchscript_features(quick_test, scorer):
     from torch_fidelity.interpolate_compat_tensorflow import interpolate_bilinear_2d_like_tensorflow1x
 
     images = quick_test.images[:6].expand(-1, 3, -1, -1).contiguous()
-    ours = scorer.fake_from_images(images)
+    ours = scorer.fake_from_images(images)["2048"]
     scripted = torch.jit.load(str(fid_helper_file()), map_location="cpu").eval()
     with torch.no_grad():
         x = interpolate_bilinear_2d_like_tensorflow1x(images.float(), size=(299, 299), align_corners=False)
@@ -60,7 +60,7 @@ def test_cli_score_equals_torch_fidelity_calculate_metrics(png_sets):
     assert m["kid_std"] == pytest.approx(theirs["kernel_inception_distance_std"], rel=1e-4)
     assert m["fid"] > 10  # test and train images of different items are far apart at 24 samples
     p = ours["protocol"]
-    assert (p["n_real"], p["n_fake"], p["kid_subset_size"]) == (24, 24, 16)
+    assert (p["n_real"], p["n_fake"], p["settings"]["kid_subset_size"]) == (24, 24, 16)
     assert p["backend"] == "torch-fidelity" and p["backend_version"] == torch_fidelity.__version__
     assert p["weights_sha256"] == weights.sha256 and len(p["id"]) == 12
     assert any("rank-deficient" in n for n in ours["notes"])
@@ -73,8 +73,8 @@ def test_fid_of_a_set_against_itself_is_near_zero(quick_test, scorer):
     assert abs(fid(real.features, real.features)) < 1e-3
     other = scorer.real(quick_test.subset(40, seed=9))
     assert fid(other.features, real.features) > 1.0
-    scored = scorer.score(other.features, real)
-    assert scored["protocol"]["kid_subset_size"] == 40
+    scored = scorer.score({"2048": other.features}, real)
+    assert scored["protocol"]["settings"]["kid_subset_size"] == 40
     assert any("KID subset size lowered from 1000 to 40" in n for n in scored["notes"])
 
 

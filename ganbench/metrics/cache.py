@@ -51,3 +51,33 @@ def load_or_compute(key: dict, compute: Callable[[], torch.Tensor]) -> tuple[tor
         with open(tmp, "wb") as f:
             np.savez(f, features=feats, key=json.dumps(key, sort_keys=True), sha256=_array_hash(feats))
     return torch.from_numpy(feats), False
+
+
+def entries() -> list[dict]:
+    """What the cache holds: real features (with the key they were stored under) and converted weights."""
+    out = []
+    for path in sorted(features_dir().glob("*.npz")):
+        item = {"kind": "real-features", "path": str(path), "bytes": path.stat().st_size}
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                key = json.loads(str(npz["key"]))
+            item.update(n=key.get("n"), content_sha256=key.get("content_sha256", "")[:12],
+                        weights_sha256=key.get("weights_sha256", "")[:12])
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            item["damaged"] = True
+        out.append(item)
+    for path in sorted((config.cache_dir() / "weights").glob("*.pth")):
+        out.append({"kind": "weights", "path": str(path), "bytes": path.stat().st_size})
+    return out
+
+
+def clear(include_weights: bool = False) -> list[str]:
+    """Delete cached real features (and converted weights when asked); returns what was removed."""
+    removed = []
+    for item in entries():
+        if item["kind"] == "real-features" or include_weights:
+            path = Path(item["path"])
+            path.unlink(missing_ok=True)
+            path.with_suffix(".json").unlink(missing_ok=True)
+            removed.append(str(path))
+    return removed

@@ -15,18 +15,21 @@ from ganbench.errors import GanbenchError
 from ganbench.metrics.inception import EXTRACTOR_NAME, InceptionWeights, build_extractor
 from ganbench.progress import progress
 
-FEATURE_LAYER = "2048"
+FEATURE_LAYER = "2048"  # pool3: FID, KID, precision/recall, density/coverage
+LOGITS_LAYER = "logits_unbiased"  # the 1008-way logits: Inception Score
 MEMORY_FORMAT = "channels_last"
 
 
 class InceptionFeatures:
-    """Callable: uint8 NCHW batches (1 or 3 channels, any size) -> float32 N x 2048 pool3 features."""
+    """Callable: uint8 NCHW batches (1 or 3 channels, any size) -> {layer: float32 N x D features}."""
 
-    def __init__(self, weights: InceptionWeights, device: torch.device, batch_size: int = 64):
+    def __init__(self, weights: InceptionWeights, device: torch.device, batch_size: int = 64,
+                 layers: tuple[str, ...] = (FEATURE_LAYER,)):
         self.weights = weights
         self.device = device
         self.batch_size = batch_size
-        self.module = build_extractor(weights, (FEATURE_LAYER,)).to(device).to(memory_format=torch.channels_last)
+        self.layers = layers
+        self.module = build_extractor(weights, layers).to(device).to(memory_format=torch.channels_last)
 
     def provenance(self) -> dict:
         import torch_fidelity
@@ -42,20 +45,20 @@ class InceptionFeatures:
         }
 
     @torch.inference_mode()
-    def _batch(self, images: torch.Tensor) -> torch.Tensor:
+    def _batch(self, images: torch.Tensor) -> tuple[torch.Tensor, ...]:
         if images.dtype != torch.uint8 or images.dim() != 4 or images.shape[1] not in (1, 3):
             raise GanbenchError(f"features need uint8 N x 1|3 x H x W images, got {images.dtype} {tuple(images.shape)}")
         if images.shape[1] == 1:  # as PIL's convert("RGB") does for grayscale
             images = images.expand(-1, 3, -1, -1)
         x = images.to(self.device).contiguous(memory_format=torch.channels_last)
-        (feats,) = self.module(x)
-        return feats.float().cpu()
+        return tuple(f.float().cpu() for f in self.module(x))
 
     def batches(self, images: torch.Tensor) -> Iterator[torch.Tensor]:
         for i in range(0, len(images), self.batch_size):
             yield images[i: i + self.batch_size]
 
-    def __call__(self, batches: Iterable[torch.Tensor] | torch.Tensor, total: int, description: str) -> torch.Tensor:
+    def __call__(self, batches: Iterable[torch.Tensor] | torch.Tensor, total: int,
+                 description: str) -> dict[str, torch.Tensor]:
         if isinstance(batches, torch.Tensor):
             batches = self.batches(batches)
         out = []
@@ -64,7 +67,7 @@ class InceptionFeatures:
             for batch in batches:
                 out.append(self._batch(batch))
                 bar.advance(task, len(batch))
-        feats = torch.cat(out)
-        if not torch.isfinite(feats).all():
+        feats = {layer: torch.cat([o[i] for o in out]) for i, layer in enumerate(self.layers)}
+        if not all(torch.isfinite(f).all() for f in feats.values()):
             raise GanbenchError(f"{description}: Inception features are not finite")
         return feats

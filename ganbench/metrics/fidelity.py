@@ -1,4 +1,4 @@
-"""FID and KID from features, by torch-fidelity's own formula functions (so our numbers are theirs).
+"""Metric formulas on features, by torch-fidelity's own functions (so our numbers are theirs) and prdc's.
 
 Argument order follows torch-fidelity's `calculate_metrics(input1, input2)`:
 the first set is the generated one, the second the real one.
@@ -6,11 +6,16 @@ the first set is the generated one, the second the real one.
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch_fidelity.metric_fid import KEY_METRIC_FID, fid_features_to_statistics, fid_statistics_to_metric
+from torch_fidelity.metric_isc import KEY_METRIC_ISC_MEAN, KEY_METRIC_ISC_STD, isc_features_to_metric
 from torch_fidelity.metric_kid import KEY_METRIC_KID_MEAN, KEY_METRIC_KID_STD, kid_features_to_metric
+from torch_fidelity.metric_prc import KEY_METRIC_PRECISION, KEY_METRIC_RECALL, prc_features_to_metric
 
 from ganbench.errors import GanbenchError
 
@@ -38,6 +43,14 @@ def fid(fake: torch.Tensor, real: torch.Tensor) -> float:
     return float(fid_statistics_to_metric(stats_fake, stats_real, verbose=False)[KEY_METRIC_FID])
 
 
+def fid_from_stats(fake: torch.Tensor, mu: np.ndarray, sigma: np.ndarray) -> float:
+    """FID against precomputed real statistics (float64), by torch-fidelity's formula."""
+    _check(fake, "generated")
+    stats_fake = fid_features_to_statistics(fake)
+    stats_fake["mu"] = stats_fake["mu"].astype(np.float64)  # its formula wants equal dtypes
+    return float(fid_statistics_to_metric(stats_fake, {"mu": mu, "sigma": sigma}, verbose=False)[KEY_METRIC_FID])
+
+
 def kid(fake: torch.Tensor, real: torch.Tensor, subsets: int, subset_size: int, seed: int) -> KID:
     """torch-fidelity's KID; a subset size above the sample count is lowered to it (recorded), never a crash."""
     _check(fake, "generated")
@@ -48,3 +61,41 @@ def kid(fake: torch.Tensor, real: torch.Tensor, subsets: int, subset_size: int, 
         kid_kernel="poly", kid_kernel_poly_degree=3, kid_kernel_poly_gamma=None, kid_kernel_poly_coef0=1,
     )
     return KID(out[KEY_METRIC_KID_MEAN], out[KEY_METRIC_KID_STD], subsets, size)
+
+
+@dataclass(frozen=True)
+class InceptionScore:
+    mean: float
+    std: float
+    splits: int
+
+
+def inception_score(logits: torch.Tensor, splits: int, seed: int) -> InceptionScore:
+    """torch-fidelity's IS: exp(E_x KL(p(y|x) || p(y))) per split, from the 1008-way logits."""
+    if len(logits) < splits:
+        raise GanbenchError(f"too few generated samples for the Inception Score: {len(logits)} < {splits} splits")
+    out = isc_features_to_metric(logits, splits=splits, shuffle=True, rng_seed=seed)
+    return InceptionScore(out[KEY_METRIC_ISC_MEAN], out[KEY_METRIC_ISC_STD], splits)
+
+
+def precision_recall(fake: torch.Tensor, real: torch.Tensor, k: int) -> dict[str, float]:
+    """Kynkäänniemi et al. (2019) through torch-fidelity's own function (generated first, real second)."""
+    _check_neighbours(fake, real, k)
+    out = prc_features_to_metric(fake, real, prc_neighborhood=k, prc_batch_size=10000, save_cpu_ram=False,
+                                 verbose=False)
+    return {"precision": out[KEY_METRIC_PRECISION], "recall": out[KEY_METRIC_RECALL]}
+
+
+def density_coverage(fake: torch.Tensor, real: torch.Tensor, k: int) -> dict[str, float]:
+    """Naeem et al. (2020) through the authors' `prdc` package."""
+    from prdc import compute_prdc  # imports scikit-learn: only when asked for
+
+    _check_neighbours(fake, real, k)
+    with contextlib.redirect_stdout(sys.stderr):  # prdc prints; stdout stays machine-readable
+        out = compute_prdc(real.numpy(), fake.numpy(), nearest_k=k)
+    return {"density": float(out["density"]), "coverage": float(out["coverage"])}
+
+
+def _check_neighbours(fake: torch.Tensor, real: torch.Tensor, k: int) -> None:
+    if min(len(fake), len(real)) <= k:
+        raise GanbenchError(f"too few samples for {k}-nearest-neighbour metrics: {min(len(fake), len(real))} (need > {k})")

@@ -19,6 +19,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,10 +64,10 @@ def _skeleton_state_dict() -> dict[str, torch.Tensor]:
         def load_state_dict(self, *args, **kwargs):  # keep the random initialisation
             return None
 
-    empty = config.cache_dir() / "weights" / ".empty-state-dict.pth"
-    if not empty.exists():
-        torch_save(empty, {})
-    return Skeleton(EXTRACTOR_NAME, ["2048"], feature_extractor_weights_path=str(empty)).state_dict()
+    with tempfile.TemporaryDirectory() as tmp:
+        empty = Path(tmp) / "empty.pth"  # its constructor insists on loading a file
+        torch.save({}, empty)
+        return Skeleton(EXTRACTOR_NAME, ["2048"], feature_extractor_weights_path=str(empty)).state_dict()
 
 
 def convert_fid_helper(torchscript: Path) -> dict[str, torch.Tensor]:

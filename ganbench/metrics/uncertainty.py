@@ -1,0 +1,112 @@
+"""FID's uncertainty and its sample-size bias: a bootstrap interval and FID-infinity.
+
+Both need many FIDs of resampled sets, so they use an exact but fast trace
+term: for a generated covariance S_f = A A^T (A the centred features divided
+by sqrt(n-1)), the non-zero eigenvalues of S_r S_f are those of the n x n
+symmetric matrix A^T S_r A, so tr sqrt(S_r S_f) = sum sqrt(eigvalsh(A^T S_r A)).
+With n >= d the d x d form sqrt(S_r) S_f sqrt(S_r) is used instead. Both are
+computed in float64 and tested against torch-fidelity's value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ganbench.errors import GanbenchError
+
+
+@dataclass(frozen=True)
+class RealMoments:
+    """mu, sigma and sqrt(sigma) of the real features (float64), computed once per reference."""
+
+    mu: np.ndarray
+    sigma: np.ndarray
+    sqrt_sigma: np.ndarray
+
+    @classmethod
+    def from_features(cls, features: torch.Tensor) -> "RealMoments":
+        x = features.double().numpy()
+        return cls.from_stats(x.mean(axis=0), np.cov(x, rowvar=False))
+
+    @classmethod
+    def from_stats(cls, mu: np.ndarray, sigma: np.ndarray) -> "RealMoments":
+        w, v = np.linalg.eigh(sigma)
+        sqrt_sigma = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+        return cls(mu, sigma, sqrt_sigma)
+
+
+def fid_fast(fake: np.ndarray, real: RealMoments) -> float:
+    """FID of float64 generated features against real moments, by the symmetric trace identity."""
+    n, d = fake.shape
+    mu = fake.mean(axis=0)
+    centred = fake - mu
+    if n <= d:
+        a = centred.T / np.sqrt(n - 1)  # d x n, S_f = a a^T
+        eig = np.linalg.eigvalsh(a.T @ real.sigma @ a)
+        trace_fake = float(np.sum(a * a))
+    else:
+        sigma_f = centred.T @ centred / (n - 1)
+        eig = np.linalg.eigvalsh(real.sqrt_sigma @ sigma_f @ real.sqrt_sigma)
+        trace_fake = float(np.trace(sigma_f))
+    diff = mu - real.mu
+    tr_covmean = float(np.sum(np.sqrt(np.clip(eig, 0, None))))
+    return float(diff @ diff + np.trace(real.sigma) + trace_fake - 2 * tr_covmean)
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    low: float
+    high: float
+    std: float  # the bootstrap standard error of FID
+    resamples: int
+    level: float
+    seed: int
+
+
+def bootstrap_fid(fake: torch.Tensor, real: RealMoments, point: float, resamples: int, seed: int,
+                  level: float = 0.95) -> Bootstrap:
+    """A normal interval, point ± z * (bootstrap standard error), over generated sets resampled with replacement.
+
+    The percentile interval is not used: a resample repeats about a third of
+    its images, which lowers the effective sample count and biases every
+    resampled FID upward, often by more than the spread (on 300 Fashion-MNIST
+    features, FID 42.4 gave resampled FIDs of 55-59). The spread itself is
+    what the standard error keeps. The real set is held fixed (its statistics
+    are cached and shared by every model of a suite).
+    """
+    from scipy.stats import norm
+
+    if resamples < 2:
+        raise GanbenchError("the bootstrap needs at least 2 resamples")
+    x = fake.double().numpy()
+    rng = np.random.default_rng(seed)
+    values = np.array([fid_fast(x[rng.integers(0, len(x), len(x))], real) for _ in range(resamples)])
+    std = float(values.std(ddof=1))
+    z = float(norm.ppf(0.5 + level / 2))
+    return Bootstrap(point - z * std, point + z * std, std, resamples, level, seed)
+
+
+@dataclass(frozen=True)
+class FIDInfinity:
+    value: float
+    slope: float
+    sizes: list[int]
+    fids: list[float]
+
+
+def fid_infinity(fake: torch.Tensor, real: RealMoments, seed: int, points: int = 15) -> FIDInfinity:
+    """Chong and Forsyth (2020): FID is linear in 1/N; fit FID_N at `points` sizes and extrapolate to 1/N = 0.
+
+    The paper uses N from 5,000 to 50,000; here the sizes are evenly spaced
+    from a fifth of the generated set to all of it, each a seeded subset.
+    """
+    x = fake.double().numpy()
+    n = len(x)
+    sizes = sorted({int(s) for s in np.linspace(max(n // 5, 2), n, points)})
+    rng = np.random.default_rng(seed)
+    fids = [fid_fast(x[rng.permutation(n)[:s]], real) for s in sizes]
+    slope, intercept = np.polyfit(1.0 / np.array(sizes, dtype=float), fids, 1)
+    return FIDInfinity(float(intercept), float(slope), sizes, [float(f) for f in fids])

@@ -1,0 +1,136 @@
+"""The metric catalogue on real Inception features: formulas checked against independent computations."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import scipy.linalg
+import torch
+from prdc import compute_prdc
+
+from ganbench.errors import GanbenchError
+from ganbench.metrics import fidelity
+from ganbench.metrics.catalog import parse_metrics
+from ganbench.metrics.uncertainty import RealMoments, bootstrap_fid, fid_fast, fid_infinity
+from ganbench.scoring import Scorer
+from tests.helpers import assert_one_line_error, run_cli
+
+
+@pytest.fixture(scope="module")
+def features(quick_test, quick_train):
+    """Inception pool features of 60 real test images and 40 real training images (different garments)."""
+    scorer = Scorer(torch.device("cpu"))
+    return scorer.real(quick_test, 60).features, scorer.real(quick_train, 40).features
+
+
+def gaussian(n: int, d: int, shift: float, seed: int) -> torch.Tensor:
+    return torch.from_numpy(np.random.default_rng(seed).normal(shift, 1.0, size=(n, d)))
+
+
+@pytest.mark.parametrize("n_fake", [40, 300])  # fewer and more samples than dimensions: both branches
+def test_fast_fid_equals_torch_fidelity(n_fake):
+    real, fake = gaussian(500, 64, 0.0, 0), gaussian(n_fake, 64, 0.2, 1)
+    expected = fidelity.fid(fake, real)
+    assert fid_fast(fake.numpy(), RealMoments.from_features(real)) == pytest.approx(expected, rel=1e-7)
+
+
+def test_fast_fid_on_rank_deficient_inception_features(features):
+    real, fake = features
+    expected = fidelity.fid(fake, real)
+    assert fid_fast(fake.double().numpy(), RealMoments.from_features(real)) == pytest.approx(expected, rel=1e-5)
+
+
+def test_fid_equals_scipy_sqrtm_in_float64(features):
+    real, fake = features
+    x, y = fake.double().numpy(), real.double().numpy()
+    s1, s2 = np.cov(x, rowvar=False), np.cov(y, rowvar=False)
+    diff = x.mean(0) - y.mean(0)
+    independent = diff @ diff + np.trace(s1) + np.trace(s2) - 2 * np.trace(scipy.linalg.sqrtm(s1 @ s2)).real
+    assert fidelity.fid(fake, real) == pytest.approx(independent, rel=1e-6)
+
+
+def test_bootstrap_interval_is_centred_seeded_and_nonzero(features):
+    real, fake = features
+    point = fidelity.fid(fake, real)
+    moments = RealMoments.from_features(real)
+    a = bootstrap_fid(fake, moments, point, 30, seed=0)
+    assert a.low < point < a.high and a.high - point == pytest.approx(point - a.low)
+    assert a.std > 0 and a.resamples == 30
+    assert bootstrap_fid(fake, moments, point, 30, seed=0) == a
+    assert bootstrap_fid(fake, moments, point, 30, seed=1).std != a.std
+
+
+def test_fid_infinity_removes_the_sample_size_bias():
+    """Over 30 draws of 200 samples: finite FID is biased upward, its extrapolation is not."""
+    d = 16  # true FID between N(0, I) and N(0.5, I) in 16-d: 16 * 0.25 = 4
+    real = RealMoments.from_stats(np.zeros(d), np.eye(d))
+    finite, extrapolated = [], []
+    for seed in range(30):
+        fake = gaussian(200, d, 0.5, seed)
+        finite.append(fid_fast(fake.numpy(), real))
+        inf = fid_infinity(fake, real, seed=seed)
+        extrapolated.append(inf.value)
+    assert np.mean(finite) - 4.0 > 0.25  # about +0.44
+    assert abs(np.mean(extrapolated) - 4.0) < 0.2  # about -0.06 +- 0.07
+    assert inf.sizes[0] == 40 and inf.sizes[-1] == 200 and len(inf.fids) == len(inf.sizes) and inf.slope > 0
+
+
+def test_inception_score_is_exp_expected_kl():
+    logits = torch.from_numpy(np.random.default_rng(0).normal(0, 3, size=(200, 1008)))
+    p = torch.softmax(logits, 1).numpy()
+    marginal = p.mean(0)
+    expected = np.exp(np.mean(np.sum(p * (np.log(p) - np.log(marginal)), axis=1)))
+    assert fidelity.inception_score(logits, splits=1, seed=0).mean == pytest.approx(expected, rel=1e-9)
+    assert fidelity.inception_score(logits, splits=10, seed=0).std > 0
+    with pytest.raises(GanbenchError, match="too few generated samples for the Inception Score"):
+        fidelity.inception_score(logits[:5], splits=10, seed=0)
+
+
+def test_precision_recall_density_coverage_equal_prdc(features):
+    real, fake = features
+    ref = compute_prdc(real.numpy(), fake.numpy(), nearest_k=3)
+    pr = fidelity.precision_recall(fake, real, 3)
+    dc = fidelity.density_coverage(fake, real, 3)
+    # torch-fidelity averages in float32; one sample more or less would move these by 1/40.
+    assert pr["precision"] == pytest.approx(ref["precision"], abs=1e-6)
+    assert pr["recall"] == pytest.approx(ref["recall"], abs=1e-6)
+    assert dc == pytest.approx({"density": ref["density"], "coverage": ref["coverage"]}, abs=1e-12)
+    assert 0 < pr["precision"] <= 1 and 0 < dc["coverage"] <= 1
+
+
+def test_features_do_not_depend_on_batch_size(quick_test):
+    images = quick_test.images[:20]
+    small = Scorer(torch.device("cpu"), batch_size=7).fake_from_images(images)["2048"]
+    large = Scorer(torch.device("cpu"), batch_size=64).fake_from_images(images)["2048"]
+    torch.testing.assert_close(small, large, atol=1e-4, rtol=0)
+    ref = Scorer(torch.device("cpu")).real(quick_test.subset(30, seed=4)).features
+    assert fidelity.fid(small, ref) == pytest.approx(fidelity.fid(large, ref), rel=1e-6)
+
+
+def test_all_metrics_through_the_cli(png_sets):
+    real, fake = png_sets
+    proc = run_cli("score", "--real", str(real), "--fake", str(fake), "--metrics", "fid,kid,pr,dc,fid-inf",
+                   "--kid-subset-size", "16", "--bootstrap", "20", "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    m = out["metrics"]
+    for key in ("fid", "fid_ci_low", "fid_ci_high", "kid_mean", "precision", "recall", "density", "coverage", "fid_inf"):
+        assert np.isfinite(m[key]), key
+    assert out["protocol"]["metrics"] == ["fid", "kid", "pr", "dc", "fid-inf"]
+    assert out["protocol"]["settings"]["bootstrap"] == 20
+    assert out["protocol"]["settings"]["pr_features"] == "inception-v3-compat/2048"
+
+
+def test_inception_score_is_refused_without_logits(png_sets):
+    real, fake = png_sets
+    proc = run_cli("score", "--real", str(real), "--fake", str(fake), "--metrics", "fid,is")
+    assert_one_line_error(proc, "1008-way logits", "weights-inception-2015-12-05-6726825d.pth")
+    assert "Inception Score" in proc.stderr
+
+
+def test_unknown_metric_is_refused():
+    with pytest.raises(GanbenchError, match="unknown metric 'lpips'"):
+        parse_metrics("fid,lpips")
+    assert parse_metrics("kid, fid,kid") == ("kid", "fid")
