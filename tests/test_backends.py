@@ -1,0 +1,67 @@
+"""The clean-fid backend, offline: equal to clean-fid's own compute_fid, and to torch-fidelity in legacy mode."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from cleanfid import fid as cleanfid
+
+from ganbench.data.folder import load_folder
+from ganbench.errors import GanbenchError
+from ganbench.metrics.catalog import Settings
+from ganbench.metrics.cleanfid_features import CleanFIDInception
+from ganbench.metrics.inception import fid_helper_file
+from ganbench.scoring import Scorer
+
+CPU = torch.device("cpu")
+
+
+def score(png_sets, **backend) -> dict:
+    real, fake = png_sets
+    scorer = Scorer(CPU, metrics=("fid", "kid"), settings=Settings(20, 16, bootstrap=0), **backend)
+    return scorer.score(scorer.fake_from_images(load_folder(fake).images), scorer.real(load_folder(real)))
+
+
+@pytest.fixture(scope="module")
+def results(png_sets):
+    return {
+        "torch-fidelity": score(png_sets),
+        "clean": score(png_sets, backend="clean-fid", mode="clean"),
+        "legacy_tensorflow": score(png_sets, backend="clean-fid", mode="legacy_tensorflow"),
+    }
+
+
+@pytest.mark.parametrize("mode", ["clean", "legacy_tensorflow"])
+def test_clean_fid_backend_equals_clean_fids_own_compute_fid(png_sets, results, mode):
+    real, fake = png_sets
+    extractor = CleanFIDInception(fid_helper_file(), CPU)
+    theirs = cleanfid.compute_fid(str(fake), str(real), mode=mode, custom_feat_extractor=extractor, device=CPU,
+                                  num_workers=0, batch_size=8, verbose=False)
+    assert results[mode]["metrics"]["fid"] == pytest.approx(theirs, rel=1e-6)
+
+
+def test_legacy_tensorflow_mode_agrees_with_torch_fidelity(results):
+    # clean-fid's README: legacy_tensorflow differs from the TensorFlow implementation by ~2e-05.
+    legacy, tfid = results["legacy_tensorflow"]["metrics"], results["torch-fidelity"]["metrics"]
+    assert abs(legacy["fid"] - tfid["fid"]) <= 2e-5
+    assert legacy["kid_mean"] == pytest.approx(tfid["kid_mean"], abs=1e-6)  # KID is near 0 here
+
+
+def test_each_backend_and_mode_is_its_own_protocol(results):
+    ids = {k: r["protocol"]["id"] for k, r in results.items()}
+    assert len(set(ids.values())) == 3
+    clean = results["clean"]
+    assert clean["protocol"]["backend"] == "clean-fid" and clean["protocol"]["mode"] == "clean"
+    assert "PIL bicubic" in clean["protocol"]["resize"]
+    assert abs(clean["metrics"]["fid"] - results["legacy_tensorflow"]["metrics"]["fid"]) > 1.0  # resizing matters
+
+
+def test_backend_errors():
+    with pytest.raises(GanbenchError, match="unknown backend 'pytorch-fid'"):
+        Scorer(CPU, backend="pytorch-fid")
+    with pytest.raises(GanbenchError, match="unknown clean-fid mode 'legacy_pytorch'"):
+        Scorer(CPU, backend="clean-fid", mode="legacy_pytorch")
+    with pytest.raises(GanbenchError, match="--mode belongs to the clean-fid backend"):
+        Scorer(CPU, mode="clean")
+    with pytest.raises(GanbenchError, match="torch-fidelity backend only"):
+        Scorer(CPU, backend="clean-fid", metrics=("is",))
