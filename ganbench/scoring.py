@@ -1,6 +1,6 @@
 """Scoring: generated images or a generator against a real reference, with the protocol of every number.
 
-Data flows one way: images -> Inception features -> FID/KID. Real features
+Data flows one way: images -> Inception features -> the requested metrics. Real features
 come from the content-keyed cache, so a second scoring of the same suite
 extracts none.
 """

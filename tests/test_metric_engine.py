@@ -65,7 +65,7 @@ def test_bootstrap_interval_is_centred_seeded_and_nonzero(features):
 def test_fid_infinity_removes_the_sample_size_bias():
     """Over 30 draws of 200 samples: finite FID is biased upward, its extrapolation is not."""
     d = 16  # true FID between N(0, I) and N(0.5, I) in 16-d: 16 * 0.25 = 4
-    real = RealMoments.from_stats(np.zeros(d), np.eye(d))
+    real = RealMoments(np.zeros(d), np.eye(d))
     finite, extrapolated = [], []
     for seed in range(30):
         fake = gaussian(200, d, 0.5, seed)

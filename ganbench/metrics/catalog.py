@@ -41,7 +41,7 @@ class Inputs:
     @functools.cached_property
     def real_moments(self) -> uncertainty.RealMoments:
         if self.real is None:
-            return uncertainty.RealMoments.from_stats(self.real_stats.mu, self.real_stats.sigma)
+            return uncertainty.RealMoments(self.real_stats.mu, self.real_stats.sigma)
         return uncertainty.RealMoments.from_features(self.real)
 
 

@@ -10,6 +10,7 @@ computed in float64 and tested against torch-fidelity's value.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,22 +21,21 @@ from ganbench.errors import GanbenchError
 
 @dataclass(frozen=True)
 class RealMoments:
-    """mu, sigma and sqrt(sigma) of the real features (float64), computed once per reference."""
+    """mu and sigma of the real features (float64), computed once per reference."""
 
     mu: np.ndarray
     sigma: np.ndarray
-    sqrt_sigma: np.ndarray
 
     @classmethod
     def from_features(cls, features: torch.Tensor) -> "RealMoments":
         x = features.double().numpy()
-        return cls.from_stats(x.mean(axis=0), np.cov(x, rowvar=False))
+        return cls(x.mean(axis=0), np.cov(x, rowvar=False))
 
-    @classmethod
-    def from_stats(cls, mu: np.ndarray, sigma: np.ndarray) -> "RealMoments":
-        w, v = np.linalg.eigh(sigma)
-        sqrt_sigma = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
-        return cls(mu, sigma, sqrt_sigma)
+    @functools.cached_property
+    def sqrt_sigma(self) -> np.ndarray:
+        """Only the n >= d branch needs it (an eigendecomposition of d x d)."""
+        w, v = np.linalg.eigh(self.sigma)
+        return (v * np.sqrt(np.clip(w, 0, None))) @ v.T
 
 
 def fid_fast(fake: np.ndarray, real: RealMoments) -> float:
