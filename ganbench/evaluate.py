@@ -11,8 +11,8 @@ from ganbench import config
 from ganbench.data.folder import load_folder
 from ganbench.errors import GanbenchError
 from ganbench.metrics.catalog import DEFAULT_METRICS, Settings
-from ganbench.provenance import environment
 from ganbench.metrics.stats import save_stats
+from ganbench.provenance import environment
 from ganbench.runs import load_checkpoint_model, score_model, suite_data
 from ganbench.scoring import RealReference, Scorer
 from ganbench.suites import SUITES, get_suite
