@@ -157,10 +157,10 @@ def train(
 def score(
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="A ganbench checkpoint to sample from."),
     suite: Optional[str] = typer.Option(None, "--suite", help="The suite whose real data and protocol to use."),
-    real: Optional[str] = typer.Option(None, "--real", help="Real images: a folder or a suite name."),
+    real: Optional[str] = typer.Option(None, "--real", help="Real images: a folder, a .npy/.npz array or a suite name."),
     real_stats: Optional[Path] = typer.Option(None, "--real-stats",
                                               help="Precomputed real statistics: a .npz with mu and sigma (FID only)."),
-    fake: Optional[Path] = typer.Option(None, "--fake", help="Generated images: a folder."),
+    fake: Optional[Path] = typer.Option(None, "--fake", help="Generated images: a folder or a .npy/.npz uint8 array."),
     device: str = DeviceOpt,
     seed: int = SeedOpt,
     kid_subset_size: int = typer.Option(DEFAULTS["kid_subset_size"], "--kid-subset-size", help=HELP["kid_subset_size"]),

@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 
 from ganbench import config
-from ganbench.data.folder import load_folder
+from ganbench.data import load_images
 from ganbench.errors import GanbenchError
 from ganbench.metrics.catalog import DEFAULT_METRICS, Settings
 from ganbench.metrics.stats import save_stats
@@ -54,17 +54,17 @@ def score_checkpoint(path: Path, suite_name: str, opts: ScoreOptions) -> dict:
 
 
 def real_reference(scorer: Scorer, real: str) -> RealReference:
-    """A suite's real split (its protocol's sample count) or every image of a folder."""
+    """A suite's real split (its protocol's sample count), or every image of a folder or array file."""
     if real in SUITES:
         suite = SUITES[real]
         return scorer.real(suite_data(suite, suite.protocol.real_split), suite.protocol.n_real)
-    return scorer.real(load_folder(real))
+    return scorer.real(load_images(real))
 
 
 def score_folders(real: str | None, real_stats: str | None, fake: Path, opts: ScoreOptions) -> dict:
     scorer = opts.scorer()
     reference = scorer.real_from_stats(real_stats) if real_stats else None
-    fake_data = load_folder(fake)
+    fake_data = load_images(fake)
     reference = reference or real_reference(scorer, real)
     result = scorer.score(scorer.fake_from_images(fake_data.images), reference)
     return {"real": real or real_stats, "fake": str(fake), **result, "environment": environment(opts.device)}

@@ -138,3 +138,39 @@ def test_subset_is_seeded_and_content_hash_tracks_pixels(quick_test):
     a, b = quick_test.subset(50, seed=1), quick_test.subset(50, seed=1)
     assert torch.equal(a.images, b.images) and a.content_hash == b.content_hash
     assert quick_test.subset(50, seed=2).content_hash != a.content_hash
+
+
+def test_image_arrays_in_every_layout(tmp_path, quick_test):
+    from ganbench.data import load_images
+
+    images = quick_test.images[:6]  # N x 1 x 28 x 28
+    np.save(tmp_path / "nhw.npy", images[:, 0].numpy())
+    np.save(tmp_path / "nhwc.npy", images.permute(0, 2, 3, 1).numpy())
+    np.savez(tmp_path / "nchw.npz", images=images.numpy())
+    for name in ("nhw.npy", "nhwc.npy", "nchw.npz"):
+        assert torch.equal(load_images(tmp_path / name).images, images), name
+    rgb = torch.cat([images, 255 - images, images // 2], dim=1)
+    np.save(tmp_path / "rgb.npy", rgb.permute(0, 2, 3, 1).numpy())
+    assert torch.equal(load_images(tmp_path / "rgb.npy").images, rgb)
+
+
+def test_bad_image_arrays(tmp_path, quick_test):
+    from ganbench.data import load_images
+
+    np.save(tmp_path / "float.npy", quick_test.images[:2].float().numpy() / 255)
+    with pytest.raises(GanbenchError, match="must be uint8"):
+        load_images(tmp_path / "float.npy")
+    np.savez(tmp_path / "stats.npz", mu=np.zeros(3), sigma=np.eye(3))
+    with pytest.raises(GanbenchError, match="pass it as --real-stats"):
+        load_images(tmp_path / "stats.npz")
+    np.savez(tmp_path / "two.npz", a=np.zeros((2, 8, 8), np.uint8), b=np.zeros(2, np.uint8))
+    with pytest.raises(GanbenchError, match="none named 'images'"):
+        load_images(tmp_path / "two.npz")
+    np.save(tmp_path / "flat.npy", np.zeros((4, 10), np.uint8))
+    with pytest.raises(GanbenchError, match="expected N x H x W"):
+        load_images(tmp_path / "flat.npy")
+    (tmp_path / "broken.npy").write_bytes(b"\x93NUMPY garbage")
+    with pytest.raises(GanbenchError, match="corrupt image array"):
+        load_images(tmp_path / "broken.npy")
+    proc = run_cli("score", "--real", str(tmp_path / "float.npy"), "--fake", str(tmp_path / "float.npy"))
+    assert_one_line_error(proc, "must be uint8")
