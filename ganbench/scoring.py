@@ -82,7 +82,7 @@ class Scorer:
                  metrics: tuple[str, ...] = DEFAULT_METRICS, settings: Settings | None = None,
                  backend: str = "torch-fidelity", mode: str | None = None):
         self.metrics = metrics
-        self.settings = settings or Settings(int(config.DEFAULTS["kid_subsets"]), int(config.DEFAULTS["kid_subset_size"]))
+        self.settings = settings or Settings()
         needs_logits = any(METRICS[k].needs_logits for k in metrics)
         self.extract = make_extractor(backend, mode, weights_path, device, batch_size, needs_logits)
         self.weights = self.extract.weights

@@ -22,6 +22,10 @@ from ganbench.fileio import atomic_path
 from ganbench.progress import warn
 
 
+# What reading a truncated, altered or foreign .npz raises.
+DAMAGED = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
+
+
 def key_hash(key: dict) -> str:
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:32]
 
@@ -44,7 +48,7 @@ def load_or_compute(key: dict, compute: Callable[[], torch.Tensor]) -> tuple[tor
             if json.loads(stored_key) == key and _array_hash(feats) == digest:
                 return torch.from_numpy(feats), True
             warn(f"real-feature cache {path.name} does not match its key or checksum; recomputing")
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        except DAMAGED as exc:
             warn(f"real-feature cache {path.name} is damaged ({type(exc).__name__}); recomputing")
     feats = compute().numpy()
     with atomic_path(path) as tmp:
@@ -63,7 +67,7 @@ def entries() -> list[dict]:
                 key = json.loads(str(npz["key"]))
             item.update(n=key.get("n"), content_sha256=key.get("content_sha256", "")[:12],
                         weights_sha256=key.get("weights_sha256", "")[:12])
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        except DAMAGED:
             item["damaged"] = True
         out.append(item)
     for path in sorted((config.cache_dir() / "weights").glob("*.pth")):

@@ -14,6 +14,7 @@ from typing import Callable
 
 import torch
 
+from ganbench import config
 from ganbench.errors import GanbenchError
 from ganbench.metrics import fidelity, uncertainty
 from ganbench.metrics.stats import RealStats
@@ -21,11 +22,11 @@ from ganbench.metrics.stats import RealStats
 
 @dataclass(frozen=True)
 class Settings:
-    kid_subsets: int
-    kid_subset_size: int
+    kid_subsets: int = int(config.DEFAULTS["kid_subsets"])
+    kid_subset_size: int = int(config.DEFAULTS["kid_subset_size"])
     is_splits: int = 10
     neighbours: int = 3  # k of precision/recall and density/coverage
-    bootstrap: int = 100  # FID resamples; 0: no interval
+    bootstrap: int = int(config.DEFAULTS["bootstrap"])  # FID resamples; 0: no interval
     fid_inf_points: int = 15
 
 
