@@ -17,7 +17,7 @@ import torch
 import torch_fidelity
 
 from ganbench.data import load_data
-from ganbench.evaluate import ScoreOptions, score_folders
+from ganbench.evaluate import ScoreOptions, score_inputs
 from ganbench.metrics import cache
 from ganbench.metrics.inception import resolve_weights
 from tests.helpers import write_pngs
@@ -45,7 +45,7 @@ def run_torch_fidelity(real, fake, weights):
 def run_ganbench(real, fake):
     cache.clear()  # extract both sets, as torch-fidelity does without its cache
     opts = ScoreOptions(DEVICE, metrics=("fid",), bootstrap=0)
-    return score_folders(str(real), None, fake, opts)["metrics"]["fid"]
+    return score_inputs(str(real), None, fake, opts)["metrics"]["fid"]
 
 
 def timed(benchmark, name, fn):

@@ -29,11 +29,12 @@ class SuiteResult:
 
 def run_suite(suite: Suite, models: list[str], device: torch.device, seed: int, out: Path,
               steps: int | None = None, epochs: int | None = None, weights: str | None = None,
-              metrics: tuple[str, ...] = DEFAULT_METRICS) -> SuiteResult:
+              metrics: tuple[str, ...] = DEFAULT_METRICS, precision: str = "exact") -> SuiteResult:
     for name in models:
         get_model(name)  # unknown names fail before any work starts
     # Before training: missing weights, or an IS without logits, must not cost a training run first.
-    scorer = Scorer(device, weights, seed=seed, metrics=metrics, settings=suite.protocol.settings())
+    scorer = Scorer(device, weights, seed=seed, metrics=metrics, settings=suite.protocol.settings(),
+                    precision=precision)
     train_data = suite_data(suite, "train")
     plans = [plan_run(m, suite, seed, out, train_data, steps, epochs) for m in models]
     trained = []

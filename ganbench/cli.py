@@ -36,6 +36,7 @@ MetricsOpt = typer.Option(DEFAULTS["metrics"], "--metrics", help=HELP["metrics"]
 BootstrapOpt = typer.Option(DEFAULTS["bootstrap"], "--bootstrap", help=HELP["bootstrap"])
 BackendOpt = typer.Option("torch-fidelity", "--backend", help="Feature pipeline: torch-fidelity or clean-fid.")
 ModeOpt = typer.Option(None, "--mode", help="clean-fid's mode: clean (default) or legacy_tensorflow.")
+PrecisionOpt = typer.Option(DEFAULTS["precision"], "--precision", help=HELP["precision"])
 
 
 def _print_json(obj) -> None:
@@ -62,6 +63,7 @@ def run(
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Training epochs per model (default: the suite's budget)."),
     inception_weights: Optional[Path] = WeightsOpt,
     metrics: str = MetricsOpt,
+    precision: str = PrecisionOpt,
 ):
     """Train (or load finished) each model of a suite, score it, write records and the leaderboard."""
     from ganbench.bench import run_suite
@@ -71,7 +73,7 @@ def run(
 
     s = get_suite(suite)
     result = run_suite(s, _models_option(models, s.models), resolve_device(device), seed, out, steps, epochs,
-                       str(inception_weights) if inception_weights else None, parse_metrics(metrics))
+                       str(inception_weights) if inception_weights else None, parse_metrics(metrics), precision)
     _print_leaderboard(result.table, s.name)
     stdout.print(f"wrote {result.markdown} and {result.csv}", highlight=False)
 
@@ -161,6 +163,14 @@ def score(
     real_stats: Optional[Path] = typer.Option(None, "--real-stats",
                                               help="Precomputed real statistics: a .npz with mu and sigma (FID only)."),
     fake: Optional[Path] = typer.Option(None, "--fake", help="Generated images: a folder or a .npy/.npz uint8 array."),
+    generator: Optional[str] = typer.Option(
+        None, "--generator", help="A generator module instead of --fake: FILE.py:NAME or package.module:NAME, an "
+                                  "nn.Module (or a function returning one) from noise to images."),
+    n_fake: Optional[int] = typer.Option(None, "--n-fake",
+                                         help="Images to draw from --generator (default: the suite's protocol count)."),
+    latent_dim: Optional[int] = typer.Option(None, "--latent-dim",
+                                             help="--generator's noise size (default: its latent_dim, z_dim or nz)."),
+    output_range: str = typer.Option("-1,1", "--output-range", help="--generator's output range: -1,1 or 0,1."),
     device: str = DeviceOpt,
     seed: int = SeedOpt,
     kid_subset_size: int = typer.Option(DEFAULTS["kid_subset_size"], "--kid-subset-size", help=HELP["kid_subset_size"]),
@@ -170,22 +180,28 @@ def score(
     bootstrap: int = BootstrapOpt,
     backend: str = BackendOpt,
     mode: Optional[str] = ModeOpt,
+    precision: str = PrecisionOpt,
     as_json: bool = JsonOpt,
 ):
-    """Score a checkpoint against a suite, or a folder of generated images against real ones."""
-    from ganbench.evaluate import ScoreOptions, score_checkpoint, score_folders
+    """Score a checkpoint against a suite, or generated images (or a generator) against real images or statistics."""
+    from ganbench.evaluate import GeneratorInput, ScoreOptions, score_checkpoint, score_inputs
     from ganbench.metrics.catalog import parse_metrics
     from ganbench.provenance import resolve_device
 
     opts = ScoreOptions(resolve_device(device), seed, str(inception_weights) if inception_weights else None,
-                        parse_metrics(metrics), bootstrap, backend, mode, kid_subsets, kid_subset_size)
-    if checkpoint is not None and suite is not None and real is None and real_stats is None and fake is None:
+                        parse_metrics(metrics), bootstrap, backend, mode, kid_subsets, kid_subset_size, precision)
+    one_real = (real is None) != (real_stats is None)
+    one_fake = (fake is None) != (generator is None)
+    if checkpoint is not None and suite is not None and real is None and real_stats is None and fake is None \
+            and generator is None:
         result = score_checkpoint(checkpoint, suite, opts)
-    elif (real is None) != (real_stats is None) and fake is not None and checkpoint is None:
-        result = score_folders(real, str(real_stats) if real_stats else None, fake, opts)
+    elif one_real and one_fake and checkpoint is None and suite is None:
+        source = fake if fake is not None else GeneratorInput(generator, n_fake, latent_dim, output_range)
+        result = score_inputs(real, str(real_stats) if real_stats else None, source, opts)
     else:
         raise GanbenchError(
-            "use either --checkpoint PATH --suite NAME, or --real DIR_OR_SUITE (or --real-stats FILE) --fake DIR"
+            "use either --checkpoint PATH --suite NAME, or --real DIR_OR_SUITE (or --real-stats FILE) with "
+            "--fake DIR_OR_ARRAY (or --generator FILE.py:NAME)"
         )
     if as_json:
         return _print_json(result)
@@ -199,6 +215,10 @@ def score(
     stdout.print(table)
     for note in result["notes"]:
         stdout.print(f"note: {note}", highlight=False)
+    check = result["precision_check"]
+    if "relative_difference" in check:
+        stdout.print(f"precision fast: FID {check['fid_fast']:.6g} vs exact {check['fid_exact']:.6g} on the first "
+                     f"{check['n_fake']} generated images ({check['relative_difference']:.2e} relative)", highlight=False)
 
 
 stats_app = typer.Typer(help="Precomputed real statistics (mu, sigma) for --real-stats or other FID tools.",

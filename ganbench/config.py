@@ -14,7 +14,8 @@ DEFAULTS: dict[str, object] = {
     "seed": 0,
     "device": "auto",
     "out": ".",
-    "feature_batch_size": 64,
+    "precision": "exact",
+    "calibration_samples": 500,
     "kid_subsets": 100,
     "kid_subset_size": 1000,
     "metrics": "fid,kid",
@@ -27,7 +28,10 @@ HELP: dict[str, str] = {
     "seed": "Seed for weights, data order, noise and metric subsets; the same seed gives the same numbers on CPU.",
     "device": "auto (CUDA when available), cpu, cuda or cuda:N.",
     "out": "Folder that receives runs/ (checkpoints, logs, records, PNGs) and leaderboards/.",
-    "feature_batch_size": "Images per Inception forward pass (features do not depend on it).",
+    "precision": "exact: float32, torch-fidelity's numbers; fast: float16 convolutions where the device has them "
+                 "(GPUs), larger batches, with its FID difference from exact measured and recorded.",
+    "calibration_samples": "Images of each set that `--precision fast` also scores in exact precision to measure "
+                           "its FID difference.",
     "kid_subsets": "Number of random subsets KID averages over.",
     "kid_subset_size": "Size of each KID subset; lowered to the sample count when fewer samples exist (recorded).",
     "grid_samples": "Images in each sample-grid PNG.",

@@ -1,15 +1,18 @@
-"""`ganbench score`: a checkpoint against its suite, or a folder of generated images against real ones."""
+"""`ganbench score`: a checkpoint against its suite, or generated images (a folder, an array, a generator
+module) against real ones (a folder, an array, a suite, or precomputed statistics)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import torch
 
 from ganbench import config
-from ganbench.data import load_images
+from ganbench.data import ImageData, load_images
 from ganbench.errors import GanbenchError
+from ganbench.generator_module import load_generator
 from ganbench.metrics.catalog import DEFAULT_METRICS, Settings
 from ganbench.metrics.stats import save_stats
 from ganbench.provenance import environment
@@ -31,11 +34,23 @@ class ScoreOptions:
     mode: str | None = None
     kid_subsets: int = int(config.DEFAULTS["kid_subsets"])
     kid_subset_size: int = int(config.DEFAULTS["kid_subset_size"])
+    precision: str = str(config.DEFAULTS["precision"])
+    calibration: int = int(config.DEFAULTS["calibration_samples"])
 
     def scorer(self, settings: Settings | None = None) -> Scorer:
         settings = settings or Settings(self.kid_subsets, self.kid_subset_size, bootstrap=self.bootstrap)
         return Scorer(self.device, self.weights, seed=self.seed, metrics=self.metrics, settings=settings,
-                      backend=self.backend, mode=self.mode)
+                      backend=self.backend, mode=self.mode, precision=self.precision, calibration=self.calibration)
+
+
+@dataclass(frozen=True)
+class GeneratorInput:
+    """`--generator FILE.py:NAME` and how many images to draw from it."""
+
+    spec: str
+    n: int | None  # None: the suite's protocol count when --real is a suite
+    latent_dim: int | None = None
+    output_range: str = "-1,1"
 
 
 def score_checkpoint(path: Path, suite_name: str, opts: ScoreOptions) -> dict:
@@ -53,21 +68,52 @@ def score_checkpoint(path: Path, suite_name: str, opts: ScoreOptions) -> dict:
     return score_model(model, run_config, real, p.n_fake, scorer, opts.device, train_wall, run_dir=None)
 
 
-def real_reference(scorer: Scorer, real: str) -> RealReference:
-    """A suite's real split (its protocol's sample count), or every image of a folder or array file."""
+def real_images(real: str) -> tuple[ImageData, int | None]:
+    """A suite's real split and its protocol's sample count, or every image of a folder or array file."""
     if real in SUITES:
         suite = SUITES[real]
-        return scorer.real(suite_data(suite, suite.protocol.real_split), suite.protocol.n_real)
-    return scorer.real(load_images(real))
+        return suite_data(suite, suite.protocol.real_split), suite.protocol.n_real
+    return load_images(real), None
 
 
-def score_folders(real: str | None, real_stats: str | None, fake: Path, opts: ScoreOptions) -> dict:
+def real_reference(scorer: Scorer, real: str) -> RealReference:
+    return scorer.real(*real_images(real))
+
+
+def score_inputs(real: str | None, real_stats: str | None, fake: Path | GeneratorInput, opts: ScoreOptions) -> dict:
+    """Generated images or a generator against real images or statistics. Every input is read (the generator
+    probed) before any features are extracted, so a bad one fails in seconds."""
     scorer = opts.scorer()
     reference = scorer.real_from_stats(real_stats) if real_stats else None
-    fake_data = load_images(fake)
-    reference = reference or real_reference(scorer, real)
-    result = scorer.score(scorer.fake_from_images(fake_data.images), reference)
-    return {"real": real or real_stats, "fake": str(fake), **result, "environment": environment(opts.device)}
+    real_data = None if reference else real_images(real)
+    fake_name, fake_hw, fake_features = _fake_side(fake, real, opts)
+    if real_data is not None:
+        _check_sizes(fake_hw, tuple(real_data[0].images.shape[-2:]))
+        reference = scorer.real(*real_data)
+    result = scorer.score(fake_features(scorer), reference)
+    return {"real": real or real_stats, "fake": fake_name, **result, "environment": environment(opts.device)}
+
+
+def _fake_side(fake: Path | GeneratorInput, real: str | None,
+               opts: ScoreOptions) -> tuple[str, tuple[int, int], Callable[[Scorer], dict]]:
+    """(name, image height x width, scorer -> features) of the generated side."""
+    if isinstance(fake, GeneratorInput):
+        generator = load_generator(fake.spec, opts.device, fake.latent_dim, fake.output_range)
+        n = fake.n or (SUITES[real].protocol.n_fake if real in SUITES else None)
+        if not n or n < 2:
+            raise GanbenchError("--generator needs --n-fake N (at least 2), the number of images to generate")
+        probe = generator.sample(2, torch.Generator().manual_seed(opts.seed))
+        return fake.spec, tuple(probe.shape[-2:]), lambda s: s.fake_from_model(generator, n, f"generated: {fake.spec}")
+    data = load_images(fake)
+    return str(fake), tuple(data.images.shape[-2:]), lambda s: s.fake_from_images(data.images)
+
+
+def _check_sizes(fake_hw: tuple[int, ...], real_hw: tuple[int, ...]) -> None:
+    """FID compares two sets at one resolution: generated and real images of different sizes are refused."""
+    if fake_hw != real_hw:
+        (fh, fw), (rh, rw) = fake_hw, real_hw
+        raise GanbenchError(f"generated images are {fh}x{fw}, real ones {rh}x{rw}: score them at one resolution "
+                            "(resize one set first)")
 
 
 def export_stats(real: str, out: Path, opts: ScoreOptions) -> dict:

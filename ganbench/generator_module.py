@@ -1,0 +1,92 @@
+"""A user's own generator as scoring input: `ganbench score --generator FILE.py:NAME` (or `package.module:NAME`).
+
+NAME is an `nn.Module` mapping N x latent_dim noise to N x C x H x W images,
+or a function of no arguments returning one (it loads its own weights). The
+noise is seeded on the CPU like every zoo model's, so a seed gives the same
+images on any device; the outputs go through the one quantization every
+metric sees.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ganbench.errors import GanbenchError
+
+LATENT_ATTRS = ("latent_dim", "z_dim", "nz")  # what generators in the field call their noise size
+OUTPUT_RANGES = {"-1,1": (-1.0, 1.0), "0,1": (0.0, 1.0)}
+
+
+class ExternalGenerator(nn.Module):
+    """Wraps a user's generator with the `sample(n, generator)` every scorer calls."""
+
+    def __init__(self, module: nn.Module, latent_dim: int, output_range: str = "-1,1"):
+        super().__init__()
+        if output_range not in OUTPUT_RANGES:
+            raise GanbenchError(f"unknown output range '{output_range}' (known: {', '.join(OUTPUT_RANGES)})")
+        self.module = module
+        self.latent_dim = latent_dim
+        self.low, self.high = OUTPUT_RANGES[output_range]
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """n images rescaled to [-1, 1], from seeded CPU noise."""
+        device = next(self.module.parameters(), torch.empty(0)).device
+        z = torch.randn(n, self.latent_dim, generator=generator).to(device)
+        x = _user_code(lambda: self.module(z), f"the generator failed on {n} x {self.latent_dim} noise")
+        if not isinstance(x, torch.Tensor) or x.dim() != 4 or x.shape[0] != n or x.shape[1] not in (1, 3):
+            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise GanbenchError(f"the generator must return N x 1|3 x H x W images, it returned {shape}")
+        return (x.float() - self.low) * (2 / (self.high - self.low)) - 1
+
+
+def _user_code(call, failure: str):
+    """Run the user's code; its exceptions become one line that says what failed."""
+    try:
+        return call()
+    except GanbenchError:
+        raise
+    except Exception as exc:
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        raise GanbenchError(f"{failure}: {type(exc).__name__}: {first}") from None
+
+
+def _import(target: str):
+    if target.endswith(".py"):
+        path = Path(target).expanduser()
+        if not path.is_file():
+            raise GanbenchError(f"generator file not found: {path}")
+        name = f"ganbench_user_{path.stem}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses and pickling look modules up by name
+        spec.loader.exec_module(module)
+        return module
+    return importlib.import_module(target)
+
+
+def load_generator(spec: str, device: torch.device, latent_dim: int | None = None,
+                   output_range: str = "-1,1") -> ExternalGenerator:
+    """`FILE.py:NAME` or `package.module:NAME` -> the generator, on `device`, in eval mode."""
+    target, sep, attr = spec.rpartition(":")
+    if not sep or not target or not attr:
+        raise GanbenchError(f"--generator expects FILE.py:NAME or package.module:NAME, got '{spec}'")
+    source = _user_code(lambda: _import(target), f"cannot import {target}")
+    if not hasattr(source, attr):
+        raise GanbenchError(f"{target} has no attribute '{attr}'")
+    obj = getattr(source, attr)
+    module = obj if isinstance(obj, nn.Module) else _user_code(obj, f"{spec}() failed")
+    if not isinstance(module, nn.Module):
+        raise GanbenchError(f"{spec} must be an nn.Module or return one, got {type(module).__name__}")
+    if latent_dim is None:
+        found = [getattr(module, a) for a in LATENT_ATTRS if isinstance(getattr(module, a, None), int)]
+        if not found:
+            raise GanbenchError(f"{spec} has no {'/'.join(LATENT_ATTRS)} attribute: pass --latent-dim")
+        latent_dim = found[0]
+    return ExternalGenerator(module.to(device).eval(), latent_dim, output_range)

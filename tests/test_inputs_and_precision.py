@@ -1,0 +1,144 @@
+"""The lean Inception forward, `--precision fast` and its calibration, a generator module as input,
+and the refusals around them (statistics of another protocol, images of another size)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import numpy as np
+import pytest
+import torch
+from torch_fidelity.interpolate_compat_tensorflow import interpolate_bilinear_2d_like_tensorflow1x
+
+from ganbench.data import load_folder
+from ganbench.metrics import features as features_module
+from ganbench.metrics.fidelity import fid
+from ganbench.metrics.inception import build_extractor, resolve_weights
+from ganbench.metrics.inception_net import LeanInception, tf1_bilinear_matrix
+from ganbench.registry import get_model
+from ganbench.scoring import EXACT_HEAD, Scorer
+from tests.helpers import assert_one_line_error, run_cli
+
+CPU = torch.device("cpu")
+
+
+@pytest.fixture(scope="module")
+def odd_sizes(quick_test):
+    """Real Fashion-MNIST images at the input sizes that exercise the resize: up, down, non-square, identity."""
+    base = quick_test.images[:3].expand(-1, 3, -1, -1).float()
+    return [torch.nn.functional.interpolate(base, size=s, mode="bilinear").round().to(torch.uint8)
+            for s in ((28, 28), (64, 48), (331, 310), (299, 299))]
+
+
+def test_matrix_resize_equals_torch_fidelitys_tf1_resize(odd_sizes):
+    for x in odd_sizes:
+        x = x.float()
+        theirs = interpolate_bilinear_2d_like_tensorflow1x(x, size=(299, 299), align_corners=False)
+        ours = torch.einsum("yh,nchw,xw->ncyx", tf1_bilinear_matrix(x.shape[2], 299), x,
+                            tf1_bilinear_matrix(x.shape[3], 299))
+        assert (ours - theirs).abs().max() < 1e-3, tuple(x.shape)  # pixel values 0..255, float32 rounding
+
+
+def test_lean_inception_gives_torch_fidelitys_features(odd_sizes):
+    weights = resolve_weights()
+    theirs = build_extractor(weights, ("2048",)).eval()
+    ours = LeanInception(theirs, ("2048",)).to(memory_format=torch.channels_last)
+    with torch.inference_mode():
+        for x in odd_sizes:
+            a, b = theirs(x)[0], ours(x)[0]
+            assert a.abs().max() > 1  # real features, not zeros
+            assert (a - b).abs().max() < 1e-4, tuple(x.shape)
+
+
+def test_fast_precision_measures_its_fid_difference_from_exact(quick_train, quick_test, monkeypatch):
+    # A device with native half arithmetic (a GPU), simulated on this CPU, which only emulates float16.
+    monkeypatch.setattr(features_module, "half_dtype", lambda device: torch.float16)
+    real, fake = quick_test.subset(16, 0), quick_train.images[:16]
+    fast = Scorer(CPU, metrics=("fid",), precision="fast", calibration=8)
+    assert fast.extract.provenance()["compute_dtype"] == "float16"
+    fast_fake = fast.fake_from_images(fake)
+    result = fast.score(fast_fake, fast.real(real))
+    check = result["precision_check"]
+
+    exact = Scorer(CPU, metrics=("fid",))
+    exact_fake = exact.fake_from_images(fake)["2048"]
+    exact_real = exact.real(real).features
+    assert torch.allclose(fast_fake[EXACT_HEAD], exact_fake[:8], atol=1e-5)  # the calibration is really exact
+    assert check["n_fake"] == check["n_real"] == 8
+    assert check["fid_exact"] == pytest.approx(fid(exact_fake[:8], exact_real[:8]), rel=1e-6)
+    assert check["fid_fast"] == pytest.approx(fid(fast_fake["2048"][:8], fast.real(real).features[:8]), rel=1e-9)
+    assert 0 < check["relative_difference"] < 5e-3
+    full_exact = fid(exact_fake, exact_real)
+    assert result["metrics"]["fid"] == pytest.approx(full_exact, rel=5e-3)
+    assert result["metrics"]["fid"] != full_exact  # float16 really ran
+    assert result["protocol"]["compute_dtype"] == "float16"
+
+
+GENERATOR_FILE = textwrap.dedent('''
+    import torch
+    from ganbench.registry import get_model
+
+    def build():
+        gan = get_model("dcgan").create(28, 1)
+        gan.G.load_state_dict(torch.load({weights!r}, weights_only=True))
+        gan.G.latent_dim = gan.latent_dim
+        return gan.G
+
+    NOT_A_MODULE = 3
+''')
+
+
+@pytest.fixture(scope="module")
+def generator_file(tmp_path_factory):
+    """A user's generator: a zoo DC-GAN's G with seeded random weights, loaded by their own code."""
+    root = tmp_path_factory.mktemp("generator")
+    torch.manual_seed(3)
+    gan = get_model("dcgan").create(28, 1)
+    torch.save(gan.G.state_dict(), root / "g.pt")
+    path = root / "my_generator.py"
+    path.write_text(GENERATOR_FILE.format(weights=str(root / "g.pt")))
+    return path, gan
+
+
+def test_generator_module_is_scored_like_the_model_it_holds(generator_file, png_sets):
+    path, gan = generator_file
+    real, _ = png_sets
+    proc = run_cli("score", "--real", str(real), "--generator", f"{path}:build", "--n-fake", "12",
+                   "--metrics", "fid", "--bootstrap", "0", "--json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["protocol"]["n_fake"] == 12 and result["fake"] == f"{path}:build"
+
+    scorer = Scorer(CPU, metrics=("fid",))
+    ours = scorer.score(scorer.fake_from_model(gan.eval(), 12), scorer.real(load_folder(real)))
+    assert result["metrics"]["fid"] == pytest.approx(ours["metrics"]["fid"], rel=1e-9)
+    assert result["protocol"]["id"] == ours["protocol"]["id"]
+
+
+def test_generator_and_protocol_refusals(generator_file, png_sets, tmp_path):
+    path, _ = generator_file
+    real, _ = png_sets
+    cases = [
+        (["--generator", f"{tmp_path}/none.py:G", "--n-fake", "4"], "generator file not found"),
+        (["--generator", f"{path}:missing", "--n-fake", "4"], "has no attribute 'missing'"),
+        (["--generator", f"{path}:NOT_A_MODULE", "--n-fake", "4"], "failed: TypeError"),
+        (["--generator", f"{path}:build"], "--n-fake"),
+        (["--fake", str(real), "--precision", "turbo"], "unknown precision 'turbo'"),
+    ]
+    big = tmp_path / "big.npy"
+    np.save(big, np.zeros((4, 1, 32, 32), np.uint8))
+    cases.append((["--fake", str(big)], "generated images are 32x32, real ones 28x28"))
+    for args, fragment in cases:
+        assert_one_line_error(run_cli("score", "--real", str(real), *args), fragment)
+
+
+def test_statistics_from_another_protocol_are_refused(png_sets, tmp_path):
+    """A file ganbench wrote with clean-fid's pipeline cannot serve as torch-fidelity's reference."""
+    _, fake = png_sets
+    feats = np.random.default_rng(0).normal(size=(64, 2048))
+    protocol = {"backend": "clean-fid", "mode": "clean", "extractor": "nvlabs-inception-2015-12-05"}
+    stats = tmp_path / "clean.npz"
+    np.savez(stats, mu=feats.mean(0), sigma=np.cov(feats, rowvar=False), n=64, protocol=json.dumps(protocol))
+    proc = run_cli("score", "--real-stats", str(stats), "--fake", str(fake), "--metrics", "fid")
+    assert_one_line_error(proc, "backend='clean-fid'", "'torch-fidelity'")
