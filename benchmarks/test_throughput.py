@@ -4,7 +4,10 @@
 
 Both read the same two PNG folders of real Fashion-MNIST images and compute
 FID with the same Inception weights; neither may use a feature cache. The
-last test prints the ratio and checks that both FIDs agree to 1e-4.
+last test prints the ratios and checks that exact's FID equals torch-fidelity's
+to 1e-4 and, on a GPU, that `--precision fast` stays within 0.5% of exact.
+GANBENCH_BENCH_N sets the images per set (default 128); GANBENCH_BENCH_SIZE
+upsamples them (default 28, Fashion-MNIST's own size) to time larger inputs.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from ganbench.metrics.inception import resolve_weights
 from tests.helpers import write_pngs
 
 N = int(os.environ.get("GANBENCH_BENCH_N", "128"))  # images per set
+SIZE = int(os.environ.get("GANBENCH_BENCH_SIZE", "28"))
 DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 RESULTS: dict[str, dict] = {}
 
@@ -30,8 +34,11 @@ RESULTS: dict[str, dict] = {}
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory):
     root = tmp_path_factory.mktemp("bench")
-    write_pngs(root / "real", load_data("fashion-mnist-quick", "test").images[:N].numpy())
-    write_pngs(root / "fake", load_data("fashion-mnist-quick", "train").images[:N].numpy())
+    for name, split in (("real", "test"), ("fake", "train")):
+        images = load_data("fashion-mnist-quick", split).images[:N]
+        if SIZE != images.shape[-1]:
+            images = torch.nn.functional.interpolate(images.float(), size=SIZE, mode="bilinear").round().byte()
+        write_pngs(root / name, images.numpy())
     return root / "real", root / "fake"
 
 
@@ -42,10 +49,12 @@ def run_torch_fidelity(real, fake, weights):
     )["frechet_inception_distance"]
 
 
-def run_ganbench(real, fake):
+def run_ganbench(real, fake, precision="exact"):
     cache.clear()  # extract both sets, as torch-fidelity does without its cache
-    opts = ScoreOptions(DEVICE, metrics=("fid",), bootstrap=0)
-    return score_inputs(str(real), None, fake, opts)["metrics"]["fid"]
+    opts = ScoreOptions(DEVICE, metrics=("fid",), bootstrap=0, precision=precision)
+    result = score_inputs(str(real), None, fake, opts)
+    RESULTS.setdefault("checks", {})[precision] = result["precision_check"]
+    return result["metrics"]["fid"]
 
 
 def timed(benchmark, name, fn):
@@ -67,11 +76,25 @@ def test_ganbench_score(benchmark, folders):
     timed(benchmark, "ganbench", lambda: run_ganbench(real, fake))
 
 
+@pytest.mark.skipif(DEVICE.type != "cuda", reason="on a CPU without native float16, fast runs exact's kernels")
+def test_ganbench_score_fast(benchmark, folders):
+    real, fake = folders
+    run_ganbench(real, fake, "fast")  # warm-up: cuDNN autotuning
+    timed(benchmark, "ganbench fast", lambda: run_ganbench(real, fake, "fast"))
+
+
 def test_ratio():
-    peer, ours = RESULTS["torch-fidelity"], RESULTS["ganbench"]
+    peer = RESULTS["torch-fidelity"]
     images = 2 * N
-    print(f"\n{DEVICE} ({torch.get_num_threads()} threads), {images} images of 28x28 -> 299x299:")
-    print(f"  torch-fidelity calculate_metrics: {peer['seconds']:.1f} s, {images / peer['seconds']:.1f} img/s, FID {peer['fid']:.6f}")
-    print(f"  ganbench score:                   {ours['seconds']:.1f} s, {images / ours['seconds']:.1f} img/s, FID {ours['fid']:.6f}")
-    print(f"  throughput ratio (ganbench / torch-fidelity): {peer['seconds'] / ours['seconds']:.2f}x")
-    assert ours["fid"] == pytest.approx(peer["fid"], rel=1e-4)
+    name = torch.cuda.get_device_name() if DEVICE.type == "cuda" else f"cpu, {torch.get_num_threads()} threads"
+    print(f"\n{name}: {images} images of {SIZE}x{SIZE} -> 299x299")
+    for label in ("torch-fidelity", "ganbench", "ganbench fast"):
+        if label in RESULTS:
+            r = RESULTS[label]
+            print(f"  {label:16s} {r['seconds']:7.1f} s {images / r['seconds']:9.1f} img/s  "
+                  f"{peer['seconds'] / r['seconds']:5.2f}x  FID {r['fid']:.6f}")
+    assert RESULTS["ganbench"]["fid"] == pytest.approx(peer["fid"], rel=1e-4)
+    if "ganbench fast" in RESULTS:
+        check = RESULTS["checks"]["fast"]
+        print(f"  fast's own calibration: {check}")
+        assert RESULTS["ganbench fast"]["fid"] == pytest.approx(RESULTS["ganbench"]["fid"], rel=5e-3)

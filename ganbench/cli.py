@@ -181,6 +181,9 @@ def score(
     backend: str = BackendOpt,
     mode: Optional[str] = ModeOpt,
     precision: str = PrecisionOpt,
+    vgg16_weights: Optional[Path] = typer.Option(
+        None, "--vgg16-weights", help="torchvision's vgg16-397923af.pth for precision/recall and density/coverage "
+                                      "(default: $GANBENCH_VGG16_WEIGHTS or the torch hub folder; else Inception features)."),
     as_json: bool = JsonOpt,
 ):
     """Score a checkpoint against a suite, or generated images (or a generator) against real images or statistics."""
@@ -189,7 +192,8 @@ def score(
     from ganbench.provenance import resolve_device
 
     opts = ScoreOptions(resolve_device(device), seed, str(inception_weights) if inception_weights else None,
-                        parse_metrics(metrics), bootstrap, backend, mode, kid_subsets, kid_subset_size, precision)
+                        parse_metrics(metrics), bootstrap, backend, mode, kid_subsets, kid_subset_size, precision,
+                        vgg16_weights=str(vgg16_weights) if vgg16_weights else None)
     one_real = (real is None) != (real_stats is None)
     one_fake = (fake is None) != (generator is None)
     if checkpoint is not None and suite is not None and real is None and real_stats is None and fake is None \

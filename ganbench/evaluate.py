@@ -36,11 +36,13 @@ class ScoreOptions:
     kid_subset_size: int = int(config.DEFAULTS["kid_subset_size"])
     precision: str = str(config.DEFAULTS["precision"])
     calibration: int = int(config.DEFAULTS["calibration_samples"])
+    vgg16_weights: str | None = None
 
     def scorer(self, settings: Settings | None = None) -> Scorer:
         settings = settings or Settings(self.kid_subsets, self.kid_subset_size, bootstrap=self.bootstrap)
         return Scorer(self.device, self.weights, seed=self.seed, metrics=self.metrics, settings=settings,
-                      backend=self.backend, mode=self.mode, precision=self.precision, calibration=self.calibration)
+                      backend=self.backend, mode=self.mode, precision=self.precision, calibration=self.calibration,
+                      vgg16_weights=self.vgg16_weights)
 
 
 @dataclass(frozen=True)

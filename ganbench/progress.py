@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Sequence, TypeVar
 
 from rich.console import Console
@@ -27,14 +28,21 @@ def progress(*extra_columns) -> Progress:
     )
 
 
-def map_progress(fn: Callable[[T], R], items: Sequence[T], description: str) -> list[R]:
-    """[fn(x) for x in items] under a progress bar that is closed before any error propagates."""
+def map_progress(fn: Callable[[T], R], items: Sequence[T], description: str, threads: int = 1) -> list[R]:
+    """[fn(x) for x in items] under a progress bar that is closed before any error propagates; with
+    threads > 1, in a thread pool (for work that releases the GIL, such as image decoding), in order."""
     out = []
     with progress() as bar:
         task = bar.add_task(description, total=len(items))
-        for item in items:
-            out.append(fn(item))
-            bar.advance(task)
+        if threads <= 1:
+            for item in items:
+                out.append(fn(item))
+                bar.advance(task)
+            return out
+        with ThreadPoolExecutor(threads) as pool:
+            for result in pool.map(fn, items):  # the first error is raised in order; the pool then shuts down
+                out.append(result)
+                bar.advance(task)
     return out
 
 

@@ -24,9 +24,11 @@ from ganbench.metrics.features import (
     FEATURE_LAYER,
     LOGITS_LAYER,
     FeatureExtractor,
+    CombinedFeatures,
     InceptionFeatures,
     check_precision,
 )
+from ganbench.metrics.vgg_features import PR_LAYER, VGG16Features, find_vgg16
 from ganbench.metrics.inception import EXTRACTOR_NAME, resolve_weights
 from ganbench.metrics.stats import RealStats, load_stats
 from ganbench.model import GAN
@@ -39,13 +41,13 @@ FEATURE_DIMS = 2048
 
 @dataclass(frozen=True)
 class RealReference:
-    features: torch.Tensor | None  # None: only precomputed statistics
+    features: torch.Tensor | None  # Inception pool features; None: only precomputed statistics
     data: str
     content_sha256: str
     cache_hit: bool
     stats: RealStats | None = None
     exact_head: torch.Tensor | None = None  # `fast` only: exact-precision features of the first real images
-
+    pr_features: torch.Tensor | None = None  # VGG16 fc2, when precision/recall use them
 
     @property
     def n(self) -> int | None:
@@ -66,8 +68,16 @@ EXACT_HEAD = "2048/exact-head"  # `fast` only: exact-precision pool features of 
 
 
 def make_extractor(backend: str, mode: str | None, weights_path: str | None, device: torch.device,
-                   batch_size: int | None, needs_logits: bool, precision: str = "exact") -> FeatureExtractor:
-    """The feature pipeline of a backend; the formulas applied to its features are the same for both."""
+                   batch_size: int | None, needs_logits: bool, precision: str = "exact",
+                   vgg16: Path | None = None) -> FeatureExtractor:
+    """The feature pipeline of a backend (the formulas applied to its features are the same for both), with
+    VGG16 beside it when precision/recall get their own features."""
+    inception = _inception_extractor(backend, mode, weights_path, device, batch_size, needs_logits, precision)
+    return CombinedFeatures(inception, VGG16Features(vgg16, device)) if vgg16 else inception
+
+
+def _inception_extractor(backend: str, mode: str | None, weights_path: str | None, device: torch.device,
+                         batch_size: int | None, needs_logits: bool, precision: str) -> FeatureExtractor:
     check_precision(precision)
     if backend == "torch-fidelity":
         if mode is not None:
@@ -96,11 +106,14 @@ class Scorer:
                  batch_size: int | None = None,
                  metrics: tuple[str, ...] = DEFAULT_METRICS, settings: Settings | None = None,
                  backend: str = "torch-fidelity", mode: str | None = None, precision: str = "exact",
-                 calibration: int = int(config.DEFAULTS["calibration_samples"])):
+                 calibration: int = int(config.DEFAULTS["calibration_samples"]), vgg16_weights: str | None = None):
         self.metrics = metrics
         self.settings = settings or Settings()
         needs_logits = any(METRICS[k].needs_logits for k in metrics)
-        self.extract = make_extractor(backend, mode, weights_path, device, batch_size, needs_logits, precision)
+        self.uses_pr_features = any(METRICS[k].uses_pr_features for k in metrics)
+        vgg16 = find_vgg16(vgg16_weights) if self.uses_pr_features else None
+        self.extract = make_extractor(backend, mode, weights_path, device, batch_size, needs_logits, precision, vgg16)
+        self.pr_features = f"vgg16-torchvision/{PR_LAYER}" if vgg16 else f"{EXTRACTOR_NAME}/{FEATURE_LAYER}"
         self.weights = self.extract.weights
         self.seed = seed
         # `fast` measures its own error: the first `calibration` images of each set also go through `exact`.
@@ -122,10 +135,15 @@ class Scorer:
             "shape": list(data.images.shape[1:]),
             **self.extract.provenance(),
         }
-        compute = lambda: self.extract(data.images, len(data), f"real: {data.name}")[FEATURE_LAYER]  # noqa: E731
+
+        def compute() -> dict[str, torch.Tensor]:  # real logits serve no metric: not stored
+            feats = self.extract(data.images, len(data), f"real: {data.name}")
+            return {layer: f for layer, f in feats.items() if layer != LOGITS_LAYER}
+
         feats, hit = cache.load_or_compute(key, compute)
         exact_head = self._exact_head(data.images, f"real: {data.name}") if self.calibration else None
-        return RealReference(feats, data.name, data.content_hash, hit, exact_head=exact_head)
+        return RealReference(feats[FEATURE_LAYER], data.name, data.content_hash, hit, exact_head=exact_head,
+                             pr_features=feats.get(PR_LAYER))
 
     def real_from_stats(self, path: str) -> RealReference:
         """A reference from a `.npz` with mu and sigma; only metrics that need no real features can use it."""
@@ -179,7 +197,8 @@ class Scorer:
         """The requested metrics of generated features against the reference, with their protocol and its id."""
         t0 = time.perf_counter()
         pool = fake[FEATURE_LAYER]
-        inputs = Inputs(pool, real.features, fake.get(LOGITS_LAYER), self.seed, self.settings, real.stats)
+        inputs = Inputs(pool, real.features, fake.get(LOGITS_LAYER), self.seed, self.settings, real.stats,
+                        fake.get(PR_LAYER), real.pr_features)
         values = catalog.compute(self.metrics, inputs)
         used_subset = values.pop("kid_subset_size", None)
         pipeline = {
@@ -191,7 +210,9 @@ class Scorer:
             "n_real": real.n,
             "n_fake": len(pool),
         }
-        settings = {**asdict(self.settings), "pr_features": f"{EXTRACTOR_NAME}/{FEATURE_LAYER}"}
+        if self.uses_pr_features:  # VGG16 or Inception features give different precision/recall
+            pipeline["pr_features"] = self.pr_features
+        settings = asdict(self.settings)
         if used_subset is not None:
             settings["kid_subset_size"] = used_subset
         notes = []

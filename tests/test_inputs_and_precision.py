@@ -1,5 +1,6 @@
-"""The lean Inception forward, `--precision fast` and its calibration, a generator module as input,
-and the refusals around them (statistics of another protocol, images of another size)."""
+"""The lean Inception forward, `--precision fast` and its calibration, VGG16 features for precision/recall,
+a generator module as input, and the refusals around them (statistics of another protocol, images of
+another size)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,16 @@ import textwrap
 import numpy as np
 import pytest
 import torch
+import torchvision
 from torch_fidelity.interpolate_compat_tensorflow import interpolate_bilinear_2d_like_tensorflow1x
 
 from ganbench.data import load_folder
 from ganbench.metrics import features as features_module
-from ganbench.metrics.fidelity import fid
-from ganbench.metrics.inception import build_extractor, resolve_weights
+from ganbench.metrics.catalog import Settings
+from ganbench.metrics.fidelity import fid, precision_recall
+from ganbench.metrics.inception import build_extractor, file_hash, resolve_weights
 from ganbench.metrics.inception_net import LeanInception, tf1_bilinear_matrix
+from ganbench.metrics.vgg_features import PR_LAYER, VGG16Features
 from ganbench.registry import get_model
 from ganbench.scoring import EXACT_HEAD, Scorer
 from tests.helpers import assert_one_line_error, run_cli
@@ -142,3 +146,46 @@ def test_statistics_from_another_protocol_are_refused(png_sets, tmp_path):
     np.savez(stats, mu=feats.mean(0), sigma=np.cov(feats, rowvar=False), n=64, protocol=json.dumps(protocol))
     proc = run_cli("score", "--real-stats", str(stats), "--fake", str(fake), "--metrics", "fid")
     assert_one_line_error(proc, "backend='clean-fid'", "'torch-fidelity'")
+
+
+@pytest.fixture(scope="module")
+def vgg16_file(tmp_path_factory):
+    """A file in torchvision's VGG16 format. Its weights are a seeded random initialisation: the ImageNet
+    file cannot be had offline, and these tests compare two pipelines on the same weights, never a value."""
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("vgg") / "vgg16.pth"
+    torch.save({k: v.half() for k, v in torchvision.models.vgg16().state_dict().items()}, path)
+    return path
+
+
+def test_vgg16_features_equal_torch_fidelitys_extractor(vgg16_file, odd_sizes):
+    from torch_fidelity.feature_extractor_vgg16 import FeatureExtractorVGG16
+
+    theirs = FeatureExtractorVGG16("vgg16", ["fc2_relu"], feature_extractor_weights_path=str(vgg16_file))
+    ours = VGG16Features(vgg16_file, CPU)
+    for x in odd_sizes[:3]:
+        with torch.inference_mode():
+            a = theirs(x)[0]
+        b = ours(x, len(x), "vgg16")[PR_LAYER]
+        assert a.abs().max() > 0
+        assert (a - b).abs().max() <= 1e-4 * a.abs().max(), tuple(x.shape)
+
+
+def test_precision_recall_use_vgg16_features_where_present(vgg16_file, quick_train, quick_test):
+    scorer = Scorer(CPU, metrics=("fid", "pr"), vgg16_weights=str(vgg16_file), settings=Settings(bootstrap=0))
+    real = scorer.real(quick_test.subset(12, 0))
+    fake = scorer.fake_from_images(quick_train.images[:12])
+    result = scorer.score(fake, real)
+    assert result["protocol"]["pr_features"] == "vgg16-torchvision/fc2_relu"
+    assert result["protocol"]["pr_network"]["weights_sha256"] == file_hash(vgg16_file)
+    vgg = VGG16Features(vgg16_file, CPU)
+    expected = precision_recall(vgg(quick_train.images[:12].expand(-1, 3, -1, -1), 12, "fake")[PR_LAYER],
+                                real.pr_features, 3)
+    assert result["metrics"]["precision"] == expected["precision"]
+    assert result["metrics"]["recall"] == expected["recall"]
+    # The same metrics without the weights: Inception features, another protocol id.
+    plain = Scorer(CPU, metrics=("fid", "pr"), settings=Settings(bootstrap=0))
+    other = plain.score(plain.fake_from_images(quick_train.images[:12]), plain.real(quick_test.subset(12, 0)))
+    assert other["protocol"]["pr_features"] == "inception-v3-compat/2048"
+    assert other["protocol"]["id"] != result["protocol"]["id"]
+    assert other["metrics"]["fid"] == pytest.approx(result["metrics"]["fid"], rel=1e-12)

@@ -120,7 +120,7 @@ def test_all_metrics_through_the_cli(png_sets):
         assert np.isfinite(m[key]), key
     assert out["protocol"]["metrics"] == ["fid", "kid", "pr", "dc", "fid-inf"]
     assert out["protocol"]["settings"]["bootstrap"] == 20
-    assert out["protocol"]["settings"]["pr_features"] == "inception-v3-compat/2048"
+    assert out["protocol"]["pr_features"] == "inception-v3-compat/2048"  # no VGG16 weights offline
 
 
 def test_inception_score_is_refused_without_logits(png_sets):

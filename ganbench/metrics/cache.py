@@ -30,31 +30,40 @@ def key_hash(key: dict) -> str:
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:32]
 
 
-def _array_hash(a: np.ndarray) -> str:
-    return hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
+LAYER_PREFIX = "layer_"  # one array per feature layer: layer_2048, layer_fc2_relu
+
+
+def _layers_hash(layers: dict[str, np.ndarray]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(layers):
+        h.update(name.encode())
+        h.update(np.ascontiguousarray(layers[name]).tobytes())
+    return h.hexdigest()
 
 
 def features_dir() -> Path:
     return config.cache_dir() / "real-features"
 
 
-def load_or_compute(key: dict, compute: Callable[[], torch.Tensor]) -> tuple[torch.Tensor, bool]:
-    """(features, hit): the cached features for `key`, or `compute()` stored under it."""
+def load_or_compute(key: dict, compute: Callable[[], dict[str, torch.Tensor]]) -> tuple[dict[str, torch.Tensor], bool]:
+    """({layer: features}, hit): the cached features for `key`, or `compute()` stored under it."""
     path = features_dir() / f"{key_hash(key)}.npz"
     if path.is_file():
         try:
             with np.load(path, allow_pickle=False) as npz:
-                feats, stored_key, digest = npz["features"], str(npz["key"]), str(npz["sha256"])
-            if json.loads(stored_key) == key and _array_hash(feats) == digest:
-                return torch.from_numpy(feats), True
+                layers = {k[len(LAYER_PREFIX):]: npz[k] for k in npz.files if k.startswith(LAYER_PREFIX)}
+                stored_key, digest = str(npz["key"]), str(npz["sha256"])
+            if json.loads(stored_key) == key and layers and _layers_hash(layers) == digest:
+                return {k: torch.from_numpy(v) for k, v in layers.items()}, True
             warn(f"real-feature cache {path.name} does not match its key or checksum; recomputing")
         except DAMAGED as exc:
             warn(f"real-feature cache {path.name} is damaged ({type(exc).__name__}); recomputing")
-    feats = compute().numpy()
+    layers = {k: v.numpy() for k, v in compute().items()}
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as f:
-            np.savez(f, features=feats, key=json.dumps(key, sort_keys=True), sha256=_array_hash(feats))
-    return torch.from_numpy(feats), False
+            np.savez(f, **{LAYER_PREFIX + k: v for k, v in layers.items()}, key=json.dumps(key, sort_keys=True),
+                     sha256=_layers_hash(layers))
+    return {k: torch.from_numpy(v) for k, v in layers.items()}, False
 
 
 def entries() -> list[dict]:

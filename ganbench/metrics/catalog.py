@@ -38,6 +38,14 @@ class Inputs:
     seed: int
     settings: Settings
     real_stats: RealStats | None = None
+    fake_pr: torch.Tensor | None = None  # VGG16 fc2 features, when present; else the pool features serve
+    real_pr: torch.Tensor | None = None
+
+    def pr_pair(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The features precision/recall and density/coverage compare."""
+        if self.fake_pr is not None:
+            return self.fake_pr, self.real_pr
+        return self.fake, self.real
 
     @functools.cached_property
     def real_moments(self) -> uncertainty.RealMoments:
@@ -53,6 +61,7 @@ class Metric:
     compute: Callable[[Inputs], dict]
     needs_logits: bool = False
     needs_real_features: bool = True  # False: mu and sigma of the real set suffice
+    uses_pr_features: bool = False  # True: VGG16 features where their weights are present
 
 
 def _fid(x: Inputs) -> dict:
@@ -77,11 +86,11 @@ def _is(x: Inputs) -> dict:
 
 
 def _pr(x: Inputs) -> dict:
-    return fidelity.precision_recall(x.fake, x.real, x.settings.neighbours)
+    return fidelity.precision_recall(*x.pr_pair(), x.settings.neighbours)
 
 
 def _dc(x: Inputs) -> dict:
-    return fidelity.density_coverage(x.fake, x.real, x.settings.neighbours)
+    return fidelity.density_coverage(*x.pr_pair(), x.settings.neighbours)
 
 
 def _fid_inf(x: Inputs) -> dict:
@@ -97,8 +106,10 @@ METRICS: dict[str, Metric] = {
         Metric("kid", "Kernel Inception Distance (unbiased MMD², cubic kernel), mean and std over subsets", _kid),
         Metric("is", "Inception Score over 10 splits (needs the 1008-way logits weights)", _is, needs_logits=True,
                needs_real_features=False),
-        Metric("pr", "precision and recall (Kynkäänniemi et al. 2019), k = 3, on Inception pool features", _pr),
-        Metric("dc", "density and coverage (Naeem et al. 2020, prdc), k = 3, on Inception pool features", _dc),
+        Metric("pr", "precision and recall (Kynkäänniemi et al. 2019), k = 3, on VGG16 fc2 features where present",
+               _pr, uses_pr_features=True),
+        Metric("dc", "density and coverage (Naeem et al. 2020, prdc), k = 3, on VGG16 fc2 features where present",
+               _dc, uses_pr_features=True),
         Metric("fid-inf", "FID extrapolated to infinitely many samples (Chong and Forsyth 2020)", _fid_inf,
                needs_real_features=False),
     )

@@ -145,3 +145,31 @@ class InceptionFeatures(FeatureExtractor):
                 return tuple(f.float().cpu() for f in self.module(x))
         finally:
             torch.backends.cudnn.benchmark = benchmark
+
+
+class CombinedFeatures(FeatureExtractor):
+    """Two networks over the same batches, so generated images are made (and files decoded) once: Inception
+    for FID, KID and IS, and VGG16 for precision/recall and density/coverage."""
+
+    def __init__(self, primary: FeatureExtractor, extra: FeatureExtractor):
+        self.primary, self.extra = primary, extra
+        self.weights = primary.weights
+        self.batch_size = primary.batch_size
+        self.layers = primary.layers + extra.layers
+
+    @property
+    def precision(self) -> str:
+        return getattr(self.primary, "precision", "exact")
+
+    @property
+    def dtype(self) -> torch.dtype | None:
+        return getattr(self.primary, "dtype", None)
+
+    def exact(self) -> FeatureExtractor:
+        return self.primary.exact()  # fast's calibration concerns the Inception features only
+
+    def provenance(self) -> dict:
+        return {**self.primary.provenance(), "pr_network": self.extra.provenance()}
+
+    def _batch(self, images: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        return self.primary._batch(images) + self.extra._batch(images)

@@ -24,7 +24,6 @@ class RealStats:
     mu: np.ndarray  # float64, d
     sigma: np.ndarray  # float64, d x d
     n: int | None
-    source: str
     sha256: str
     protocol: dict | None  # what ganbench recorded when it wrote the file; None for other tools' files
 
@@ -49,7 +48,7 @@ def load_stats(path: str | Path, dims: int) -> RealStats:
         raise GanbenchError(f"{path}: mu {mu.shape} and sigma {sigma.shape} do not fit {dims}-d Inception features")
     if not (np.isfinite(mu).all() and np.isfinite(sigma).all()):
         raise GanbenchError(f"{path}: mu or sigma is not finite")
-    return RealStats(mu, sigma, n, str(path), file_hash(path), protocol)
+    return RealStats(mu, sigma, n, file_hash(path), protocol)
 
 
 def save_stats(path: str | Path, features: torch.Tensor, protocol: dict) -> None:
