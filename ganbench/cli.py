@@ -225,6 +225,54 @@ def score(
                      f"{check['n_fake']} generated images ({check['relative_difference']:.2e} relative)", highlight=False)
 
 
+@app.command()
+def gate(
+    baseline: Path = typer.Option(..., "--baseline", help="The committed baseline file (JSON)."),
+    suite: str = SuiteOpt,
+    metric: str = typer.Option("fid", "--metric", help="Comma-separated metrics to gate (see docs/ci.md)."),
+    max_regression: str = typer.Option("0", "--max-regression",
+                                       help="Allowed worsening beyond the noise: 2% of the baseline, or 0.5 in the "
+                                            "metric's unit."),
+    out: Path = OutOpt,
+    update_baseline: bool = typer.Option(False, "--update-baseline",
+                                         help="Write the newest records as the new baseline, and pass."),
+    as_json: bool = JsonOpt,
+):
+    """Exit 0 when no gated metric of the newest records got worse than the baseline beyond the allowed
+    regression and its noise, 1 when one did, 2 for a missing, malformed or foreign baseline."""
+    from ganbench import gate as gating
+    from ganbench.fileio import write_json
+    from ganbench.metrics.kinds import MetricKind
+    from ganbench.suites import get_suite
+
+    s = get_suite(suite)
+    kinds = [MetricKind.from_key(k.strip()) for k in metric.split(",") if k.strip()]
+    threshold = gating.Threshold.parse(max_regression)
+    records = gating.newest_records(out / "runs", s.name)
+    if update_baseline:
+        write_json(baseline, gating.make_baseline(records, s.name))
+        stdout.print(f"wrote {baseline}: {len(records)} run(s) of {s.name}", highlight=False)
+        return
+    rows = gating.compare(gating.load_baseline(baseline, s.name), records, kinds, threshold)
+    code = gating.exit_code(rows)
+    if as_json:
+        _print_json(gating.as_json(rows, threshold, baseline))
+    else:
+        table = Table(title=f"ganbench gate: {s.name} against {baseline} (max regression {threshold} + noise)")
+        for col in ("run", "metric", "baseline", "now", "worse by", "allowed + noise", "status"):
+            table.add_column(col, justify="left" if col in ("run", "metric", "status") else "right")
+        def num(v: float | None) -> str:
+            return "–" if v is None else f"{v:.4g}"
+
+        for r in rows:
+            limit = "–" if r.allowed is None else f"{r.allowed:.4g} + {r.noise:.4g}"
+            style = {"regressed": "red", "improved": "green"}.get(r.status, "")
+            table.add_row(r.run, r.metric, num(r.baseline), num(r.current), num(r.worse_by), limit,
+                          f"[{style}]{r.status}[/{style}]" if style else r.status)
+        stdout.print(table)
+    raise typer.Exit(code)
+
+
 stats_app = typer.Typer(help="Precomputed real statistics (mu, sigma) for --real-stats or other FID tools.",
                         no_args_is_help=True)
 cache_app = typer.Typer(help="The cache of real features and converted Inception weights.", no_args_is_help=True)
@@ -286,7 +334,9 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors become one line on stderr and a documented exit code (docs/cli.md)."""
     command = typer.main.get_command(app)
     try:
-        command.main(args=argv, prog_name="ganbench", standalone_mode=False)
+        code = command.main(args=argv, prog_name="ganbench", standalone_mode=False)
+        if isinstance(code, int) and code:  # typer.Exit(n) is returned, not raised, outside standalone mode
+            sys.exit(code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:

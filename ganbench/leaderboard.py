@@ -11,11 +11,12 @@ from pathlib import Path
 import pandas as pd
 
 from ganbench.fileio import write_text
+from ganbench.metrics.kinds import MetricKind
 from ganbench.suites import Suite
 
 
 def table(records: list[dict], suite: Suite, published: pd.DataFrame) -> pd.DataFrame:
-    pub = published[(published["dataset"] == suite.published_dataset) & (published["metric"] == "FID")]
+    pub = published[(published["dataset"] == suite.published_dataset) & (published["metric"] == MetricKind.FID.key)]
     rows = []
     for r in records:
         m, p, t = r["metrics"], r["protocol"], r.get("training", {})

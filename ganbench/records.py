@@ -7,6 +7,7 @@ reported and skipped, never silently used or dropped.
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 from ganbench.fileio import write_json
@@ -25,6 +26,7 @@ def make_record(run_config: dict, training: dict, scored: dict, environment: dic
         "source": run_config.get("source"),
         "suite": run_config["suite"],
         "seed": run_config["seed"],
+        "created": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
         "metrics": scored["metrics"],
         "samples": {"real": scored["protocol"]["n_real"], "fake": scored["protocol"]["n_fake"]},
         "protocol": scored["protocol"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ganbench.data import load_data
-from tests.helpers import write_pngs
+from tests.helpers import run_cli, write_pngs
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -37,3 +37,11 @@ def png_sets(tmp_path_factory, quick_train, quick_test):
     write_pngs(root / "real", quick_test.images[:24].numpy())
     write_pngs(root / "fake", quick_train.images[:24].numpy())
     return root / "real", root / "fake"
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory):
+    """`ganbench run` on the smoke suite (FC-GAN and DC-GAN, 6 steps each): real records to read."""
+    out = tmp_path_factory.mktemp("smoke")
+    proc = run_cli("run", "--suite", "fashion-mnist-smoke", "--steps", "6", "--out", str(out))
+    return out, proc

@@ -11,13 +11,6 @@ import pytest
 from tests.helpers import assert_one_line_error, run_cli, write_pngs
 
 
-@pytest.fixture(scope="module")
-def smoke_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("smoke")
-    proc = run_cli("run", "--suite", "fashion-mnist-smoke", "--steps", "6", "--out", str(out))
-    return out, proc
-
-
 def test_run_writes_records_and_leaderboard(smoke_run):
     out, proc = smoke_run
     assert proc.returncode == 0, proc.stderr

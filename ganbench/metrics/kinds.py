@@ -1,0 +1,108 @@
+"""What each metric means for a comparison: its direction, unit and noise, as one typed table.
+
+The leaderboard, `compare` and `gate` read this table, never strings of
+their own: a misspelt "larger"/"less" rule cannot silently invert a gate.
+Keys are the ones records hold (`metrics.fid`, `metrics.kid_mean`) and
+published.csv's `metric` column uses (`fid`, `began-m@epoch8`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import Enum
+
+from ganbench.errors import GanbenchError
+
+
+class Direction(Enum):
+    LOWER = "lower is better"
+    HIGHER = "higher is better"
+    TOWARD_50 = "closer to 50% is better"  # an independent classifier's error: 50% means indistinguishable
+    EXACT = "equal to the reference is right"  # structural numbers such as parameter counts
+
+
+class Noise(Enum):
+    BOOTSTRAP = "95% bootstrap interval over generated samples"
+    SUBSET_STD = "standard deviation over random subsets"
+    SPLIT_STD = "standard deviation over splits"
+    SEEDS = "no per-run interval: spread over training seeds only"
+    NONE = "none: exact"
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    key: str  # published.csv's metric name
+    label: str
+    direction: Direction
+    noise: Noise
+    unit: str = ""
+    value_key: str = ""  # the record's metrics key; default: key
+    spread_keys: tuple[str, ...] = ()  # BOOTSTRAP: (low, high); *_STD: (std,)
+
+
+class MetricKind(Enum):
+    FID = MetricInfo("fid", "FID", Direction.LOWER, Noise.BOOTSTRAP, spread_keys=("fid_ci_low", "fid_ci_high"))
+    KID = MetricInfo("kid", "KID", Direction.LOWER, Noise.SUBSET_STD, value_key="kid_mean", spread_keys=("kid_std",))
+    IS = MetricInfo("is", "IS", Direction.HIGHER, Noise.SPLIT_STD, value_key="is_mean", spread_keys=("is_std",))
+    PRECISION = MetricInfo("precision", "precision", Direction.HIGHER, Noise.SEEDS)
+    RECALL = MetricInfo("recall", "recall", Direction.HIGHER, Noise.SEEDS)
+    DENSITY = MetricInfo("density", "density", Direction.HIGHER, Noise.SEEDS)
+    COVERAGE = MetricInfo("coverage", "coverage", Direction.HIGHER, Noise.SEEDS)
+    FID_INF = MetricInfo("fid-inf", "FID∞", Direction.LOWER, Noise.SEEDS, value_key="fid_inf")
+    IC_STRONG_ERROR = MetricInfo("ic-strong-error", "strong IC error", Direction.TOWARD_50, Noise.SEEDS, "%")
+    IC_WEAK_ERROR = MetricInfo("ic-weak-error", "weak IC error", Direction.TOWARD_50, Noise.SEEDS, "%")
+    BEGAN_M = MetricInfo("began-m", "BEGAN M", Direction.LOWER, Noise.SEEDS)
+    BEGAN_K = MetricInfo("began-k", "BEGAN k", Direction.EXACT, Noise.SEEDS)
+    AUG_ACCURACY = MetricInfo("aug-accuracy", "accuracy with augmentation", Direction.HIGHER, Noise.SEEDS, "%")
+    PARAMS_G = MetricInfo("params-g", "G parameters", Direction.EXACT, Noise.NONE, "parameters")
+    PARAMS_G_TRAINABLE = MetricInfo("params-g-trainable", "G trainable parameters", Direction.EXACT, Noise.NONE,
+                                    "parameters")
+    PARAMS_G_NONTRAINABLE = MetricInfo("params-g-nontrainable", "G non-trainable parameters", Direction.EXACT,
+                                       Noise.NONE, "parameters")
+    PARAMS_D = MetricInfo("params-d", "D parameters", Direction.EXACT, Noise.NONE, "parameters")
+
+    @property
+    def key(self) -> str:
+        return self.value.key
+
+    @property
+    def info(self) -> MetricInfo:
+        return self.value
+
+    @classmethod
+    def from_key(cls, key: str) -> MetricKind:
+        """`fid` -> FID; a qualified key such as `began-m@epoch8` -> BEGAN_M."""
+        base = key.split("@", 1)[0]
+        for kind in cls:
+            if kind.key == base:
+                return kind
+        raise GanbenchError(f"unknown metric '{key}' (known: {', '.join(k.key for k in cls)})")
+
+    def value_in(self, metrics: dict) -> float | None:
+        v = metrics.get(self.value.value_key or self.key)
+        return float(v) if isinstance(v, (int, float)) and math.isfinite(v) else None
+
+    def half_width(self, metrics: dict) -> float:
+        """The 95% half-width of a recorded value's noise (0 when the record carries none)."""
+        keys = self.value.spread_keys
+        if not keys or any(not isinstance(metrics.get(k), (int, float)) for k in keys):
+            return 0.0
+        if self.value.noise is Noise.BOOTSTRAP:
+            return (metrics[keys[1]] - metrics[keys[0]]) / 2
+        return 1.96 * metrics[keys[0]]
+
+    def worsening(self, before: float, after: float) -> float:
+        """How much worse `after` is than `before`, in the metric's unit (negative: better)."""
+        d = self.value.direction
+        if d is Direction.LOWER:
+            return after - before
+        if d is Direction.HIGHER:
+            return before - after
+        if d is Direction.TOWARD_50:
+            return abs(after - 50) - abs(before - 50)
+        return abs(after - before)
+
+    def better(self, a: float, b: float) -> bool:
+        """Is a better than b?"""
+        return self.worsening(b, a) < 0

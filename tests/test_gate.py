@@ -1,0 +1,132 @@
+"""The metric table, the published numbers, and `ganbench gate` on real records of the smoke suite."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from ganbench.errors import GanbenchError
+from ganbench.gate import Threshold
+from ganbench.metrics.kinds import Direction, MetricKind
+from ganbench.published import load_published
+from tests.helpers import assert_one_line_error, run_cli
+
+SUITE = "fashion-mnist-smoke"
+
+
+def test_metric_directions_come_from_one_table():
+    assert MetricKind.FID.better(10.0, 12.0) and not MetricKind.FID.better(12.0, 10.0)
+    assert MetricKind.IS.better(8.0, 6.0)
+    assert MetricKind.IC_STRONG_ERROR.better(45.0, 30.0) and not MetricKind.IC_STRONG_ERROR.better(62.0, 45.0)
+    assert MetricKind.BEGAN_M.info.direction is Direction.LOWER
+    assert MetricKind.from_key("began-m@epoch8") is MetricKind.BEGAN_M
+    assert MetricKind.KID.value_in({"kid_mean": 0.02, "kid_std": 0.001}) == 0.02
+    assert MetricKind.KID.half_width({"kid_mean": 0.02, "kid_std": 0.001}) == pytest.approx(0.00196)
+    assert MetricKind.FID.half_width({"fid": 5.0, "fid_ci_low": 4.0, "fid_ci_high": 6.5}) == 1.25
+    with pytest.raises(GanbenchError, match="unknown metric 'larger'"):
+        MetricKind.from_key("larger")
+    assert Threshold.parse("2%").allowed(50.0) == pytest.approx(1.0) and Threshold.parse("0.5").allowed(50.0) == 0.5
+    with pytest.raises(GanbenchError, match="--max-regression"):
+        Threshold.parse("two")
+
+
+# Every number of ../shared/reference/published-numbers.md, as (model, metric, value).
+REFERENCE = [
+    ("duelgan (Wei et al., ECCV 2022)", "fid", 13.95),
+    ("dcgan64", "fid", 148), ("dcgan64", "fid", 183), ("wgan", "fid", 144), ("wgan", "fid", 202),
+    ("wgan-improved", "fid", 86), ("wgan-improved", "fid", 102),
+    ("none (raw data)", "aug-accuracy", 83.01), ("traditional augmentation", "aug-accuracy", 88.27),
+    ("dcgan64", "aug-accuracy", 92.38), ("wgan", "aug-accuracy", 93.19), ("wgan-improved", "aug-accuracy", 95.39),
+    ("wgan-sn", "aug-accuracy", 93.67), ("wgan-sa", "aug-accuracy", 94.94), ("wgan-res", "aug-accuracy", 95.08),
+    ("fcgan", "fid", 2.74), ("fcgan", "fid", 4.07), ("fcgan", "fid", 7.83), ("fcgan", "fid", 14.07),
+    ("dcgan", "fid", 1.57), ("dcgan", "fid", 38.06), ("dcgan", "fid", 3.20), ("dcgan", "fid", 5.38),
+    ("latent2d", "ic-strong-error", 1.5), ("latent3d", "ic-strong-error", 3.2), ("cgan", "ic-strong-error", 0.084),
+    ("latent4d", "ic-strong-error", 8.29),
+    ("latent2d-relu", "ic-strong-error", 15.61), ("latent2d-leakyrelu", "ic-strong-error", 14.28),
+    ("latent2d-prelu", "ic-strong-error", 7.89), ("latent2d-elu", "ic-strong-error", 9.67),
+    ("landscape-relu", "ic-strong-error", 11.45), ("landscape-leakyrelu", "ic-strong-error", 9.74),
+    ("landscape-prelu", "ic-strong-error", 0.92), ("landscape-elu", "ic-strong-error", 10.61),
+    ("latent2d", "params-g", 1101632), ("latent2d", "params-g-trainable", 1076160),
+    ("latent2d", "params-g-nontrainable", 25472), ("latent3d", "params-g", 1114176), ("cgan", "params-g", 1114206),
+    ("latent4d", "params-g", 1126720), ("latent2d", "params-d", 212865), ("cgan", "params-d", 220705),
+    ("landscape", "params-g", 10729344), ("landscape", "params-d", 2563713),
+    ("began-original", "began-m@epoch1", 0.2177), ("began-original", "began-m@epoch8", 0.0839),
+    ("began-original", "began-k@epoch8", 0.0060),
+    ("dcgan", "fid", 48.29), ("dcgan", "is", 6.11), ("wgan-gp", "fid", 53.98), ("wgan-gp", "is", 5.22),
+    ("sagan", "fid", 10.35), ("sagan", "is", 8.64), ("sngan", "fid", 5.71), ("wgan-gp", "fid", 22.29),
+    ("wgan-gp", "is", 7.33), ("wgan-gp", "kid", 0.0204), ("dcgan", "fid", 28.95), ("dcgan", "fid", 28.12),
+    ("(data only)", "fid", 10.3233274),
+]
+
+
+def test_published_csv_holds_every_reference_number():
+    pub = load_published()
+    assert not pub.empty and pub["value"].map(lambda v: isinstance(v, float)).all()
+    for model, metric, value in REFERENCE:
+        rows = pub[(pub["model"] == model) & (pub["metric"] == metric)]
+        assert (rows["value"] - value).abs().min() < 1e-9, (model, metric, value)
+    for metric in pub["metric"]:
+        MetricKind.from_key(metric)  # every published metric has a direction, a unit and a noise model
+    assert pub["source"].str.len().min() > 10 and pub["protocol"].notna().all()
+    assert pub["comparable_with"].str.startswith("none").mean() > 0.5  # most may not be compared: it says so
+
+
+@pytest.fixture
+def runs(smoke_run, tmp_path):
+    """A copy of the smoke suite's real records, to gate against (and to alter)."""
+    out, proc = smoke_run
+    assert proc.returncode == 0, proc.stderr
+    shutil.copytree(out / "runs", tmp_path / "runs")
+    return tmp_path
+
+
+def _gate(out, *args):
+    return run_cli("gate", "--suite", SUITE, "--out", str(out), "--baseline", str(out / "baseline.json"), *args)
+
+
+def _alter_fid(out, model: str, by: float) -> None:
+    path = next((out / "runs" / SUITE).glob(f"{model}-*/record.json"))
+    record = json.loads(path.read_text())
+    for key in ("fid", "fid_ci_low", "fid_ci_high"):
+        record["metrics"][key] += by
+    path.write_text(json.dumps(record))
+
+
+def test_gate_passes_unchanged_fails_regression_and_forgives_noise(runs):
+    assert _gate(runs, "--update-baseline").returncode == 0
+    baseline = json.loads((runs / "baseline.json").read_text())
+    assert set(baseline["entries"]) == {"dcgan/seed0", "fcgan/seed0"}
+
+    same = _gate(runs, "--json")
+    assert same.returncode == 0, same.stderr
+    assert {r["status"] for r in json.loads(same.stdout)["rows"]} == {"unchanged"}
+
+    entry = baseline["entries"]["dcgan/seed0"]["metrics"]
+    half_width = (entry["fid_ci_high"] - entry["fid_ci_low"]) / 2
+    assert half_width > 0
+    _alter_fid(runs, "dcgan", 0.5 * half_width)  # worse, but well inside the combined noise
+    noisy = _gate(runs, "--json", "--max-regression", "0")
+    assert noisy.returncode == 0, noisy.stdout
+    rows = {r["run"]: r for r in json.loads(noisy.stdout)["rows"]}
+    assert rows["dcgan/seed0"]["status"] == "within noise"
+
+    _alter_fid(runs, "dcgan", 2 * half_width + 0.05 * entry["fid"])  # beyond the noise and a 2% allowance
+    worse = _gate(runs, "--max-regression", "2%")
+    assert worse.returncode == 1, worse.stdout
+    assert "regressed" in worse.stdout and "dcgan/seed0" in worse.stdout
+    # An absolute allowance larger than the change passes it.
+    assert _gate(runs, "--max-regression", str(3 * entry["fid"])).returncode == 0
+
+
+def test_gate_refuses_missing_malformed_and_foreign_baselines(runs):
+    assert_one_line_error(_gate(runs), "baseline file not found")
+    (runs / "baseline.json").write_text("{not json")
+    assert_one_line_error(_gate(runs), "malformed baseline")
+    assert _gate(runs, "--update-baseline").returncode == 0
+    baseline = json.loads((runs / "baseline.json").read_text())
+    baseline["entries"]["fcgan/seed0"]["protocol_id"] = "0123456789ab"
+    (runs / "baseline.json").write_text(json.dumps(baseline))
+    assert_one_line_error(_gate(runs), "protocol 0123456789ab", "not compared")
+    assert_one_line_error(_gate(runs, "--metric", "larger"), "unknown metric 'larger'")
