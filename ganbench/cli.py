@@ -226,6 +226,27 @@ def score(
 
 
 @app.command()
+def leaderboard(suite: str = SuiteOpt, out: Path = OutOpt, as_json: bool = JsonOpt):
+    """Regenerate leaderboards/<suite>.md, .csv and -fid.png from the records under runs/<suite>/."""
+    from ganbench import leaderboard as boards
+    from ganbench.published import load_published
+    from ganbench.records import load_records
+    from ganbench.suites import get_suite
+
+    s = get_suite(suite)
+    records = load_records(out / "runs", s.name)  # invalid records are named on stderr and skipped
+    if not records:
+        raise GanbenchError(f"no records for suite {s.name} under {out / 'runs'}: run `ganbench run --suite {s.name}`")
+    published = load_published()
+    df = boards.table(records, s, published)
+    md, csv = boards.write(df, s, published, out)
+    if as_json:
+        return _print_json({"markdown": str(md), "csv": str(csv), "rows": json.loads(df.to_json(orient="records"))})
+    _print_leaderboard(df, s.name)
+    stdout.print(f"wrote {md}, {csv} and {md.with_name(s.name + '-fid.png')}", highlight=False)
+
+
+@app.command()
 def gate(
     baseline: Path = typer.Option(..., "--baseline", help="The committed baseline file (JSON)."),
     suite: str = SuiteOpt,

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ganbench.fileio import write_text
 from ganbench.metrics.kinds import MetricKind
+from ganbench.plots import save_metric_bars
 from ganbench.suites import Suite
 
 
@@ -90,8 +91,12 @@ def markdown(df: pd.DataFrame, suite: Suite, published: pd.DataFrame) -> str:
 
 
 def write(df: pd.DataFrame, suite: Suite, published: pd.DataFrame, out: Path) -> tuple[Path, Path]:
+    """The markdown and CSV views, and a PNG of FID with its intervals, each written atomically."""
     md_path = Path(out) / "leaderboards" / f"{suite.name}.md"
     csv_path = md_path.with_suffix(".csv")
     write_text(md_path, markdown(df, suite, published))
     write_text(csv_path, df.to_csv(index=False))
+    if not df.empty:
+        save_metric_bars(md_path.with_name(f"{suite.name}-fid.png"), df, "FID", "FID ±",
+                         f"{suite.name}: FID with 95% bootstrap intervals")
     return md_path, csv_path

@@ -10,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only; no display needed
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
@@ -64,6 +65,29 @@ def save_loss_curves(path: Path, log: list[dict], title: str, steps_per_epoch: i
     axes[0, 0].set_title(title)
     axes[0, 0].legend(loc="upper right", fontsize=8)
     axes[-1, 0].set_xlabel("step (dotted lines: epochs)" if steps_per_epoch else "step")
+    fig.tight_layout()
+    save_figure(path, fig)
+    plt.close(fig)
+
+
+def save_metric_bars(path: Path, df, metric: str, spread: str | None, title: str) -> None:
+    """One bar per leaderboard row (model, seed) with its 95% interval; one colour per protocol id, since
+    bars of different protocols are not comparable."""
+    labels = [f"{m}\nseed {s}" for m, s in zip(df["model"], df["seed"])]
+    protocols = list(dict.fromkeys(df["protocol"]))
+    colours = [f"C{protocols.index(p) % 10}" for p in df["protocol"]]
+    errors = df[spread].fillna(0).to_numpy(dtype=float) if spread else None
+    values = df[metric].to_numpy(dtype=float)
+    fig, ax = plt.subplots(figsize=(max(5.5, 1.1 * len(df) + 1.5), 3.8))
+    ax.bar(range(len(df)), values, yerr=errors, color=colours, capsize=4)
+    top = float(np.nanmax(values + (errors if errors is not None else 0)))
+    ax.set_ylim(0, 1.3 * top)  # headroom for the legend
+    ax.set_xticks(range(len(df)), labels, fontsize=8)
+    ax.set_ylabel(f"{metric} (lower is better)" if metric in ("FID", "KID") else metric)
+    ax.set_title(title, fontsize=9)
+    ax.grid(axis="y", alpha=0.3)
+    handles = [Patch(color=f"C{i % 10}", label=f"protocol {p}") for i, p in enumerate(protocols)]
+    ax.legend(handles=handles, fontsize=7, loc="upper left")
     fig.tight_layout()
     save_figure(path, fig)
     plt.close(fig)

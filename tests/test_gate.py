@@ -130,3 +130,21 @@ def test_gate_refuses_missing_malformed_and_foreign_baselines(runs):
     (runs / "baseline.json").write_text(json.dumps(baseline))
     assert_one_line_error(_gate(runs), "protocol 0123456789ab", "not compared")
     assert_one_line_error(_gate(runs, "--metric", "larger"), "unknown metric 'larger'")
+
+
+def test_leaderboard_regenerates_views_and_reports_invalid_records(runs):
+    bad = next((runs / "runs" / SUITE).glob("fcgan-*/record.json"))
+    bad.write_text('{"schema": "ganbench.record/1", "model": "fcgan"')  # truncated
+    proc = run_cli("leaderboard", "--suite", SUITE, "--out", str(runs))
+    assert proc.returncode == 0, proc.stderr
+    assert "skipping record" in proc.stderr and "fcgan" in proc.stderr  # reported, not silently dropped
+    md = (runs / "leaderboards" / f"{SUITE}.md").read_text()
+    assert "| 1 | dcgan | 0 |" in md and "fcgan" not in md.split("¹")[0]
+    png = runs / "leaderboards" / f"{SUITE}-fid.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not list((runs / "leaderboards").glob("*.tmp*"))
+    bad.unlink()
+    (runs / "runs" / SUITE / "dcgan-x").mkdir()
+    for record in (runs / "runs" / SUITE).glob("*/record.json"):
+        record.unlink()
+    assert_one_line_error(run_cli("leaderboard", "--suite", SUITE, "--out", str(runs)), "no records")
