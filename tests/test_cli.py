@@ -99,6 +99,6 @@ def test_score_rejects_bad_folders(tmp_path, quick_test):
 
 
 def test_help_for_every_command():
-    for cmd in ([], ["run"], ["zoo"], ["suites"], ["train"], ["score"]):
+    for cmd in ([], ["run"], ["zoo"], ["suites"], ["train"], ["score"], ["leaderboard"], ["gate"]):
         proc = run_cli(*cmd, "--help")
         assert proc.returncode == 0 and "Usage" in proc.stdout, (cmd, proc.stderr)
