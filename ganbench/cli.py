@@ -268,6 +268,8 @@ def gate(
 
     s = get_suite(suite)
     kinds = [MetricKind.from_key(k.strip()) for k in metric.split(",") if k.strip()]
+    if not kinds:
+        raise GanbenchError("--metric needs at least one metric to gate, such as fid")
     threshold = gating.Threshold.parse(max_regression)
     records = gating.newest_records(out / "runs", s.name)
     if update_baseline:

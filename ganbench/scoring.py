@@ -23,14 +23,14 @@ from ganbench.metrics.catalog import DEFAULT_METRICS, METRICS, Inputs, Settings
 from ganbench.metrics.features import (
     FEATURE_LAYER,
     LOGITS_LAYER,
-    FeatureExtractor,
     CombinedFeatures,
+    FeatureExtractor,
     InceptionFeatures,
     check_precision,
 )
-from ganbench.metrics.vgg_features import PR_LAYER, VGG16Features, find_vgg16
 from ganbench.metrics.inception import EXTRACTOR_NAME, resolve_weights
 from ganbench.metrics.stats import RealStats, load_stats
+from ganbench.metrics.vgg_features import PR_LAYER, VGG16Features, find_vgg16
 from ganbench.model import GAN
 from ganbench.progress import warn
 from ganbench.sampling import QUANTIZATION, generate_batches
@@ -62,8 +62,6 @@ IS_WITHOUT_LOGITS = (
 
 
 BACKENDS = ("torch-fidelity", "clean-fid")
-
-
 EXACT_HEAD = "2048/exact-head"  # `fast` only: exact-precision pool features of the first generated images
 
 
