@@ -48,6 +48,17 @@ def tf1_bilinear_matrix(n_in: int, n_out: int) -> torch.Tensor:
     return m
 
 
+def tf1_resize(x: torch.Tensor, size: int) -> torch.Tensor:
+    """N x C x H x W (any dtype) -> float32 N x C x size x size, TF 1.x bilinear (torch-fidelity's resize)."""
+    x = x.float()
+    h, w = x.shape[-2:]
+    if (h, w) == (size, size):
+        return x
+    rows = tf1_bilinear_matrix(h, size).to(x.device)
+    cols = tf1_bilinear_matrix(w, size).to(x.device)
+    return torch.einsum("yh,nchw,xw->ncyx", rows, x, cols)
+
+
 def fold_batchnorm(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
     """One convolution computing bn(conv(x)) in eval mode."""
     scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
@@ -75,20 +86,10 @@ class LeanInception(nn.Module):
                 block.conv = fold_batchnorm(block.conv, block.bn)
                 block.bn = nn.Identity()
         self.fc_weight = nn.Parameter(extractor.fc.weight.detach().clone(), requires_grad=False)
-        self._resize: dict[tuple[int, int, torch.device], tuple[torch.Tensor, torch.Tensor]] = {}
 
     def resize(self, x: torch.Tensor) -> torch.Tensor:
         """uint8 -> float32 299 x 299, then (x - 128) / 128 as torch-fidelity does."""
-        h, w = x.shape[-2:]
-        key = (h, w, x.device)
-        if key not in self._resize:
-            self._resize[key] = (tf1_bilinear_matrix(h, INPUT_SIZE).to(x.device),
-                                 tf1_bilinear_matrix(w, INPUT_SIZE).to(x.device))
-        rows, cols = self._resize[key]
-        x = x.float()
-        if (h, w) != (INPUT_SIZE, INPUT_SIZE):
-            x = torch.einsum("yh,nchw,xw->ncyx", rows, x, cols)
-        return ((x - 128) / 128).contiguous(memory_format=torch.channels_last)
+        return ((tf1_resize(x, INPUT_SIZE) - 128) / 128).contiguous(memory_format=torch.channels_last)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
         with torch.autocast(x.device.type, enabled=False):  # resize and logits stay float32 under autocast

@@ -26,7 +26,7 @@ from torch import nn
 from ganbench.errors import GanbenchError
 from ganbench.metrics.features import FeatureExtractor
 from ganbench.metrics.inception import file_hash
-from ganbench.metrics.inception_net import tf1_bilinear_matrix
+from ganbench.metrics.inception_net import tf1_resize
 
 VGG16_FILENAME = "vgg16-397923af.pth"  # torchvision's ImageNet weights, which torch-fidelity downloads
 ENV_VGG16 = "GANBENCH_VGG16_WEIGHTS"
@@ -65,11 +65,7 @@ class VGG16Net(nn.Module):
         self.eval()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h, w = x.shape[-2:]
-        rows = tf1_bilinear_matrix(h, INPUT_SIZE).to(x.device)
-        cols = tf1_bilinear_matrix(w, INPUT_SIZE).to(x.device)
-        x = torch.einsum("yh,nchw,xw->ncyx", rows, x.float(), cols)
-        x = ((x - self.mean) / self.std).contiguous(memory_format=torch.channels_last)
+        x = ((tf1_resize(x, INPUT_SIZE) - self.mean) / self.std).contiguous(memory_format=torch.channels_last)
         x = torch.flatten(self.avgpool(self.features(x)), 1)
         return torch.relu(self.fc(x))
 
