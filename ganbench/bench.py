@@ -1,4 +1,9 @@
-"""`ganbench run`: train (or find finished) every model of a suite, score each, write the leaderboard."""
+"""Models on a suite, end to end: find what each run already has, train and score only what it lacks.
+
+`ganbench run` rescores every model (a benchmark of now); `ganbench compare`
+reuses each run's record when it serves the request. Both say what they will
+do before they do it.
+"""
 
 from __future__ import annotations
 
@@ -8,47 +13,106 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from ganbench import leaderboard
+from ganbench import checkpoint, leaderboard
 from ganbench.metrics.catalog import DEFAULT_METRICS
+from ganbench.progress import info
 from ganbench.published import load_published
-from ganbench.records import load_records
+from ganbench.records import RECORD, load_records, read_record
 from ganbench.registry import get_model
-from ganbench.runs import load_checkpoint_model, plan_run, score_model, suite_data, train
+from ganbench.runs import RunPlan, load_checkpoint_model, plan_run, score_model, suite_data, suite_real_images, train
 from ganbench.scoring import Scorer
 from ganbench.suites import Suite
-from ganbench.progress import info
+
+
+@dataclass(frozen=True)
+class RunState:
+    """What one planned run already has on disk."""
+
+    plan: RunPlan
+    step: int  # the checkpoint's step (0: none)
+    record: dict | None  # a record of this very run that serves the requested metrics and precision
+
+    @property
+    def name(self) -> str:
+        return f"{self.plan.config['model']} seed {self.plan.config['seed']}"
+
+    @property
+    def trained(self) -> bool:
+        return self.step >= self.plan.config["total_steps"]
+
+    def todo(self, rescore: bool) -> str:
+        total = self.plan.config["total_steps"]
+        if self.record is not None and not rescore:
+            return "record found: reused"
+        if self.trained:
+            return "trained: scoring"
+        if self.step:
+            return f"interrupted at step {self.step}/{total}: resuming training, then scoring"
+        return f"not trained: training {total} steps, then scoring"
+
+
+def _serves(record: dict | None, plan: RunPlan, metrics: tuple[str, ...], precision: str) -> bool:
+    if record is None:
+        return False
+    config = {k: v for k, v in record.get("config", {}).items() if k != "checkpoint"}
+    return (config == plan.config and set(metrics) <= set(record["protocol"].get("metrics", []))
+            and (record.get("precision_check") or {}).get("precision", "exact") == precision
+            and record.get("training", {}).get("steps") == plan.config["total_steps"])
+
+
+def survey(plans: list[RunPlan], metrics: tuple[str, ...], precision: str) -> list[RunState]:
+    states = []
+    for plan in plans:
+        step = int(checkpoint.load(plan.checkpoint)["step"]) if plan.checkpoint.is_file() else 0
+        record = read_record(plan.run_dir / RECORD) if (plan.run_dir / RECORD).is_file() else None
+        states.append(RunState(plan, step, record if _serves(record, plan, metrics, precision) else None))
+    return states
+
+
+def complete(states: list[RunState], suite: Suite, device: torch.device, seed: int, weights: str | None,
+             metrics: tuple[str, ...], precision: str, rescore: bool) -> list[dict]:
+    """Each run's record: reused, or made by training (or resuming) and scoring. Says the plan first."""
+    for s in states:
+        info(f"[bold]{s.name}[/bold]: {s.todo(rescore)} ({s.plan.run_dir})")
+    todo = [s for s in states if rescore or s.record is None]
+    if not todo:
+        return [s.record for s in states]
+    # Before training: missing weights, or an IS without logits, must not cost a training run first.
+    scorer = Scorer(device, weights, seed=seed, metrics=metrics, settings=suite.protocol.settings(),
+                    precision=precision)
+    train_data = suite_data(suite, "train")
+    walls = {s.plan.run_dir: train(s.plan, train_data, device, resume=True).wall_time for s in todo}
+    real = scorer.real(suite_real_images(suite))
+    made = {}
+    for s in todo:
+        model, config = load_checkpoint_model(s.plan.checkpoint, device)
+        made[s.plan.run_dir] = score_model(model, config, real, suite.protocol.n_fake,
+                                           scorer.with_seed(config["seed"]), device,
+                                           walls[s.plan.run_dir], s.plan.run_dir, suite.protocol.curve_n)
+    return [made.get(s.plan.run_dir, s.record) for s in states]
+
+
+def plan_runs(suite: Suite, models: list[str], seeds: list[int], out: Path, steps: int | None,
+              epochs: int | None) -> list[RunPlan]:
+    for name in models:
+        get_model(name)  # unknown names fail before any work starts
+    train_data = suite_data(suite, "train")
+    return [plan_run(m, suite, seed, out, train_data, steps, epochs) for m in models for seed in seeds]
 
 
 @dataclass(frozen=True)
 class SuiteResult:
     table: pd.DataFrame
-    markdown: Path
-    csv: Path
+    files: list[Path]  # the leaderboard's markdown, CSVs and PNGs
     records: list[dict]
 
 
 def run_suite(suite: Suite, models: list[str], device: torch.device, seed: int, out: Path,
               steps: int | None = None, epochs: int | None = None, weights: str | None = None,
               metrics: tuple[str, ...] = DEFAULT_METRICS, precision: str = "exact") -> SuiteResult:
-    for name in models:
-        get_model(name)  # unknown names fail before any work starts
-    # Before training: missing weights, or an IS without logits, must not cost a training run first.
-    scorer = Scorer(device, weights, seed=seed, metrics=metrics, settings=suite.protocol.settings(),
-                    precision=precision)
-    train_data = suite_data(suite, "train")
-    plans = [plan_run(m, suite, seed, out, train_data, steps, epochs) for m in models]
-    trained = []
-    for plan in plans:
-        info(f"[bold]{plan.config['model']}[/bold]: {plan.config['total_steps']} steps in {plan.run_dir}")
-        trained.append(train(plan, train_data, device, resume=True))
-
-    real = scorer.real(suite_data(suite, suite.protocol.real_split), suite.protocol.n_real)
-    for plan, result in zip(plans, trained):
-        model, config = load_checkpoint_model(plan.checkpoint, device)
-        score_model(model, config, real, suite.protocol.n_fake, scorer, device, result.wall_time, plan.run_dir)
-
+    plans = plan_runs(suite, models, [seed], out, steps, epochs)
+    complete(survey(plans, metrics, precision), suite, device, seed, weights, metrics, precision, rescore=True)
     published = load_published()
     records = load_records(Path(out) / "runs", suite.name)
-    df = leaderboard.table(records, suite, published)
-    md, csv = leaderboard.write(df, suite, published, out)
-    return SuiteResult(df, md, csv, records)
+    df, files = leaderboard.write(records, suite, published, out)
+    return SuiteResult(df, files, records)

@@ -75,7 +75,7 @@ def run(
     result = run_suite(s, _models_option(models, s.models), resolve_device(device), seed, out, steps, epochs,
                        str(inception_weights) if inception_weights else None, parse_metrics(metrics), precision)
     _print_leaderboard(result.table, s.name)
-    stdout.print(f"wrote {result.markdown} and {result.csv}", highlight=False)
+    stdout.print("wrote " + ", ".join(map(str, result.files)), highlight=False)
 
 
 def _print_leaderboard(df, suite: str) -> None:
@@ -237,13 +237,88 @@ def leaderboard(suite: str = SuiteOpt, out: Path = OutOpt, as_json: bool = JsonO
     records = load_records(out / "runs", s.name)  # invalid records are named on stderr and skipped
     if not records:
         raise GanbenchError(f"no records for suite {s.name} under {out / 'runs'}: run `ganbench run --suite {s.name}`")
-    published = load_published()
-    df = boards.table(records, s, published)
-    md, csv = boards.write(df, s, published, out)
+    df, files = boards.write(records, s, load_published(), out)
     if as_json:
-        return _print_json({"markdown": str(md), "csv": str(csv), "rows": json.loads(df.to_json(orient="records"))})
+        return _print_json({"files": list(map(str, files)), "rows": json.loads(df.to_json(orient="records"))})
     _print_leaderboard(df, s.name)
-    stdout.print(f"wrote {md}, {csv} and {md.with_name(s.name + '-fid.png')}", highlight=False)
+    stdout.print("wrote " + ", ".join(map(str, files)), highlight=False)
+
+
+@app.command()
+def compare(
+    models: list[str] = typer.Argument(..., help="Two or more models; the first is the reference the others are "
+                                                "tested against."),
+    suite: str = SuiteOpt,
+    seeds: str = typer.Option("0", "--seeds", help="Comma-separated training seeds per model; with several, "
+                                                   "differences are tested over seeds (Welch)."),
+    device: str = DeviceOpt,
+    out: Path = OutOpt,
+    steps: Optional[int] = typer.Option(None, "--steps", help="Training steps per model (default: the suite's budget)."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Training epochs per model (default: the suite's budget)."),
+    inception_weights: Optional[Path] = WeightsOpt,
+    metrics: str = MetricsOpt,
+    precision: str = PrecisionOpt,
+    alpha: float = typer.Option(0.05, "--alpha", help="Significance level of each test."),
+    as_json: bool = JsonOpt,
+):
+    """Compare models on a suite: every shared metric side by side, which differences are significant, samples
+    side by side and metric curves overlaid. Uses existing records; trains or scores only what is missing."""
+    from ganbench import compare as comparing
+    from ganbench.bench import complete, plan_runs, survey
+    from ganbench.metrics.catalog import parse_metrics
+    from ganbench.provenance import resolve_device
+    from ganbench.suites import get_suite
+
+    if len(models) < 2 or len(set(models)) != len(models):
+        raise GanbenchError("compare needs two or more different models, such as: ganbench compare dcgan fcgan")
+    try:
+        seed_list = list(dict.fromkeys(int(s) for s in seeds.split(",") if s.strip()))
+    except ValueError:
+        raise GanbenchError(f"--seeds takes comma-separated integers, not {seeds!r}") from None
+    if not seed_list:
+        raise GanbenchError("--seeds needs at least one seed")
+    if not 0 < alpha < 1:
+        raise GanbenchError(f"--alpha must lie between 0 and 1, not {alpha}")
+    s = get_suite(suite)
+    keys = parse_metrics(metrics)
+    dev = resolve_device(device)
+    plans = plan_runs(s, models, seed_list, out, steps, epochs)
+    records = complete(survey(plans, keys, precision), s, dev, seed_list[0],
+                       str(inception_weights) if inception_weights else None, keys, precision, rescore=False)
+    by_model = {m: [r for r in records if r["model"] == m] for m in models}
+    result = comparing.build(by_model, s.name, alpha)
+    first_runs = {m: next(p.run_dir for p in plans if p.config["model"] == m) for m in models}
+    files = comparing.write(result, first_runs, out, dev, seed_list[0])
+    if as_json:
+        return _print_json(comparing.as_json(result, files))
+    seeds_text = ", ".join(map(str, seed_list))
+    table = Table(title=f"ganbench compare on {s.name} (seeds {seeds_text}; protocol {result.protocol_id}; "
+                        f"alpha {alpha})")
+    table.add_column("metric")
+    for m in models:
+        table.add_column(m, justify="right")
+    for m in models[1:]:
+        table.add_column(f"{m} − {models[0]}", justify="right")
+        table.add_column("verdict" if len(models) == 2 else f"verdict ({m})")
+    for row in result.rows:
+        info = row.kind.info
+        count = info.unit == "parameters"
+        cells = [info.label if count else f"{info.label} ({info.direction.value})"]
+        for m in models:
+            e = row.estimates[m]
+            cells.append(f"{e.mean:,.0f}" if count else
+                         f"{e.mean:.4g}" + (f" ± {e.half_width:.2g}" if e.half_width else ""))
+        for m in models[1:]:
+            d = row.differences[m]
+            verdict = result.verdict(row, m)
+            cells += [f"{d.difference:+,.0f}" if count else f"{d.difference:+.4g}",
+                      f"[bold]{verdict}[/bold]" if d.significant(alpha) else verdict]
+        table.add_row(*cells)
+    stdout.print(table)
+    bases = {f"{r.kind.info.label}: {next(iter(r.estimates.values())).basis}" for r in result.rows
+             if r.kind.info.unit != "parameters"}
+    stdout.print("± is a 95% interval; " + "; ".join(sorted(bases)), highlight=False)
+    stdout.print("wrote " + ", ".join(files.values()), highlight=False)
 
 
 @app.command()

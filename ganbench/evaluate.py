@@ -16,7 +16,7 @@ from ganbench.generator_module import load_generator
 from ganbench.metrics.catalog import DEFAULT_METRICS, Settings
 from ganbench.metrics.stats import save_stats
 from ganbench.provenance import environment
-from ganbench.runs import load_checkpoint_model, score_model, suite_data
+from ganbench.runs import load_checkpoint_model, score_model, suite_real_images
 from ganbench.scoring import RealReference, Scorer
 from ganbench.suites import SUITES, get_suite
 
@@ -65,7 +65,7 @@ def score_checkpoint(path: Path, suite_name: str, opts: ScoreOptions) -> dict:
         )
     p = suite.protocol
     scorer = opts.scorer(p.settings(opts.bootstrap))
-    real = scorer.real(suite_data(suite, p.real_split), p.n_real)
+    real = scorer.real(suite_real_images(suite))
     train_wall = run_config["checkpoint"]["wall_time"]
     return score_model(model, run_config, real, p.n_fake, scorer, opts.device, train_wall, run_dir=None)
 
@@ -73,8 +73,7 @@ def score_checkpoint(path: Path, suite_name: str, opts: ScoreOptions) -> dict:
 def real_images(real: str) -> tuple[ImageData, int | None]:
     """A suite's real split and its protocol's sample count, or every image of a folder or array file."""
     if real in SUITES:
-        suite = SUITES[real]
-        return suite_data(suite, suite.protocol.real_split), suite.protocol.n_real
+        return suite_real_images(SUITES[real]), None
     return load_images(real), None
 
 

@@ -11,8 +11,10 @@ from pathlib import Path
 import pandas as pd
 
 from ganbench.fileio import write_text
-from ganbench.metrics.kinds import MetricKind
-from ganbench.plots import save_metric_bars
+from ganbench.metrics.kinds import Direction, MetricKind
+from ganbench.plots import save_metric_bars, save_metric_curves
+from ganbench.records import metric_values
+from ganbench.significance import estimate
 from ganbench.suites import Suite
 
 
@@ -47,13 +49,94 @@ def table(records: list[dict], suite: Suite, published: pd.DataFrame) -> pd.Data
     return df
 
 
+def _published_note(match: pd.DataFrame) -> str:
+    if match.empty:
+        return ""
+    first = match.iloc[0]
+    comparable = str(first["comparable_with"])
+    more = f" ({len(match)} published values; the first shown)" if len(match) > 1 else ""
+    if comparable.startswith("none"):
+        return f"protocols differ, not comparable: {first['protocol']}{more}"
+    return f"comparable with {comparable}{more}"
+
+
+def _rank_key(kind: MetricKind, value: float) -> float:
+    """Smaller is better, whatever the metric's direction."""
+    d = kind.info.direction
+    return value if d is Direction.LOWER else -value if d is Direction.HIGHER else abs(value - 50)
+
+
+def metric_table(records: list[dict], suite: Suite, published: pd.DataFrame) -> pd.DataFrame:
+    """One row per protocol, model and metric: our value over its seeds with its 95% interval, the published
+    value and the difference, and a rank among the rows of the same protocol and metric."""
+    pub = published[published["dataset"] == suite.published_dataset]
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in records:
+        groups.setdefault((r["protocol"]["id"], r["model"]), []).append(r)
+    rows = []
+    for (pid, model), runs in groups.items():
+        values = [metric_values(r) for r in runs]
+        for order, kind in enumerate(MetricKind):
+            e = estimate(kind, values)
+            if e is None:
+                continue
+            match = pub[(pub["model"] == model) & (pub["metric"] == kind.key)]
+            theirs = float(match["value"].iloc[0]) if len(match) else None
+            rows.append({
+                "metric": kind.key, "label": kind.info.label, "direction": kind.info.direction.value,
+                "model": model, "seeds": ",".join(str(r["seed"]) for r in runs), "value": e.mean,
+                "±95%": e.half_width, "interval": e.basis, "published": theirs,
+                "difference": None if theirs is None else e.mean - theirs,
+                "published source": match["source"].iloc[0] if len(match) else None,
+                "note": _published_note(match), "protocol": pid, "_order": order,
+                "_rank_key": None if kind.info.direction is Direction.EXACT else _rank_key(kind, e.mean),
+            })
+    df = pd.DataFrame(rows)
+    if df.empty:
+        return df
+    df = df.sort_values(["_order", "protocol", "_rank_key", "model"], na_position="last").reset_index(drop=True)
+    ranked = df["_rank_key"].notna()
+    df["rank"] = pd.array([None] * len(df), dtype="Int64")
+    df.loc[ranked, "rank"] = df[ranked].groupby(["metric", "protocol"]).cumcount() + 1
+    return df.drop(columns=["_order", "_rank_key"])
+
+
 def _fmt(v, digits: int = 2) -> str:
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return "–"
     return f"{v:.{digits}f}" if isinstance(v, float) else str(v)
 
 
-def markdown(df: pd.DataFrame, suite: Suite, published: pd.DataFrame) -> str:
+def _metric_cell(kind: MetricKind, v) -> str:
+    if v is None or pd.isna(v):
+        return "–"
+    return f"{v:,.0f}" if kind.info.unit == "parameters" else f"{v:.4g}"
+
+
+def metric_markdown(mf: pd.DataFrame) -> list[str]:
+    lines = [
+        "## Every metric",
+        "",
+        "Our value is the mean over the listed seeds; ± is its 95% interval (over seeds when there are several, "
+        "else the run's own noise estimate, named in the interval column). Published values come from "
+        "leaderboards/published.csv; the difference is ours minus theirs, and the note says whether the "
+        "protocols allow reading it.",
+        "",
+        "| metric | rank | model | seeds | ours ± 95% | interval | published | ours − published | note |",
+        "|---|---:|---|---|---:|---|---:|---:|---|",
+    ]
+    for r in mf.to_dict("records"):
+        kind = MetricKind.from_key(r["metric"])
+        hw = r["±95%"]
+        ours = _metric_cell(kind, r["value"]) + ("" if hw is None or pd.isna(hw) else f" ± {hw:.2g}")
+        rank = "–" if pd.isna(r["rank"]) else str(r["rank"])
+        lines.append(f"| {r['label']} ({r['direction']}) | {rank} | {r['model']} | {r['seeds']} | {ours} | "
+                     f"{r['interval']} | {_metric_cell(kind, r['published'])} | {_metric_cell(kind, r['difference'])} "
+                     f"| {r['note'] or '–'} |")
+    return lines + [""]
+
+
+def markdown(df: pd.DataFrame, mf: pd.DataFrame, suite: Suite, published: pd.DataFrame) -> str:
     p = suite.protocol
     lines = [
         f"# Leaderboard: {suite.name}",
@@ -61,6 +144,8 @@ def markdown(df: pd.DataFrame, suite: Suite, published: pd.DataFrame) -> str:
         f"{suite.description}. Data `{suite.data}` at {suite.resolution}x{suite.resolution}x{suite.channels}; "
         f"metric protocol `{p.name}`: FID and KID of {p.n_fake} generated images against {p.n_real} real images "
         f"of the {p.real_split} split (Inception-v3 pool3, torch-fidelity). Lower is better for both.",
+        "",
+        "## Runs",
         "",
         "| rank | model | seed | FID ± 95%² | KID ×10³ | samples (fake / real) | epochs (steps) | published FID¹ | protocol id |",
         "|---:|---|---:|---:|---:|---|---|---:|---|",
@@ -87,16 +172,25 @@ def markdown(df: pd.DataFrame, suite: Suite, published: pd.DataFrame) -> str:
               "variance: rerun with other --seed values for that.",
               "", "Ranks compare only rows with the same protocol id (same extractor, weights, resize, "
               "quantization, real data and sample counts). Each row's full provenance is in its record.json.", ""]
-    return "\n".join(lines)
+    return "\n".join(lines + metric_markdown(mf))
 
 
-def write(df: pd.DataFrame, suite: Suite, published: pd.DataFrame, out: Path) -> tuple[Path, Path]:
-    """The markdown and CSV views, and a PNG of FID with its intervals, each written atomically."""
+def write(records: list[dict], suite: Suite, published: pd.DataFrame, out: Path) -> tuple[pd.DataFrame, list[Path]]:
+    """The markdown and CSV views (per run and per metric), a PNG of FID with its intervals and one of the
+    metric curves over training where records have them, each written atomically."""
+    df, mf = table(records, suite, published), metric_table(records, suite, published)
     md_path = Path(out) / "leaderboards" / f"{suite.name}.md"
-    csv_path = md_path.with_suffix(".csv")
-    write_text(md_path, markdown(df, suite, published))
-    write_text(csv_path, df.to_csv(index=False))
+    paths = [md_path, md_path.with_suffix(".csv"), md_path.with_name(f"{suite.name}-metrics.csv")]
+    write_text(paths[0], markdown(df, mf, suite, published))
+    write_text(paths[1], df.to_csv(index=False))
+    write_text(paths[2], mf.to_csv(index=False))
     if not df.empty:
-        save_metric_bars(md_path.with_name(f"{suite.name}-fid.png"), df, "FID", "FID ±",
-                         f"{suite.name}: FID with 95% bootstrap intervals")
-    return md_path, csv_path
+        paths.append(md_path.with_name(f"{suite.name}-fid.png"))
+        save_metric_bars(paths[-1], df, "FID", "FID ±", f"{suite.name}: FID with 95% bootstrap intervals")
+    models = list(dict.fromkeys(r["model"] for r in records))
+    series = [(f"{r['model']} seed {r['seed']}", models.index(r["model"]), r["curve"]) for r in records
+              if r.get("curve")]
+    if series:
+        paths.append(md_path.with_name(f"{suite.name}-curves.png"))
+        save_metric_curves(paths[-1], series, f"{suite.name}: metric curves over training")
+    return df, paths

@@ -91,3 +91,45 @@ def save_metric_bars(path: Path, df, metric: str, spread: str | None, title: str
     fig.tight_layout()
     save_figure(path, fig)
     plt.close(fig)
+
+
+def save_grids_side_by_side(path: Path, grids: list[tuple[str, torch.Tensor]], title: str) -> None:
+    """One sample grid per model (uint8 NCHW, drawn from the same noise where the latents agree), in a row."""
+    fig, axes = plt.subplots(1, len(grids), figsize=(4.2 * len(grids), 4.8), squeeze=False)
+    for ax, (label, images) in zip(axes[0], grids):
+        grid = make_grid(images, nrow=math.ceil(math.sqrt(len(images))), padding=2, pad_value=255)
+        ax.imshow(grid[0] if images.shape[1] == 1 else grid.permute(1, 2, 0), cmap="gray", vmin=0, vmax=255,
+                  interpolation="nearest")
+        ax.set_title(label, fontsize=9)
+        ax.axis("off")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 0.95))  # room for the suptitle
+    save_figure(path, fig)
+    plt.close(fig)
+
+
+CURVE_LABELS = {"fid": "FID", "kid_mean": "KID"}
+
+
+def save_metric_curves(path: Path, series: list[tuple[str, int, dict]], title: str) -> None:
+    """Metric curves over training, overlaid: one (label, colour index, record curve) per run; one panel per
+    metric the curves hold. A model's seeds share its colour."""
+    keys = [k for k in CURVE_LABELS if any(k in c["points"][0] for _, _, c in series)]
+    x = "epoch" if max(p["epoch"] for _, _, c in series for p in c["points"]) >= 1 else "step"  # runs under an epoch
+    fig, axes = plt.subplots(1, len(keys), figsize=(5.2 * len(keys), 3.8), squeeze=False)
+    for ax, key in zip(axes[0], keys):
+        for label, colour, curve in series:
+            pts = [p for p in curve["points"] if key in p]
+            ax.plot([p[x] for p in pts], [p[key] for p in pts], marker="o", ms=3, color=f"C{colour % 10}",
+                    label=label)
+        n = {c["n_fake"] for _, _, c in series}
+        ax.set_title(f"{CURVE_LABELS[key]} of {'/'.join(map(str, sorted(n)))} generated images (lower is better)",
+                     fontsize=9)
+        ax.set_xlabel(x)
+        ax.set_ylabel(CURVE_LABELS[key])
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    save_figure(path, fig)
+    plt.close(fig)

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ganbench.fileio import write_json
+from ganbench.metrics.kinds import MetricKind
 from ganbench.progress import warn
 
 SCHEMA = "ganbench.record/1"
@@ -18,7 +19,8 @@ RECORD = "record.json"
 REQUIRED = ("schema", "model", "suite", "seed", "metrics", "protocol", "samples", "environment")
 
 
-def make_record(run_config: dict, training: dict, scored: dict, environment: dict, wall_time_s: dict) -> dict:
+def make_record(run_config: dict, training: dict, scored: dict, environment: dict, wall_time_s: dict,
+                curve: dict | None = None) -> dict:
     return {
         "schema": SCHEMA,
         "model": run_config["model"],
@@ -35,10 +37,18 @@ def make_record(run_config: dict, training: dict, scored: dict, environment: dic
         "notes": scored["notes"],
         "real_features_cached": scored["real_cache_hit"],
         "training": training,
+        "curve": curve,  # FID (and KID) over training, from fewer images than the final score; None: no snapshots
         "config": run_config,
         "environment": environment,
         "wall_time_s": wall_time_s,
     }
+
+
+def metric_values(record: dict) -> dict:
+    """A record's metrics and its parameter counts, under the keys MetricKind reads."""
+    training = record.get("training") or {}
+    return {**record["metrics"], MetricKind.PARAMS_G_TRAINABLE.key: training.get("params_g"),
+            MetricKind.PARAMS_D.key: training.get("params_d")}
 
 
 def write_record(run_dir: Path, record: dict) -> Path:
@@ -61,17 +71,20 @@ def validate(record: object) -> str | None:
     return None
 
 
+def read_record(path: Path) -> dict | None:
+    """A valid record, or None with its reason named on stderr."""
+    try:
+        record = json.loads(Path(path).read_text())
+        reason = validate(record)
+    except (OSError, ValueError) as exc:
+        reason = f"unreadable ({type(exc).__name__})"
+    if reason:
+        warn(f"skipping record {path}: {reason}")
+        return None
+    return record
+
+
 def load_records(runs_dir: Path, suite: str) -> list[dict]:
     """Every valid record under runs/<suite>/; invalid ones are named on stderr and skipped."""
-    out = []
-    for path in sorted((Path(runs_dir) / suite).glob(f"*/{RECORD}")):
-        try:
-            record = json.loads(path.read_text())
-            reason = validate(record)
-        except (OSError, ValueError) as exc:
-            reason = f"unreadable ({type(exc).__name__})"
-        if reason:
-            warn(f"skipping record {path}: {reason}")
-            continue
-        out.append(record)
-    return out
+    records = (read_record(path) for path in sorted((Path(runs_dir) / suite).glob(f"*/{RECORD}")))
+    return [r for r in records if r is not None]

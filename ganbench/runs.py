@@ -7,8 +7,10 @@ overwrites another's.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+import pickle
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,13 +20,15 @@ import torch
 from ganbench import checkpoint
 from ganbench.data import ImageData, conform, load_data
 from ganbench.errors import GanbenchError
+from ganbench.metrics.features import FEATURE_LAYER
 from ganbench.model import GAN, count_parameters
+from ganbench.progress import warn
 from ganbench.provenance import environment
 from ganbench.records import make_record, write_record
 from ganbench.registry import get_model
 from ganbench.scoring import RealReference, Scorer
 from ganbench.suites import Suite
-from ganbench.training import CHECKPOINT, Trainer
+from ganbench.training import CHECKPOINT, Trainer, snapshot_path
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,15 @@ class RunPlan:
 
 def suite_data(suite: Suite, split: str) -> ImageData:
     return conform(load_data(suite.data, split), suite.resolution, suite.channels)
+
+
+REAL_SUBSET_SEED = 0  # a suite's real images are the same subset for every --seed: one suite, one protocol id
+
+
+def suite_real_images(suite: Suite) -> ImageData:
+    """The real images a suite's protocol scores against."""
+    p = suite.protocol
+    return suite_data(suite, p.real_split).subset(p.n_real, REAL_SUBSET_SEED)
 
 
 def plan_run(model: str, suite: Suite, seed: int, out: Path, train_data: ImageData,
@@ -60,9 +73,15 @@ def plan_run(model: str, suite: Suite, seed: int, out: Path, train_data: ImageDa
         "suite": suite.name, "data": suite.data, "data_sha256": train_data.content_hash,
         "resolution": suite.resolution, "channels": suite.channels,
         "seed": seed, "batch_size": batch_size, "total_steps": steps, "steps_per_epoch": steps_per_epoch,
+        "snapshot_steps": snapshot_steps(steps, suite.protocol.curve_points),
     })
     digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:8]
     return RunPlan(config, Path(out) / "runs" / suite.name / f"{spec.name}-seed{seed}-{digest}")
+
+
+def snapshot_steps(total_steps: int, points: int) -> list[int]:
+    """The steps, before the last, whose G the trainer keeps for the metric curve (the last is the checkpoint)."""
+    return sorted({round(total_steps * i / points) for i in range(1, points)} - {0, total_steps})
 
 
 def build_model(config: dict) -> GAN:
@@ -91,19 +110,49 @@ def load_checkpoint_model(path: Path, device: torch.device) -> tuple[GAN, dict]:
     return model.to(device).eval(), {**config, "checkpoint": info}
 
 
+def metric_curve(model: GAN, config: dict, run_dir: Path, final_pool: torch.Tensor, real: RealReference,
+                 scorer: Scorer, n: int, final_step: int) -> dict | None:
+    """FID (and KID) over training, from the G snapshots the trainer kept and the final model; None without
+    snapshots. Every point scores n images with the run's seed; the last point is the first n of the final
+    scoring's images."""
+    steps = [s for s in config.get("snapshot_steps", []) if s < final_step and snapshot_path(run_dir, s).is_file()]
+    if not steps:
+        return None
+    device = next(model.parameters()).device
+    snap = copy.deepcopy(model)
+    points = []
+    for step in steps:
+        path = snapshot_path(run_dir, step)
+        try:
+            snap.G.load_state_dict(torch.load(path, map_location=device, weights_only=True))
+        except (RuntimeError, OSError, EOFError, pickle.UnpicklingError) as exc:  # a damaged snapshot costs its point
+            warn(f"skipping the curve point of {path}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
+            continue
+        pool = scorer.fake_from_model(snap, n, f"curve: {config['model']} step {step}")[FEATURE_LAYER]
+        points.append({"step": step, **scorer.curve_values(pool, real)})
+    points.append({"step": final_step, **scorer.curve_values(final_pool[:n], real)})
+    for p in points:
+        p["epoch"] = round(p["step"] / config["steps_per_epoch"], 3)
+    return {"n_fake": n, "n_real": real.n, "points": points}
+
+
 def score_model(model: GAN, config: dict, real: RealReference, n_fake: int, scorer: Scorer,
-                device: torch.device, train_wall: float, run_dir: Path | None) -> dict:
+                device: torch.device, train_wall: float, run_dir: Path | None, curve_n: int | None = None) -> dict:
+    """Score a model, write its record (with a metric curve when the run kept snapshots and curve_n is given)."""
     t0 = time.perf_counter()
     fake = scorer.fake_from_model(model, n_fake, f"generated: {config['model']}")
     scored = scorer.score(fake, real)
     steps = config.get("checkpoint", {}).get("step", config["total_steps"])  # a checkpoint may be mid-training
+    curve = None
+    if run_dir is not None and curve_n:
+        curve = metric_curve(model, config, run_dir, fake[FEATURE_LAYER], real, scorer, curve_n, steps)
     training = {
         "steps": steps, "batch_size": config["batch_size"],
         "epochs": round(steps / config["steps_per_epoch"], 3),
         "params_g": count_parameters(model.G), "params_d": count_parameters(model.D),
     }
     record = make_record(config, training, scored, environment(device),
-                         {"train": round(train_wall, 2), "score": round(time.perf_counter() - t0, 2)})
+                         {"train": round(train_wall, 2), "score": round(time.perf_counter() - t0, 2)}, curve)
     if run_dir is not None:
         write_record(run_dir, record)
     return record

@@ -7,10 +7,11 @@ extracts none.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import torch
@@ -62,6 +63,7 @@ IS_WITHOUT_LOGITS = (
 
 
 BACKENDS = ("torch-fidelity", "clean-fid")
+CURVE_METRICS = ("fid", "kid")  # what a metric curve over training holds, of those a scoring requests
 EXACT_HEAD = "2048/exact-head"  # `fast` only: exact-precision pool features of the first generated images
 
 
@@ -117,6 +119,12 @@ class Scorer:
         # `fast` measures its own error: the first `calibration` images of each set also go through `exact`.
         lowered = getattr(self.extract, "dtype", None) is not None
         self.calibration = calibration if lowered else 0
+
+    def with_seed(self, seed: int) -> "Scorer":
+        """The same networks, another seed for noise and metric subsets (each run scores with its own seed)."""
+        twin = copy.copy(self)
+        twin.seed = seed
+        return twin
 
     def _exact_head(self, images: torch.Tensor, description: str) -> torch.Tensor:
         head = images[: self.calibration]
@@ -190,6 +198,14 @@ class Scorer:
         check.update(n_fake=k, n_real=real.n if real.features is None else len(real.exact_head),
                      fid_fast=fid_fast, fid_exact=fid_exact, relative_difference=abs(fid_fast - fid_exact) / fid_exact)
         return check
+
+    def curve_values(self, pool: torch.Tensor, real: RealReference) -> dict:
+        """FID (and KID when requested) of one point of a metric curve: the scoring's settings, no bootstrap."""
+        keys = tuple(k for k in self.metrics if k in CURVE_METRICS) or ("fid",)
+        inputs = Inputs(pool, real.features, None, self.seed, replace(self.settings, bootstrap=0), real.stats)
+        values = catalog.compute(keys, inputs)
+        values.pop("kid_subset_size", None)
+        return values
 
     def score(self, fake: dict[str, torch.Tensor], real: RealReference) -> dict:
         """The requested metrics of generated features against the reference, with their protocol and its id."""

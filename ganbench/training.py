@@ -25,7 +25,7 @@ from rich.progress import TextColumn
 from ganbench import checkpoint, config
 from ganbench.data import ImageData
 from ganbench.errors import GanbenchError, Interrupted
-from ganbench.fileio import write_json, write_text
+from ganbench.fileio import torch_save, write_json, write_text
 from ganbench.model import GAN, Batch
 from ganbench.plots import read_log, save_grid, save_loss_curves
 from ganbench.progress import progress
@@ -33,6 +33,11 @@ from ganbench.sampling import generate, to_unit
 
 CHECKPOINT = "checkpoint.pt"
 LOG = "log.jsonl"
+SNAPSHOTS = "snapshots"  # G's weights at the run's snapshot steps, for the metric curve
+
+
+def snapshot_path(run_dir: Path, step: int) -> Path:
+    return Path(run_dir) / SNAPSHOTS / f"G_step{step:07d}.pt"
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,7 @@ class Trainer:
         self.checkpoint_every = checkpoint_every
         self.grid_samples = grid_samples
         self.optimizers = model.configure_optimizers()
+        self.snapshot_steps = set(self.config.get("snapshot_steps", ()))
         self.ckpt_path = self.run_dir / CHECKPOINT
         self.log_path = self.run_dir / LOG
 
@@ -163,6 +169,8 @@ class Trainer:
 
                 if step % self.steps_per_epoch == 0:
                     self._epoch_grid(epoch + 1)
+                if step in self.snapshot_steps:
+                    torch_save(snapshot_path(self.run_dir, step), self.model.G.state_dict())
                 at_boundary = step % self.steps_per_epoch == 0 or step % self.checkpoint_every == 0
                 if at_boundary and step < self.total_steps:  # the last step gets the final checkpoint below
                     log.flush()

