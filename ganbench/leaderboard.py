@@ -56,7 +56,7 @@ def _published_note(match: pd.DataFrame) -> str:
     comparable = str(first["comparable_with"])
     more = f" ({len(match)} published values; the first shown)" if len(match) > 1 else ""
     if comparable.startswith("none"):
-        return f"protocols differ, not comparable: {first['protocol']}{more}"
+        return f"not comparable: the protocols differ{more}"
     return f"comparable with {comparable}{more}"
 
 
@@ -88,6 +88,7 @@ def metric_table(records: list[dict], suite: Suite, published: pd.DataFrame) -> 
                 "±95%": e.half_width, "interval": e.basis, "published": theirs,
                 "difference": None if theirs is None else e.mean - theirs,
                 "published source": match["source"].iloc[0] if len(match) else None,
+                "published protocol": match["protocol"].iloc[0] if len(match) else None,
                 "note": _published_note(match), "protocol": pid, "_order": order,
                 "_rank_key": None if kind.info.direction is Direction.EXACT else _rank_key(kind, e.mean),
             })
@@ -130,9 +131,14 @@ def metric_markdown(mf: pd.DataFrame) -> list[str]:
         hw = r["±95%"]
         ours = _metric_cell(kind, r["value"]) + ("" if hw is None or pd.isna(hw) else f" ± {hw:.2g}")
         rank = "–" if pd.isna(r["rank"]) else str(r["rank"])
-        lines.append(f"| {r['label']} ({r['direction']}) | {rank} | {r['model']} | {r['seeds']} | {ours} | "
+        name = r["label"] if kind.info.direction is Direction.EXACT else f"{r['label']} ({r['direction']})"
+        lines.append(f"| {name} | {rank} | {r['model']} | {r['seeds']} | {ours} | "
                      f"{r['interval']} | {_metric_cell(kind, r['published'])} | {_metric_cell(kind, r['difference'])} "
                      f"| {r['note'] or '–'} |")
+    sources = mf.dropna(subset=["published source"]).drop_duplicates(["published source", "published protocol"])
+    if len(sources):
+        lines += ["", "Published values, their sources and protocols:", ""]
+        lines += [f"- {r['published source']}: {r['published protocol']}" for r in sources.to_dict("records")]
     return lines + [""]
 
 
