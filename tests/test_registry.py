@@ -11,7 +11,7 @@ import torch
 
 from ganbench.errors import GanbenchError
 from ganbench.registry import ModelSpec, get_model, load_zoo
-from tests.helpers import assert_one_line_error, run_cli
+from tests.helpers import assert_one_line_error, run_cli, run_cli_process
 
 PLUGIN_MODULE = textwrap.dedent('''
     from torch import nn
@@ -107,14 +107,14 @@ def test_external_plugin_is_discovered_and_broken_one_is_reported(plugin_path):
 
 
 def test_cli_lists_plugin_and_survives_broken_one(plugin_path):
-    proc = run_cli("zoo", "--json", env={"PYTHONPATH": str(plugin_path)})
+    proc = run_cli_process("zoo", "--json", env={"PYTHONPATH": str(plugin_path)})
     assert proc.returncode == 0, proc.stderr
     listing = json.loads(proc.stdout)
     names = {m["name"]: m for m in listing["models"]}
     assert {"fcgan", "dcgan", "tinygan"} <= set(names)
     assert names["tinygan"]["params"]["64x64x3"]["G"] == 8 * 64 * 64 * 3 + 64 * 64 * 3
     assert "broken" in listing["broken_plugins"]
-    proc = run_cli("train", "broken", "--suite", "fashion-mnist-smoke", env={"PYTHONPATH": str(plugin_path)})
+    proc = run_cli_process("train", "broken", "--suite", "fashion-mnist-smoke", env={"PYTHONPATH": str(plugin_path)})
     assert_one_line_error(proc, "broken")
 
 
