@@ -70,15 +70,13 @@ def score_checkpoint(path: Path, suite_name: str, opts: ScoreOptions) -> dict:
     return score_model(model, run_config, real, p.n_fake, scorer, opts.device, train_wall, run_dir=None)
 
 
-def real_images(real: str) -> tuple[ImageData, int | None]:
-    """A suite's real split and its protocol's sample count, or every image of a folder or array file."""
-    if real in SUITES:
-        return suite_real_images(SUITES[real]), None
-    return load_images(real), None
+def real_images(real: str) -> ImageData:
+    """A suite's real reference images (its protocol's subset), or every image of a folder or array file."""
+    return suite_real_images(SUITES[real]) if real in SUITES else load_images(real)
 
 
 def real_reference(scorer: Scorer, real: str) -> RealReference:
-    return scorer.real(*real_images(real))
+    return scorer.real(real_images(real))
 
 
 def score_inputs(real: str | None, real_stats: str | None, fake: Path | GeneratorInput, opts: ScoreOptions) -> dict:
@@ -89,8 +87,8 @@ def score_inputs(real: str | None, real_stats: str | None, fake: Path | Generato
     real_data = None if reference else real_images(real)
     fake_name, fake_hw, fake_features = _fake_side(fake, real, opts)
     if real_data is not None:
-        _check_sizes(fake_hw, tuple(real_data[0].images.shape[-2:]))
-        reference = scorer.real(*real_data)
+        _check_sizes(fake_hw, tuple(real_data.images.shape[-2:]))
+        reference = scorer.real(real_data)
     result = scorer.score(fake_features(scorer), reference)
     return {"real": real or real_stats, "fake": fake_name, **result, "environment": environment(opts.device)}
 

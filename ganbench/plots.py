@@ -98,8 +98,8 @@ def save_grids_side_by_side(path: Path, grids: list[tuple[str, torch.Tensor]], t
     fig, axes = plt.subplots(1, len(grids), figsize=(4.2 * len(grids), 4.8), squeeze=False)
     for ax, (label, images) in zip(axes[0], grids):
         grid = make_grid(images, nrow=math.ceil(math.sqrt(len(images))), padding=2, pad_value=255)
-        ax.imshow(grid[0] if images.shape[1] == 1 else grid.permute(1, 2, 0), cmap="gray", vmin=0, vmax=255,
-                  interpolation="nearest")
+        ax.imshow((grid[0] if images.shape[1] == 1 else grid.permute(1, 2, 0)).numpy(), cmap="gray", vmin=0,
+                  vmax=255, interpolation="nearest")
         ax.set_title(label, fontsize=9)
         ax.axis("off")
     fig.suptitle(title, fontsize=10)

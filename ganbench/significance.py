@@ -84,7 +84,7 @@ def difference(kind: MetricKind, a: Estimate, b: Estimate) -> Difference:
         from scipy.stats import ttest_ind
 
         if np.ptp(a.values) == 0 and np.ptp(b.values) == 0:
-            return Difference(diff, None if diff == 0 else 0.0, "no test: no spread over seeds", better)
+            return Difference(diff, None, "no test: no spread over seeds", better)
         p = float(ttest_ind(b.values, a.values, equal_var=False).pvalue)
         return Difference(diff, p, f"Welch t-test over seeds ({a.n_runs} and {b.n_runs})", better)
     if a.n_runs == b.n_runs == 1 and a.standard_error and b.standard_error:
