@@ -37,6 +37,8 @@ BootstrapOpt = typer.Option(DEFAULTS["bootstrap"], "--bootstrap", help=HELP["boo
 BackendOpt = typer.Option("torch-fidelity", "--backend", help="Feature pipeline: torch-fidelity or clean-fid.")
 ModeOpt = typer.Option(None, "--mode", help="clean-fid's mode: clean (default) or legacy_tensorflow.")
 PrecisionOpt = typer.Option(DEFAULTS["precision"], "--precision", help=HELP["precision"])
+StepsOpt = typer.Option(None, "--steps", help="Training steps per model (default: the suite's budget).")
+EpochsOpt = typer.Option(None, "--epochs", help="Training epochs per model (default: the suite's budget).")
 
 
 def _print_json(obj) -> None:
@@ -59,8 +61,8 @@ def run(
     device: str = DeviceOpt,
     seed: int = SeedOpt,
     out: Path = OutOpt,
-    steps: Optional[int] = typer.Option(None, "--steps", help="Training steps per model (default: the suite's budget)."),
-    epochs: Optional[int] = typer.Option(None, "--epochs", help="Training epochs per model (default: the suite's budget)."),
+    steps: Optional[int] = StepsOpt,
+    epochs: Optional[int] = EpochsOpt,
     inception_weights: Optional[Path] = WeightsOpt,
     metrics: str = MetricsOpt,
     precision: str = PrecisionOpt,
@@ -253,12 +255,12 @@ def compare(
                                                    "differences are tested over seeds (Welch)."),
     device: str = DeviceOpt,
     out: Path = OutOpt,
-    steps: Optional[int] = typer.Option(None, "--steps", help="Training steps per model (default: the suite's budget)."),
-    epochs: Optional[int] = typer.Option(None, "--epochs", help="Training epochs per model (default: the suite's budget)."),
+    steps: Optional[int] = StepsOpt,
+    epochs: Optional[int] = EpochsOpt,
     inception_weights: Optional[Path] = WeightsOpt,
     metrics: str = MetricsOpt,
     precision: str = PrecisionOpt,
-    alpha: float = typer.Option(0.05, "--alpha", help="Significance level of each test."),
+    alpha: float = typer.Option(DEFAULTS["alpha"], "--alpha", help=HELP["alpha"]),
     as_json: bool = JsonOpt,
 ):
     """Compare models on a suite: every shared metric side by side, which differences are significant, samples

@@ -20,6 +20,7 @@ DEFAULTS: dict[str, object] = {
     "kid_subset_size": 1000,
     "metrics": "fid,kid",
     "bootstrap": 100,
+    "alpha": 0.05,
     "grid_samples": 64,
 }
 
@@ -37,6 +38,7 @@ HELP: dict[str, str] = {
     "grid_samples": "Images in each sample-grid PNG.",
     "metrics": "Comma-separated metrics: fid, kid, is, pr, dc, fid-inf (see docs/metrics.md).",
     "bootstrap": "Bootstrap resamples of the generated set for FID's 95% interval (0: none).",
+    "alpha": "Significance level of each test of a difference between two models.",
 }
 
 ENV_CACHE = "GANBENCH_CACHE"

@@ -41,10 +41,15 @@ def write_json(path: str | os.PathLike, obj: Any) -> None:
 
 
 def torch_save(path: str | os.PathLike, obj: Any) -> None:
+    """torch.save, atomically. Serialized in memory first: saved to a path, torch names the archive's folder
+    after the file, so the temporary name would change the bytes (and a weights file's hash) on every save."""
+    import io
+
     import torch
 
-    with atomic_path(path) as tmp:
-        torch.save(obj, tmp)
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    write_bytes(path, buffer.getvalue())
 
 
 def save_figure(path: str | os.PathLike, fig) -> None:

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ganbench.config import DEFAULTS
 from ganbench.metrics.kinds import Direction, MetricKind, Noise
 
-ALPHA = 0.05
+ALPHA = float(DEFAULTS["alpha"])
 
 
 @dataclass(frozen=True)

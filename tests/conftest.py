@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from ganbench.data import load_data
@@ -45,3 +47,12 @@ def smoke_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("smoke")
     proc = run_cli("run", "--suite", "fashion-mnist-smoke", "--steps", "6", "--out", str(out))
     return out, proc
+
+
+@pytest.fixture
+def smoke_copy(smoke_run, tmp_path):
+    """A private copy of the smoke run's runs/ folder (records, checkpoints) for a test to read or alter."""
+    out, proc = smoke_run
+    assert proc.returncode == 0, proc.stderr
+    shutil.copytree(out / "runs", tmp_path / "runs")
+    return tmp_path

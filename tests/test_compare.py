@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 
 import pandas as pd
 import pytest
@@ -45,16 +44,8 @@ def test_significance_over_seeds_and_over_generated_samples():
     assert estimate(MetricKind.FID, [{"fid": 1.0}, {"kid_mean": 0.1}]) is None  # not shared: no row
 
 
-@pytest.fixture
-def copied(smoke_run, tmp_path):
-    out, proc = smoke_run
-    assert proc.returncode == 0, proc.stderr
-    shutil.copytree(out / "runs", tmp_path / "runs")
-    return tmp_path
-
-
-def test_compare_reuses_records_scores_what_is_missing_and_writes_table_and_pngs(copied):
-    runs = copied / "runs" / SUITE
+def test_compare_reuses_records_scores_what_is_missing_and_writes_table_and_pngs(smoke_copy):
+    runs = smoke_copy / "runs" / SUITE
     dcgan_record = next(runs.glob("dcgan-*/record.json"))
     fcgan_record = next(runs.glob("fcgan-*/record.json"))
     old_fcgan = json.loads(fcgan_record.read_text())
@@ -62,7 +53,7 @@ def test_compare_reuses_records_scores_what_is_missing_and_writes_table_and_pngs
     before = dcgan_record.stat().st_mtime_ns
     ckpts = {p: p.stat().st_mtime_ns for p in runs.glob("*/checkpoint.pt")}
 
-    proc = run_cli("compare", "dcgan", "fcgan", "--suite", SUITE, "--steps", "6", "--out", str(copied), "--json")
+    proc = run_cli("compare", "dcgan", "fcgan", "--suite", SUITE, "--steps", "6", "--out", str(smoke_copy), "--json")
     assert proc.returncode == 0, proc.stderr
     assert "dcgan seed 0: record found: reused" in proc.stderr
     assert "fcgan seed 0: trained: scoring" in proc.stderr  # said before it is done
@@ -90,31 +81,31 @@ def test_compare_reuses_records_scores_what_is_missing_and_writes_table_and_pngs
     assert w > 1.5 * h  # two grids side by side
 
 
-def test_compare_refuses_bad_requests(copied):
-    assert_one_line_error(run_cli("compare", "dcgan", "--suite", SUITE, "--out", str(copied)), "two or more")
-    assert_one_line_error(run_cli("compare", "dcgan", "nope", "--suite", SUITE, "--out", str(copied)),
+def test_compare_refuses_bad_requests(smoke_copy):
+    assert_one_line_error(run_cli("compare", "dcgan", "--suite", SUITE, "--out", str(smoke_copy)), "two or more")
+    assert_one_line_error(run_cli("compare", "dcgan", "nope", "--suite", SUITE, "--out", str(smoke_copy)),
                           "unknown model 'nope'")
-    assert_one_line_error(run_cli("compare", "dcgan", "fcgan", "--seeds", "a", "--out", str(copied)), "--seeds")
+    assert_one_line_error(run_cli("compare", "dcgan", "fcgan", "--seeds", "a", "--out", str(smoke_copy)), "--seeds")
     # Records of two protocols are refused, not compared.
-    path = next((copied / "runs" / SUITE).glob("fcgan-*/record.json"))
+    path = next((smoke_copy / "runs" / SUITE).glob("fcgan-*/record.json"))
     record = json.loads(path.read_text())
     record["protocol"]["id"] = "0123456789ab"
     path.write_text(json.dumps(record))
     assert_one_line_error(run_cli("compare", "dcgan", "fcgan", "--suite", SUITE, "--steps", "6", "--out",
-                                  str(copied)), "different protocols", "0123456789ab")
+                                  str(smoke_copy)), "different protocols", "0123456789ab")
 
 
-def test_leaderboard_metric_rows_rank_within_a_protocol_and_pool_seeds(copied):
-    runs = copied / "runs" / SUITE
+def test_leaderboard_metric_rows_rank_within_a_protocol_and_pool_seeds(smoke_copy):
+    runs = smoke_copy / "runs" / SUITE
     dcgan = json.loads(next(runs.glob("dcgan-*/record.json")).read_text())
     seed1 = {**dcgan, "seed": 1, "metrics": {**dcgan["metrics"], "fid": dcgan["metrics"]["fid"] + 2.0}}
     foreign = {**dcgan, "model": "dcgan-other", "protocol": {**dcgan["protocol"], "id": "0123456789ab"}}
     for name, record in (("dcgan-seed1-x", seed1), ("dcgan-other-seed0-x", foreign)):
         (runs / name).mkdir()
         (runs / name / "record.json").write_text(json.dumps(record))
-    proc = run_cli("leaderboard", "--suite", SUITE, "--out", str(copied))
+    proc = run_cli("leaderboard", "--suite", SUITE, "--out", str(smoke_copy))
     assert proc.returncode == 0, proc.stderr
-    board = pd.read_csv(copied / "leaderboards" / f"{SUITE}-metrics.csv")
+    board = pd.read_csv(smoke_copy / "leaderboards" / f"{SUITE}-metrics.csv")
     fid = board[board["metric"] == "fid"].set_index("model")
     assert fid.loc["dcgan", "seeds"] == "0,1"
     pooled = [dcgan["metrics"]["fid"], dcgan["metrics"]["fid"] + 2.0]
@@ -126,6 +117,6 @@ def test_leaderboard_metric_rows_rank_within_a_protocol_and_pool_seeds(copied):
     assert fid.loc["fcgan", "difference"] == pytest.approx(fid.loc["fcgan", "value"] - 4.07)
     assert "not comparable" in fid.loc["fcgan", "note"]
     assert board[board["metric"] == "params-d"]["rank"].isna().all()  # exact counts are not ranked
-    md = (copied / "leaderboards" / f"{SUITE}.md").read_text()
+    md = (smoke_copy / "leaderboards" / f"{SUITE}.md").read_text()
     assert "## Every metric" in md and "| FID (lower is better) | 1 | dcgan-other |" in md
-    assert open(copied / "leaderboards" / f"{SUITE}-curves.png", "rb").read(8) == PNG
+    assert open(smoke_copy / "leaderboards" / f"{SUITE}-curves.png", "rb").read(8) == PNG

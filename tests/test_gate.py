@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
@@ -73,15 +72,6 @@ def test_published_csv_holds_every_reference_number():
     assert pub["comparable_with"].str.startswith("none").mean() > 0.5  # most may not be compared: it says so
 
 
-@pytest.fixture
-def runs(smoke_run, tmp_path):
-    """A copy of the smoke suite's real records, to gate against (and to alter)."""
-    out, proc = smoke_run
-    assert proc.returncode == 0, proc.stderr
-    shutil.copytree(out / "runs", tmp_path / "runs")
-    return tmp_path
-
-
 def _gate(out, *args):
     return run_cli("gate", "--suite", SUITE, "--out", str(out), "--baseline", str(out / "baseline.json"), *args)
 
@@ -94,57 +84,57 @@ def _alter_fid(out, model: str, by: float) -> None:
     path.write_text(json.dumps(record))
 
 
-def test_gate_passes_unchanged_fails_regression_and_forgives_noise(runs):
-    assert _gate(runs, "--update-baseline").returncode == 0
-    baseline = json.loads((runs / "baseline.json").read_text())
+def test_gate_passes_unchanged_fails_regression_and_forgives_noise(smoke_copy):
+    assert _gate(smoke_copy, "--update-baseline").returncode == 0
+    baseline = json.loads((smoke_copy / "baseline.json").read_text())
     assert set(baseline["entries"]) == {"dcgan/seed0", "fcgan/seed0"}
 
-    same = _gate(runs, "--json")
+    same = _gate(smoke_copy, "--json")
     assert same.returncode == 0, same.stderr
     assert {r["status"] for r in json.loads(same.stdout)["rows"]} == {"unchanged"}
 
     entry = baseline["entries"]["dcgan/seed0"]["metrics"]
     half_width = (entry["fid_ci_high"] - entry["fid_ci_low"]) / 2
     assert half_width > 0
-    _alter_fid(runs, "dcgan", 0.5 * half_width)  # worse, but well inside the combined noise
-    noisy = _gate(runs, "--json", "--max-regression", "0")
+    _alter_fid(smoke_copy, "dcgan", 0.5 * half_width)  # worse, but well inside the combined noise
+    noisy = _gate(smoke_copy, "--json", "--max-regression", "0")
     assert noisy.returncode == 0, noisy.stdout
     rows = {r["run"]: r for r in json.loads(noisy.stdout)["rows"]}
     assert rows["dcgan/seed0"]["status"] == "within noise"
 
-    _alter_fid(runs, "dcgan", 2 * half_width + 0.05 * entry["fid"])  # beyond the noise and a 2% allowance
-    worse = _gate(runs, "--max-regression", "2%")
+    _alter_fid(smoke_copy, "dcgan", 2 * half_width + 0.05 * entry["fid"])  # beyond the noise and a 2% allowance
+    worse = _gate(smoke_copy, "--max-regression", "2%")
     assert worse.returncode == 1, worse.stdout
     assert "regressed" in worse.stdout and "dcgan/seed0" in worse.stdout
     # An absolute allowance larger than the change passes it.
-    assert _gate(runs, "--max-regression", str(3 * entry["fid"])).returncode == 0
+    assert _gate(smoke_copy, "--max-regression", str(3 * entry["fid"])).returncode == 0
 
 
-def test_gate_refuses_missing_malformed_and_foreign_baselines(runs):
-    assert_one_line_error(_gate(runs), "baseline file not found")
-    (runs / "baseline.json").write_text("{not json")
-    assert_one_line_error(_gate(runs), "malformed baseline")
-    assert _gate(runs, "--update-baseline").returncode == 0
-    baseline = json.loads((runs / "baseline.json").read_text())
+def test_gate_refuses_missing_malformed_and_foreign_baselines(smoke_copy):
+    assert_one_line_error(_gate(smoke_copy), "baseline file not found")
+    (smoke_copy / "baseline.json").write_text("{not json")
+    assert_one_line_error(_gate(smoke_copy), "malformed baseline")
+    assert _gate(smoke_copy, "--update-baseline").returncode == 0
+    baseline = json.loads((smoke_copy / "baseline.json").read_text())
     baseline["entries"]["fcgan/seed0"]["protocol_id"] = "0123456789ab"
-    (runs / "baseline.json").write_text(json.dumps(baseline))
-    assert_one_line_error(_gate(runs), "protocol 0123456789ab", "not compared")
-    assert_one_line_error(_gate(runs, "--metric", "larger"), "unknown metric 'larger'")
+    (smoke_copy / "baseline.json").write_text(json.dumps(baseline))
+    assert_one_line_error(_gate(smoke_copy), "protocol 0123456789ab", "not compared")
+    assert_one_line_error(_gate(smoke_copy, "--metric", "larger"), "unknown metric 'larger'")
 
 
-def test_leaderboard_regenerates_views_and_reports_invalid_records(runs):
-    bad = next((runs / "runs" / SUITE).glob("fcgan-*/record.json"))
+def test_leaderboard_regenerates_views_and_reports_invalid_records(smoke_copy):
+    bad = next((smoke_copy / "runs" / SUITE).glob("fcgan-*/record.json"))
     bad.write_text('{"schema": "ganbench.record/1", "model": "fcgan"')  # truncated
-    proc = run_cli("leaderboard", "--suite", SUITE, "--out", str(runs))
+    proc = run_cli("leaderboard", "--suite", SUITE, "--out", str(smoke_copy))
     assert proc.returncode == 0, proc.stderr
     assert "skipping record" in proc.stderr and "fcgan" in proc.stderr  # reported, not silently dropped
-    md = (runs / "leaderboards" / f"{SUITE}.md").read_text()
+    md = (smoke_copy / "leaderboards" / f"{SUITE}.md").read_text()
     assert "| 1 | dcgan | 0 |" in md and "fcgan" not in md.split("¹")[0]
-    png = runs / "leaderboards" / f"{SUITE}-fid.png"
+    png = smoke_copy / "leaderboards" / f"{SUITE}-fid.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert not list((runs / "leaderboards").glob("*.tmp*"))
+    assert not list((smoke_copy / "leaderboards").glob("*.tmp*"))
     bad.unlink()
-    (runs / "runs" / SUITE / "dcgan-x").mkdir()
-    for record in (runs / "runs" / SUITE).glob("*/record.json"):
+    (smoke_copy / "runs" / SUITE / "dcgan-x").mkdir()
+    for record in (smoke_copy / "runs" / SUITE).glob("*/record.json"):
         record.unlink()
-    assert_one_line_error(run_cli("leaderboard", "--suite", SUITE, "--out", str(runs)), "no records")
+    assert_one_line_error(run_cli("leaderboard", "--suite", SUITE, "--out", str(smoke_copy)), "no records")

@@ -122,3 +122,15 @@ def test_explicit_weights_paths(tmp_path):
         resolve_weights(bad)
     w = resolve_weights(fid_helper_file())  # the TorchScript itself, given explicitly, is converted
     assert w.source == "explicit (converted TorchScript)" and not w.has_logits
+
+
+def test_converted_weights_hash_the_same_in_every_cache(tmp_path, monkeypatch):
+    """The weights hash enters every protocol id: two conversions (two caches, two temporary file names) must
+    give byte-identical files, or one model scored on two machines could never be ranked."""
+    hashes = []
+    for name in ("first", "second"):
+        monkeypatch.setenv("GANBENCH_CACHE", str(tmp_path / name))
+        weights = resolve_weights()
+        assert weights.path.is_relative_to(tmp_path / name)
+        hashes.append(weights.sha256)
+    assert hashes[0] == hashes[1] == file_hash(weights.path)

