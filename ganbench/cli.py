@@ -303,22 +303,20 @@ def compare(
         table.add_column(f"{m} − {models[0]}", justify="right")
         table.add_column("verdict" if len(models) == 2 else f"verdict ({m})")
     for row in result.rows:
-        info = row.kind.info
-        count = info.unit == "parameters"
-        cells = [info.label if count else f"{info.label} ({info.direction.value})"]
+        kind, info = row.kind, row.kind.info
+        cells = [info.label if kind.is_count else f"{info.label} ({info.direction.value})"]
         for m in models:
             e = row.estimates[m]
-            cells.append(f"{e.mean:,.0f}" if count else
-                         f"{e.mean:.4g}" + (f" ± {e.half_width:.2g}" if e.half_width else ""))
+            cells.append(kind.format(e.mean) + (f" ± {e.half_width:.2g}" if e.half_width else ""))
         for m in models[1:]:
             d = row.differences[m]
             verdict = result.verdict(row, m)
-            cells += [f"{d.difference:+,.0f}" if count else f"{d.difference:+.4g}",
+            cells += [kind.format(d.difference, signed=True),
                       f"[bold]{verdict}[/bold]" if d.significant(alpha) else verdict]
         table.add_row(*cells)
     stdout.print(table)
     bases = {f"{r.kind.info.label}: {next(iter(r.estimates.values())).basis}" for r in result.rows
-             if r.kind.info.unit != "parameters"}
+             if not r.kind.is_count}
     stdout.print("± is a 95% interval; " + "; ".join(sorted(bases)), highlight=False)
     stdout.print("wrote " + ", ".join(files.values()), highlight=False)
 

@@ -128,9 +128,8 @@ def write(c: Comparison, run_dirs: dict[str, Path], out: Path, device: torch.dev
         save_grids_side_by_side(Path(files["samples"]), grids,
                                 f"{c.suite}: {GRID_SAMPLES} samples each from noise seed {seed}")
 
-    series = [(f"{m} seed {r['seed']}", i, r["curve"]) for i, m in enumerate(c.models) for r in c.records[m]
-              if r.get("curve")]
-    if series:
-        files["curves"] = str(base.with_name(base.name + "-curves.png"))
-        save_metric_curves(Path(files["curves"]), series, f"{c.suite}: metric curves over training")
+    curves = base.with_name(base.name + "-curves.png")
+    runs = [r for m in c.models for r in c.records[m]]
+    if save_metric_curves(curves, runs, f"{c.suite}: metric curves over training"):
+        files["curves"] = str(curves)
     return files

@@ -60,12 +60,6 @@ def _published_note(match: pd.DataFrame) -> str:
     return f"comparable with {comparable}{more}"
 
 
-def _rank_key(kind: MetricKind, value: float) -> float:
-    """Smaller is better, whatever the metric's direction."""
-    d = kind.info.direction
-    return value if d is Direction.LOWER else -value if d is Direction.HIGHER else abs(value - 50)
-
-
 def metric_table(records: list[dict], suite: Suite, published: pd.DataFrame) -> pd.DataFrame:
     """One row per protocol, model and metric: our value over its seeds with its 95% interval, the published
     value and the difference, and a rank among the rows of the same protocol and metric."""
@@ -90,7 +84,7 @@ def metric_table(records: list[dict], suite: Suite, published: pd.DataFrame) -> 
                 "published source": match["source"].iloc[0] if len(match) else None,
                 "published protocol": match["protocol"].iloc[0] if len(match) else None,
                 "note": _published_note(match), "protocol": pid, "_order": order,
-                "_rank_key": None if kind.info.direction is Direction.EXACT else _rank_key(kind, e.mean),
+                "_rank_key": None if kind.info.direction is Direction.EXACT else kind.worsening(0.0, e.mean),
             })
     df = pd.DataFrame(rows)
     if df.empty:
@@ -109,9 +103,7 @@ def _fmt(v, digits: int = 2) -> str:
 
 
 def _metric_cell(kind: MetricKind, v) -> str:
-    if v is None or pd.isna(v):
-        return "–"
-    return f"{v:,.0f}" if kind.info.unit == "parameters" else f"{v:.4g}"
+    return "–" if v is None or pd.isna(v) else kind.format(v)
 
 
 def metric_markdown(mf: pd.DataFrame) -> list[str]:
@@ -193,10 +185,7 @@ def write(records: list[dict], suite: Suite, published: pd.DataFrame, out: Path)
     if not df.empty:
         paths.append(md_path.with_name(f"{suite.name}-fid.png"))
         save_metric_bars(paths[-1], df, "FID", "FID ±", f"{suite.name}: FID with 95% bootstrap intervals")
-    models = list(dict.fromkeys(r["model"] for r in records))
-    series = [(f"{r['model']} seed {r['seed']}", models.index(r["model"]), r["curve"]) for r in records
-              if r.get("curve")]
-    if series:
-        paths.append(md_path.with_name(f"{suite.name}-curves.png"))
-        save_metric_curves(paths[-1], series, f"{suite.name}: metric curves over training")
+    curves = md_path.with_name(f"{suite.name}-curves.png")
+    if save_metric_curves(curves, records, f"{suite.name}: metric curves over training"):
+        paths.append(curves)
     return df, paths

@@ -111,9 +111,14 @@ def save_grids_side_by_side(path: Path, grids: list[tuple[str, torch.Tensor]], t
 CURVE_LABELS = {"fid": "FID", "kid_mean": "KID"}
 
 
-def save_metric_curves(path: Path, series: list[tuple[str, int, dict]], title: str) -> None:
-    """Metric curves over training, overlaid: one (label, colour index, record curve) per run; one panel per
-    metric the curves hold. A model's seeds share its colour."""
+def save_metric_curves(path: Path, records: list[dict], title: str) -> bool:
+    """Metric curves over training, overlaid: one line per record that holds a curve, one panel per metric
+    the curves hold; a model's seeds share its colour. False (no file) when no record has a curve."""
+    models = list(dict.fromkeys(r["model"] for r in records))
+    series = [(f"{r['model']} seed {r['seed']}", models.index(r["model"]), r["curve"]) for r in records
+              if r.get("curve")]
+    if not series:
+        return False
     keys = [k for k in CURVE_LABELS if any(k in c["points"][0] for _, _, c in series)]
     x = "epoch" if max(p["epoch"] for _, _, c in series for p in c["points"]) >= 1 else "step"  # runs under an epoch
     fig, axes = plt.subplots(1, len(keys), figsize=(5.2 * len(keys), 3.8), squeeze=False)
@@ -133,3 +138,4 @@ def save_metric_curves(path: Path, series: list[tuple[str, int, dict]], title: s
     fig.tight_layout(rect=(0, 0, 1, 0.95))
     save_figure(path, fig)
     plt.close(fig)
+    return True

@@ -85,6 +85,15 @@ class MetricKind(Enum):
         v = metrics.get(self.value.value_key or self.key)
         return float(v) if isinstance(v, (int, float)) and math.isfinite(v) else None
 
+    @property
+    def is_count(self) -> bool:
+        return self.value.unit == "parameters"
+
+    def format(self, value: float, signed: bool = False) -> str:
+        """Counts with thousands separators, other values to 4 significant digits."""
+        sign = "+" if signed else ""
+        return f"{value:{sign},.0f}" if self.is_count else f"{value:{sign}.4g}"
+
     def standard_error(self, metrics: dict) -> float | None:
         """The recorded bootstrap standard error over generated samples, where the metric has one."""
         v = metrics.get(self.value.standard_error_key) if self.value.standard_error_key else None
