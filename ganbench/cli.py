@@ -67,17 +67,20 @@ def run(
     metrics: str = MetricsOpt,
     precision: str = PrecisionOpt,
 ):
-    """Train (or load finished) each model of a suite, score it, write records and the leaderboard."""
+    """Train (or load finished) each model of a suite, score it, write records and the leaderboard.
+
+    `--suite ore:FOLDER` runs one suite per ore class (FOLDER/concentrate, FOLDER/waste), each scored on its own.
+    """
     from ganbench.bench import run_suite
     from ganbench.metrics.catalog import parse_metrics
     from ganbench.provenance import resolve_device
-    from ganbench.suites import get_suite
+    from ganbench.suites import expand_suites
 
-    s = get_suite(suite)
-    result = run_suite(s, _models_option(models, s.models), resolve_device(device), seed, out, steps, epochs,
-                       str(inception_weights) if inception_weights else None, parse_metrics(metrics), precision)
-    _print_leaderboard(result.table, s.name)
-    stdout.print("wrote " + ", ".join(map(str, result.files)), highlight=False)
+    for s in expand_suites(suite):
+        result = run_suite(s, _models_option(models, s.models), resolve_device(device), seed, out, steps, epochs,
+                           str(inception_weights) if inception_weights else None, parse_metrics(metrics), precision)
+        _print_leaderboard(result.table, s.name)
+        stdout.print("wrote " + ", ".join(map(str, result.files)), highlight=False)
 
 
 def _print_leaderboard(df, suite: str) -> None:
@@ -128,7 +131,8 @@ def suites(as_json: bool = JsonOpt):
     for s in listing:
         table.add_row(s["name"], s["data"], f"{s['resolution']}x{s['resolution']}x{s['channels']}",
                       ", ".join(s["models"]), s["protocol"]["name"],
-                      f"{s['steps']} steps" if s["steps"] else f"{s['epochs']} epochs" if s["epochs"] else "the paper's epochs")
+                      f"{s['steps']} steps" if s["steps"] else f"{s['epochs']} epochs" if s["epochs"]
+                      else "each model's default")
     stdout.print(table)
 
 
@@ -169,7 +173,8 @@ def score(
         None, "--generator", help="A generator module instead of --fake: FILE.py:NAME or package.module:NAME, an "
                                   "nn.Module (or a function returning one) from noise to images."),
     n_fake: Optional[int] = typer.Option(None, "--n-fake",
-                                         help="Images to draw from --generator (default: the suite's protocol count)."),
+                                         help="Images to draw from --checkpoint or --generator (default: the suite's "
+                                              "protocol count)."),
     latent_dim: Optional[int] = typer.Option(None, "--latent-dim",
                                              help="--generator's noise size (default: its latent_dim, z_dim or nz)."),
     output_range: str = typer.Option("-1,1", "--output-range", help="--generator's output range: -1,1 or 0,1."),
@@ -200,7 +205,7 @@ def score(
     one_fake = (fake is None) != (generator is None)
     if checkpoint is not None and suite is not None and real is None and real_stats is None and fake is None \
             and generator is None:
-        result = score_checkpoint(checkpoint, suite, opts)
+        result = score_checkpoint(checkpoint, suite, opts, n_fake)
     elif one_real and one_fake and checkpoint is None and suite is None:
         source = fake if fake is not None else GeneratorInput(generator, n_fake, latent_dim, output_range)
         result = score_inputs(real, str(real_stats) if real_stats else None, source, opts)
@@ -428,6 +433,18 @@ def cache_clear(weights: bool = typer.Option(False, "--weights", help="Also dele
     stdout.print(f"removed {len(removed)} cached file(s)", highlight=False)
 
 
+def _with_typers_own(click_class: type, typer_class: type) -> tuple[type, ...]:
+    """click's exception class and its twin in the copy of click that typer >= 0.2x ships (found by name
+    in the MRO of one of typer's public classes), so that both kinds are caught."""
+    twins = [c for c in typer_class.__mro__ if c.__name__ == click_class.__name__]
+    return tuple({click_class, *twins})
+
+
+CLICK_EXIT = _with_typers_own(click.exceptions.Exit, typer.Exit)
+CLICK_ERROR = _with_typers_own(click.ClickException, typer.BadParameter)
+CLICK_ABORT = _with_typers_own(click.exceptions.Abort, typer.Abort)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors become one line on stderr and a documented exit code (docs/cli.md)."""
     command = typer.main.get_command(app)
@@ -435,15 +452,15 @@ def main(argv: list[str] | None = None) -> None:
         code = command.main(args=argv, prog_name="ganbench", standalone_mode=False)
         if isinstance(code, int) and code:  # typer.Exit(n) is returned, not raised, outside standalone mode
             sys.exit(code)
-    except click.exceptions.Exit as exc:
+    except CLICK_EXIT as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
+    except CLICK_ERROR as exc:
         exc.show()
         sys.exit(exc.exit_code)
     except GanbenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except (KeyboardInterrupt, *CLICK_ABORT):
         print("interrupted", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:

@@ -55,7 +55,8 @@ class GeneratorInput:
     output_range: str = "-1,1"
 
 
-def score_checkpoint(path: Path, suite_name: str, opts: ScoreOptions) -> dict:
+def score_checkpoint(path: Path, suite_name: str, opts: ScoreOptions, n_fake: int | None = None) -> dict:
+    """A checkpoint's generator against its suite's real images: the suite's sample count unless n_fake."""
     suite = get_suite(suite_name)
     model, run_config = load_checkpoint_model(path, opts.device)
     if (run_config["resolution"], run_config["channels"]) != (suite.resolution, suite.channels):
@@ -67,7 +68,7 @@ def score_checkpoint(path: Path, suite_name: str, opts: ScoreOptions) -> dict:
     scorer = opts.scorer(p.settings(opts.bootstrap))
     real = scorer.real(suite_real_images(suite))
     train_wall = run_config["checkpoint"]["wall_time"]
-    return score_model(model, run_config, real, p.n_fake, scorer, opts.device, train_wall, run_dir=None)
+    return score_model(model, run_config, real, n_fake or p.n_fake, scorer, opts.device, train_wall, run_dir=None)
 
 
 def real_images(real: str) -> ImageData:

@@ -18,8 +18,15 @@ from ganbench.significance import estimate
 from ganbench.suites import Suite
 
 
+def suite_published(published: pd.DataFrame, suite: Suite) -> pd.DataFrame:
+    """The published rows of the suite's data set at its image size (Fashion-MNIST at 28x28 is not at 64x64)."""
+    shape = f"{suite.resolution}x{suite.resolution}x{suite.channels}"
+    return published[(published["dataset"] == suite.published_dataset) & (published["resolution"] == shape)]
+
+
 def table(records: list[dict], suite: Suite, published: pd.DataFrame) -> pd.DataFrame:
-    pub = published[(published["dataset"] == suite.published_dataset) & (published["metric"] == MetricKind.FID.key)]
+    pub = suite_published(published, suite)
+    pub = pub[pub["metric"] == MetricKind.FID.key]
     rows = []
     for r in records:
         m, p, t = r["metrics"], r["protocol"], r.get("training", {})
@@ -63,7 +70,7 @@ def _published_note(match: pd.DataFrame) -> str:
 def metric_table(records: list[dict], suite: Suite, published: pd.DataFrame) -> pd.DataFrame:
     """One row per protocol, model and metric: our value over its seeds with its 95% interval, the published
     value and the difference, and a rank among the rows of the same protocol and metric."""
-    pub = published[published["dataset"] == suite.published_dataset]
+    pub = suite_published(published, suite)
     groups: dict[tuple[str, str], list[dict]] = {}
     for r in records:
         groups.setdefault((r["protocol"]["id"], r["model"]), []).append(r)
@@ -155,7 +162,7 @@ def markdown(df: pd.DataFrame, mf: pd.DataFrame, suite: Suite, published: pd.Dat
             f"{_fmt(r['epochs'], 1)} ({r['steps']}) | {_fmt(r['published FID'])} | `{r['protocol']}` |"
         )
     lines.append("")
-    pub = published[published["dataset"] == suite.published_dataset]
+    pub = suite_published(published, suite)
     if len(pub):
         first = pub.iloc[0]
         lines += [

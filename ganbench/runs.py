@@ -62,8 +62,10 @@ def plan_run(model: str, suite: Suite, seed: int, out: Path, train_data: ImageDa
     hparams = dict(spec.defaults)
     batch_size = int(hparams["batch_size"])
     steps_per_epoch = len(train_data) // batch_size
-    if steps is None:  # explicit steps, explicit epochs, the suite's budget, the paper's epochs
+    if steps is None:  # explicit steps, explicit epochs, the suite's budget, the paper's steps or epochs
         steps = int(epochs) * steps_per_epoch if epochs else suite.steps
+    if steps is None and not suite.epochs and "steps" in hparams:
+        steps = int(hparams["steps"])
     if steps is None:
         steps = int(suite.epochs or hparams["epochs"]) * steps_per_epoch
     if steps < 1:

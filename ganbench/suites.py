@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 
 from ganbench import config
 from ganbench.errors import GanbenchError
@@ -58,6 +59,15 @@ class Suite:
 
 
 SEED_002_MODELS = ("fcgan", "dcgan")
+# Every 64x64 model: seed 000's SAGAN, seed 001's Table 1 baseline and its WGAN family (Table 3's rows).
+MODELS_64 = ("sagan", "dcgan64", "wgan", "wgan-sn", "wgan-sa", "wgan-res", "wgan-improved")
+
+# Seed 001's ore images (private): one suite per class, each trained and scored on its own as in its Table 1,
+# with the paper's image count as the real sample and its 2,000 generated images per class.
+ORE_CLASSES = {"concentrate": 1207, "waste": 664}
+ORE_STEPS = 10000  # "the training is stopped after 10,000 epochs of iterations"
+SUITE_GROUPS = {"ore": tuple(f"ore-{c}" for c in ORE_CLASSES)}  # a name that runs several suites
+FOLDER_CLASS = {f"ore-{c}": c for c in ORE_CLASSES}  # suites that take `NAME:FOLDER`, and their sub-folder
 
 SUITES: dict[str, Suite] = {
     s.name: s
@@ -78,13 +88,43 @@ SUITES: dict[str, Suite] = {
               published_dataset="CIFAR-10", description="CIFAR-10 32x32, seed 002's 10 epochs"),
         Suite("cifar100", "cifar100", 32, 3, SEED_002_MODELS, Protocol(10000, 10000),
               published_dataset="CIFAR-100", description="CIFAR-100 32x32, seed 002's 10 epochs"),
-        Suite("celeba64", "celeba64", 64, 3, ("dcgan",), Protocol(10000, 10000),
-              published_dataset="CelebA", description="CelebA, centre crop 160, 64x64 (seed 000's protocol)"),
+        Suite("fashion-mnist64", "fashion-mnist", 64, 1, MODELS_64, Protocol(10000, 10000),
+              published_dataset="Fashion-MNIST",
+              description="full Fashion-MNIST resized to 64x64 (as seed 004 does): every 64x64 model on real data; "
+                          "each model's own budget"),
+        Suite("fashion-mnist64-smoke", "fashion-mnist-quick", 64, 1, MODELS_64,
+              Protocol(50, 50, curve_points=2, curve_n_fake=25), steps=20,
+              published_dataset="Fashion-MNIST",
+              description="the embedded subset at 64x64, 20 steps, 50 samples: a CPU check of the 64x64 models"),
+        Suite("celeba64", "celeba64", 64, 3, MODELS_64, Protocol(10000, 10000),
+              published_dataset="CelebA",
+              description="CelebA, centre crop 160, 64x64 (seed 000's protocol); each model's own budget"),
+        *(Suite(f"ore-{c}", f"ore-{c}", 64, 3, MODELS_64, Protocol(n, 2000), steps=ORE_STEPS,
+                published_dataset=f"ore {c}",
+                description=f"seed 001's {c} ore images (private: bring your own; --suite ore:FOLDER runs both "
+                            f"classes) at 64x64, 10,000 steps")
+          for c, n in ORE_CLASSES.items()),
     )
 }
 
 
 def get_suite(name: str) -> Suite:
-    if name not in SUITES:
-        raise GanbenchError(f"unknown suite '{name}' (known: {', '.join(SUITES)})")
-    return SUITES[name]
+    """A suite by name; `ore-waste:FOLDER` reads the class's images from FOLDER/waste instead of $GANBENCH_DATA."""
+    base, sep, folder = name.partition(":")
+    if base not in SUITES:
+        groups = "".join(f", {g} (runs {', '.join(m)})" for g, m in SUITE_GROUPS.items())
+        raise GanbenchError(f"unknown suite '{name}' (known: {', '.join(SUITES)}{groups})")
+    suite = SUITES[base]
+    if not sep:
+        return suite
+    if base not in FOLDER_CLASS:
+        raise GanbenchError(f"suite {base} reads no folder; `NAME:FOLDER` is for {', '.join(FOLDER_CLASS)} and ore")
+    return replace(suite, data=f"folder:{Path(folder).expanduser() / FOLDER_CLASS[base]}")
+
+
+def expand_suites(name: str) -> list[Suite]:
+    """The suites a name runs: `ore` (or `ore:FOLDER`) is one suite per ore class, any other name itself."""
+    base, sep, folder = name.partition(":")
+    if base in SUITE_GROUPS:
+        return [get_suite(member + sep + folder) for member in SUITE_GROUPS[base]]
+    return [get_suite(name)]

@@ -91,6 +91,18 @@ def test_bad_input_gets_one_line_and_exit_2(tmp_path, args, fragment):
     assert not list(tmp_path.rglob("*.tmp*"))
 
 
+@pytest.mark.parametrize("args, fragment", [
+    (["train", "--model", "fcgan"], "No such option: --model"),
+    (["nosuch"], "No such command 'nosuch'"),
+    (["run", "--seed", "abc"], "Invalid value for '--seed'"),
+])
+def test_usage_errors_get_click_s_message_and_exit_2(args, fragment):
+    """typer ships its own copy of click: its usage errors are caught too, never an internal error."""
+    proc = run_cli(*args)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    assert fragment in proc.stderr
+
+
 def test_score_rejects_bad_folders(tmp_path, quick_test):
     good = tmp_path / "good"
     write_pngs(good, quick_test.images[:4].numpy())

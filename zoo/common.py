@@ -27,8 +27,13 @@ class BCEGAN(GAN):
     One D step on a real batch (label 1) and a generated batch (label 0), then
     one G step with fresh noise and label 1 (the non-saturating loss). D
     returns a logit: sigmoid + binary cross-entropy is computed as one
-    numerically stable function, which is the same loss.
+    numerically stable function, which is the same loss. A subclass may add a
+    term to D's loss (`discriminator_penalty`), as SAGAN adds a gradient penalty.
     """
+
+    def discriminator_penalty(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor | None:
+        """An extra term of D's loss, logged as `penalty`; none in the plain GAN."""
+        return None
 
     def train_step(self, batch: Batch, optimizers: Mapping[str, torch.optim.Optimizer], step: int) -> dict[str, float]:
         real = batch.images
@@ -41,8 +46,9 @@ class BCEGAN(GAN):
             F.binary_cross_entropy_with_logits(logit_real, torch.ones_like(logit_real))
             + F.binary_cross_entropy_with_logits(logit_fake, torch.zeros_like(logit_fake))
         )
+        penalty = self.discriminator_penalty(real, fake)
         opt_d.zero_grad(set_to_none=True)
-        loss_d.backward()
+        (loss_d if penalty is None else loss_d + penalty).backward()
         opt_d.step()
 
         logit_gen = self.D(self.G(torch.randn(n, self.latent_dim, device=device)))
@@ -51,12 +57,15 @@ class BCEGAN(GAN):
         loss_g.backward()
         opt_g.step()
 
-        return {
+        logged = {
             "loss_d": loss_d.item(),
             "loss_g": loss_g.item(),
             "d_real": torch.sigmoid(logit_real).mean().item(),
             "d_fake": torch.sigmoid(logit_fake).mean().item(),
         }
+        if penalty is not None:
+            logged["penalty"] = penalty.item()
+        return logged
 
 
 def keras_gan(generator: nn.Module, discriminator: nn.Module, hparams: Mapping) -> BCEGAN:

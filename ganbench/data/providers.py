@@ -172,8 +172,9 @@ def celeba64(split: str) -> ImageData:
     folder = next((c for c in candidates if c.is_dir() and list_images(c)), None)
     if folder is None:
         raise GanbenchError(
-            f"CelebA not found (looked in {', '.join(map(str, candidates))}); download img_align_celeba.zip "
-            f"from the CelebA site and unzip it into ${config.ENV_DATA}/celeba"
+            f"CelebA not found (looked in {', '.join(map(str, candidates))}); unzip img_align_celeba.zip and "
+            f"put list_eval_partition.txt from the CelebA site into {root / 'celeba'} (torchvision's "
+            f"datasets.CelebA(root='{root}', download=True) makes the same layout)"
         )
     data = load_folder(folder, "celeba64", transform=celeba_transform)
     partition = folder.parent / "list_eval_partition.txt"
@@ -185,6 +186,22 @@ def celeba64(split: str) -> ImageData:
     return ImageData("celeba64", data.images[idx], data.source)
 
 
+# ---------------------------------------------------------------- seed 001's ore images (private)
+
+def _ore(cls: str) -> Callable[[str], ImageData]:
+    def load(split: str) -> ImageData:
+        """Every image of the class folder serves as train and test: the paper scores against its data set."""
+        folder = config.data_root() / "ore" / cls
+        if not folder.is_dir():
+            raise GanbenchError(
+                f"ore {cls} images not found (looked in {folder}); seed 001's ore images are private: put yours in "
+                f"${config.ENV_DATA}/ore/{cls}, or run --suite ore:FOLDER with FOLDER/concentrate and FOLDER/waste"
+            )
+        return load_folder(folder, f"ore-{cls}")
+
+    return load
+
+
 PROVIDERS: dict[str, Provider] = {
     p.name: p
     for p in (
@@ -194,6 +211,8 @@ PROVIDERS: dict[str, Provider] = {
         Provider("cifar10", f"CIFAR-10 (50k/10k) from ${config.ENV_DATA} or torchvision", _cifar("CIFAR10", "cifar-10-batches-py", "cifar10")),
         Provider("cifar100", f"CIFAR-100 (50k/10k) from ${config.ENV_DATA} or torchvision", _cifar("CIFAR100", "cifar-100-python", "cifar100")),
         Provider("celeba64", "CelebA aligned faces, centre crop 160, resized to 64x64 (seed 000)", celeba64),
+        *(Provider(f"ore-{c}", f"seed 001's {c} ore images from ${config.ENV_DATA}/ore/{c} (private data)", _ore(c))
+          for c in ("concentrate", "waste")),
     )
 }
 
