@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from ganbench.config import DEFAULTS
 from ganbench.errors import GanbenchError
 from ganbench.fileio import write_text
 from ganbench.metrics.kinds import MetricKind
@@ -21,7 +22,7 @@ from ganbench.sampling import generate
 from ganbench.significance import ALPHA, Difference, Estimate, difference, estimate
 from ganbench.training import CHECKPOINT
 
-GRID_SAMPLES = 64
+GRID_SAMPLES = int(DEFAULTS["grid_samples"])  # as many as a training run's epoch grids
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from ganbench import config
+from ganbench.data.providers import ORE_CLASSES
 from ganbench.errors import GanbenchError
 from ganbench.metrics.catalog import Settings
 
@@ -64,7 +65,7 @@ MODELS_64 = ("sagan", "dcgan64", "wgan", "wgan-sn", "wgan-sa", "wgan-res", "wgan
 
 # Seed 001's ore images (private): one suite per class, each trained and scored on its own as in its Table 1,
 # with the paper's image count as the real sample and its 2,000 generated images per class.
-ORE_CLASSES = {"concentrate": 1207, "waste": 664}
+ORE_IMAGES = dict(zip(ORE_CLASSES, (1207, 664)))  # images per class in the paper
 ORE_STEPS = 10000  # "the training is stopped after 10,000 epochs of iterations"
 SUITE_GROUPS = {"ore": tuple(f"ore-{c}" for c in ORE_CLASSES)}  # a name that runs several suites
 FOLDER_CLASS = {f"ore-{c}": c for c in ORE_CLASSES}  # suites that take `NAME:FOLDER`, and their sub-folder
@@ -102,8 +103,8 @@ SUITES: dict[str, Suite] = {
         *(Suite(f"ore-{c}", f"ore-{c}", 64, 3, MODELS_64, Protocol(n, 2000), steps=ORE_STEPS,
                 published_dataset=f"ore {c}",
                 description=f"seed 001's {c} ore images (private: bring your own; --suite ore:FOLDER runs both "
-                            f"classes) at 64x64, 10,000 steps")
-          for c, n in ORE_CLASSES.items()),
+                            f"classes) at 64x64, {ORE_STEPS:,} steps")
+          for c, n in ORE_IMAGES.items()),
     )
 }
 

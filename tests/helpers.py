@@ -10,7 +10,16 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
+
+from ganbench import config
+
+FULL_FASHION_MNIST = config.DEBIAN_FASHION_MNIST
+needs_full_fashion_mnist = pytest.mark.skipif(
+    not (FULL_FASHION_MNIST / "train-images-idx3-ubyte.gz").is_file(),
+    reason=f"full Fashion-MNIST not installed at {FULL_FASHION_MNIST} (apt-get install dataset-fashion-mnist)",
+)
 
 
 def write_pngs(folder: Path, images: np.ndarray, prefix: str = "img") -> list[Path]:

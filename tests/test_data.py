@@ -9,18 +9,13 @@ import pytest
 import torch
 from PIL import Image
 
-from ganbench import config
 from ganbench.data import conform, load_data
 from ganbench.data.folder import load_folder
 from ganbench.data.providers import read_idx
 from ganbench.errors import GanbenchError
+from tests.helpers import FULL_FASHION_MNIST as FULL
 from tests.helpers import assert_one_line_error, run_cli, write_pngs
-
-FULL = config.DEBIAN_FASHION_MNIST
-needs_full = pytest.mark.skipif(
-    not (FULL / "train-images-idx3-ubyte.gz").is_file(),
-    reason=f"full Fashion-MNIST not installed at {FULL} (apt-get install dataset-fashion-mnist)",
-)
+from tests.helpers import needs_full_fashion_mnist as needs_full
 
 
 def test_quick_subset_is_balanced_real_fashion_mnist(quick_train, quick_test):

@@ -10,14 +10,13 @@ import pytest
 import torch
 from PIL import Image
 
-from ganbench import config
 from ganbench.data import load_data
 from ganbench.errors import GanbenchError
 from ganbench.leaderboard import suite_published
 from ganbench.published import load_published
 from ganbench.runs import suite_data
 from ganbench.suites import expand_suites, get_suite
-from tests.helpers import assert_one_line_error, run_cli, write_pngs
+from tests.helpers import assert_one_line_error, needs_full_fashion_mnist, run_cli, write_pngs
 
 CELEBA_W, CELEBA_H = 178, 218  # the aligned CelebA images
 
@@ -102,10 +101,9 @@ def test_fashion_mnist64_published_rows_are_those_at_64x64():
     assert len(at28) and set(at28["resolution"]) == {"28x28x1"}  # seed 002's poster
 
 
+@needs_full_fashion_mnist
 def test_fashion_mnist64_smoke_is_the_full_set_resized_alike(quick_test):
     """The smoke suite's images are the full set's rows (recorded in the subset), resized the same way."""
-    if not (config.DEBIAN_FASHION_MNIST / "t10k-images-idx3-ubyte.gz").is_file():
-        pytest.skip("full Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)")
     small = suite_data(get_suite("fashion-mnist64-smoke"), "test")
     full = suite_data(get_suite("fashion-mnist64"), "test")
     rows = np.load(importlib.resources.files("ganbench.assets") / "fashion_mnist_quick.npz")["test_source_index"]

@@ -188,6 +188,8 @@ def celeba64(split: str) -> ImageData:
 
 # ---------------------------------------------------------------- seed 001's ore images (private)
 
+ORE_CLASSES = ("concentrate", "waste")
+
 def _ore(cls: str) -> Callable[[str], ImageData]:
     def load(split: str) -> ImageData:
         """Every image of the class folder serves as train and test: the paper scores against its data set."""
@@ -212,7 +214,7 @@ PROVIDERS: dict[str, Provider] = {
         Provider("cifar100", f"CIFAR-100 (50k/10k) from ${config.ENV_DATA} or torchvision", _cifar("CIFAR100", "cifar-100-python", "cifar100")),
         Provider("celeba64", "CelebA aligned faces, centre crop 160, resized to 64x64 (seed 000)", celeba64),
         *(Provider(f"ore-{c}", f"seed 001's {c} ore images from ${config.ENV_DATA}/ore/{c} (private data)", _ore(c))
-          for c in ("concentrate", "waste")),
+          for c in ORE_CLASSES),
     )
 }
 
