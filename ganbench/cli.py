@@ -86,15 +86,20 @@ def run(
 def _print_leaderboard(df, suite: str) -> None:
     import pandas as pd
 
+    def cell(v, spec: str) -> str:
+        return format(v, spec) if pd.notna(v) else "–"
+
+    with_m = not df.empty and df["M"].notna().any()  # BEGAN's M and k, "–" for the models without them
     table = Table(title=f"ganbench: {suite}")
-    for col in ("rank", "model", "seed", "FID", "KID", "n fake", "n real", "epochs", "published FID", "protocol"):
+    for col in ("rank", "model", "seed", "FID", "KID", *(("M", "k") if with_m else ()), "n fake", "n real", "epochs",
+                "published FID", "protocol"):
         table.add_column(col, justify="right" if col not in ("model", "protocol") else "left")
     for r in df.to_dict("records"):
-        pub = r["published FID"]
         fid = f"{r['FID']:.2f}" + (f" ± {r['FID ±']:.2f}" if pd.notna(r["FID ±"]) else "")
-        table.add_row(str(r["rank"]), r["model"], str(r["seed"]), fid,
-                      f"{r['KID']:.4f} ± {r['KID std']:.4f}", str(r["n fake"]), str(r["n real"]),
-                      f"{r['epochs']:.1f}", f"{pub:.2f}" if pd.notna(pub) else "–", r["protocol"])
+        began = (cell(r["M"], ".4f"), cell(r["k"], ".4f")) if with_m else ()
+        table.add_row(str(r["rank"]), r["model"], str(r["seed"]), fid, f"{r['KID']:.4f} ± {r['KID std']:.4f}",
+                      *began, str(r["n fake"]), str(r["n real"]), f"{r['epochs']:.1f}",
+                      cell(r["published FID"], ".2f"), r["protocol"])
     stdout.print(table)
 
 

@@ -19,6 +19,7 @@ from ganbench.provenance import environment
 from ganbench.runs import load_checkpoint_model, score_model, suite_real_images
 from ganbench.scoring import RealReference, Scorer
 from ganbench.suites import SUITES, get_suite
+from ganbench.training import LOG
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,8 @@ def score_checkpoint(path: Path, suite_name: str, opts: ScoreOptions, n_fake: in
     scorer = opts.scorer(p.settings(opts.bootstrap))
     real = scorer.real(suite_real_images(suite))
     train_wall = run_config["checkpoint"]["wall_time"]
-    return score_model(model, run_config, real, n_fake or p.n_fake, scorer, opts.device, train_wall, run_dir=None)
+    return score_model(model, run_config, real, n_fake or p.n_fake, scorer, opts.device, train_wall, run_dir=None,
+                       log_path=Path(path).parent / LOG)
 
 
 def real_images(real: str) -> ImageData:

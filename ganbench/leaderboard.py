@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ganbench import convergence
 from ganbench.fileio import write_text
 from ganbench.metrics.kinds import Direction, MetricKind
 from ganbench.plots import save_metric_bars, save_metric_curves
@@ -38,6 +39,8 @@ def table(records: list[dict], suite: Suite, published: pd.DataFrame) -> pd.Data
             "FID ±": (m["fid_ci_high"] - m["fid_ci_low"]) / 2 if "fid_ci_high" in m else None,
             "KID": m["kid_mean"],
             "KID std": m["kid_std"],
+            "M": m.get(MetricKind.BEGAN_M.info.value_key),  # BEGAN's convergence measure; None for other models
+            "k": m.get(MetricKind.BEGAN_K.info.value_key),
             "n fake": p["n_fake"],
             "n real": p["n_real"],
             "epochs": t.get("epochs"),
@@ -141,8 +144,16 @@ def metric_markdown(mf: pd.DataFrame) -> list[str]:
     return lines + [""]
 
 
-def markdown(df: pd.DataFrame, mf: pd.DataFrame, suite: Suite, published: pd.DataFrame) -> str:
+M_FOOTNOTE = ("³ BEGAN's convergence measure M = L(x) + |γ L(x) − L_G| (mean over the last epoch's steps) and its "
+              "equilibrium term k (after the last step), from the training log. M is defined only for a model whose "
+              "discriminator is an autoencoder: – for every other model, never 0.")
+
+
+def markdown(df: pd.DataFrame, mf: pd.DataFrame, suite: Suite, published: pd.DataFrame,
+             began: pd.DataFrame | None = None) -> str:
     p = suite.protocol
+    with_m = not df.empty and df["M"].notna().any()
+    m_head, m_rule = (" M³ | k³ |", "---:|---:|") if with_m else ("", "")
     lines = [
         f"# Leaderboard: {suite.name}",
         "",
@@ -152,43 +163,61 @@ def markdown(df: pd.DataFrame, mf: pd.DataFrame, suite: Suite, published: pd.Dat
         "",
         "## Runs",
         "",
-        "| rank | model | seed | FID ± 95%² | KID ×10³ | samples (fake / real) | epochs (steps) | published FID¹ | protocol id |",
-        "|---:|---|---:|---:|---:|---|---|---:|---|",
+        "| rank | model | seed | FID ± 95%² | KID ×10³ |" + m_head
+        + " samples (fake / real) | epochs (steps) | published FID¹ | protocol id |",
+        "|---:|---|---:|---:|---:|" + m_rule + "---|---|---:|---|",
     ]
     for r in df.to_dict("records"):
+        m_cells = f" {_fmt(r['M'], 4)} | {_fmt(r['k'], 4)} |" if with_m else ""
         lines.append(
             f"| {r['rank']} | {r['model']} | {r['seed']} | {_fmt(r['FID'])} ± {_fmt(r['FID ±'])} | "
-            f"{_fmt(r['KID'] * 1e3)} ± {_fmt(r['KID std'] * 1e3)} | {r['n fake']} / {r['n real']} | "
+            f"{_fmt(r['KID'] * 1e3)} ± {_fmt(r['KID std'] * 1e3)} |{m_cells} {r['n fake']} / {r['n real']} | "
             f"{_fmt(r['epochs'], 1)} ({r['steps']}) | {_fmt(r['published FID'])} | `{r['protocol']}` |"
         )
     lines.append("")
     pub = suite_published(published, suite)
-    if len(pub):
-        first = pub.iloc[0]
+    pub_fid = pub[pub["metric"] == MetricKind.FID.key]
+    if len(pub_fid):
+        first = pub_fid.iloc[0]
         lines += [
             f"¹ Published on {suite.published_dataset} by {first['source']}. Protocol: {first['protocol']}. "
             "**Not comparable** with our numbers: different FID code, sample counts and training budget; "
             "shown for context and never ranked.",
         ]
     else:
-        lines.append("¹ No published number for this data set.")
+        lines.append(f"¹ No published FID for {suite.published_dataset} at this image size.")
     lines += ["", "² The FID interval is ± 1.96 bootstrap standard errors over the generated samples (the real "
               "set held fixed); KID's ± is its standard deviation over subsets. Neither covers training-seed "
               "variance: rerun with other --seed values for that.",
               "", "Ranks compare only rows with the same protocol id (same extractor, weights, resize, "
               "quantization, real data and sample counts). Each row's full provenance is in its record.json.", ""]
-    return "\n".join(lines + metric_markdown(mf))
+    if with_m:
+        lines += [M_FOOTNOTE, ""]
+    began_lines = [] if began is None else convergence.markdown(began, _source(pub, "began-m@"))
+    return "\n".join(lines + metric_markdown(mf) + began_lines)
+
+
+def _source(pub: pd.DataFrame, metric_prefix: str) -> str | None:
+    rows = pub[pub["metric"].astype(str).str.startswith(metric_prefix)]
+    return None if rows.empty else f"{rows['source'].iloc[0]} ({rows['protocol'].iloc[0]})"
 
 
 def write(records: list[dict], suite: Suite, published: pd.DataFrame, out: Path) -> tuple[pd.DataFrame, list[Path]]:
     """The markdown and CSV views (per run and per metric), a PNG of FID with its intervals and one of the
     metric curves over training where records have them, each written atomically."""
     df, mf = table(records, suite, published), metric_table(records, suite, published)
+    began = convergence.comparison_table(records, suite_published(published, suite))
     md_path = Path(out) / "leaderboards" / f"{suite.name}.md"
     paths = [md_path, md_path.with_suffix(".csv"), md_path.with_name(f"{suite.name}-metrics.csv")]
-    write_text(paths[0], markdown(df, mf, suite, published))
+    write_text(paths[0], markdown(df, mf, suite, published, began))
     write_text(paths[1], df.to_csv(index=False))
     write_text(paths[2], mf.to_csv(index=False))
+    if not began.empty:
+        paths.append(md_path.with_name(f"{suite.name}-convergence.csv"))
+        write_text(paths[-1], began.to_csv(index=False))
+        paths.append(md_path.with_name(f"{suite.name}-convergence.png"))
+        convergence.save_comparison_plot(paths[-1], began, suite_published(published, suite),
+                                         f"{suite.name}: BEGAN's M and k by epoch, beside the published run")
     if not df.empty:
         paths.append(md_path.with_name(f"{suite.name}-fid.png"))
         save_metric_bars(paths[-1], df, "FID", "FID ±", f"{suite.name}: FID with 95% bootstrap intervals")

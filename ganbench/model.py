@@ -55,6 +55,10 @@ class GAN(nn.Module):
             "D": torch.optim.Adam(self.D.parameters(), lr=h["lr_d"], betas=betas, eps=eps),
         }
 
+    def load_initial_weights(self) -> None:
+        """Before training from scratch: load pretrained parts named in the hyperparameters (none by default).
+        Kept out of the constructor, so that rebuilding a model to load a checkpoint never needs those files."""
+
     def train_step(self, batch: Batch, optimizers: Mapping[str, torch.optim.Optimizer], step: int) -> dict[str, float]:
         """One training iteration on one batch; returns the scalar losses to log."""
         raise NotImplementedError

@@ -34,6 +34,9 @@ class ModelSpec:
     build: Callable[[int, int, Mapping[str, Any]], GAN]
     resolutions: tuple[int, ...] | None = None  # None: any
     description: str = ""
+    # At planning time, hyperparameters that depend on the machine (a local weights file and its hash): they
+    # enter the run's configuration, so its record says which and its folder name tells the runs apart.
+    resolve: Callable[[dict], dict] | None = None
     plugin: str = field(default="", compare=False)  # the distribution that provided it
 
     def create(self, resolution: int, channels: int, overrides: Mapping[str, Any] | None = None) -> GAN:
@@ -43,6 +46,11 @@ class ModelSpec:
             )
         hparams = {**self.defaults, **(overrides or {})}
         return self.build(resolution, channels, hparams)
+
+    def planned_hparams(self) -> dict:
+        """The defaults as a run will use them, machine-dependent ones resolved."""
+        hparams = dict(self.defaults)
+        return self.resolve(hparams) if self.resolve else hparams
 
 
 @dataclass(frozen=True)

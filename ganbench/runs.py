@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from ganbench import checkpoint
+from ganbench import checkpoint, convergence
 from ganbench.data import ImageData, conform, load_data
 from ganbench.errors import GanbenchError
 from ganbench.metrics.features import FEATURE_LAYER
@@ -28,7 +28,8 @@ from ganbench.records import make_record, write_record
 from ganbench.registry import get_model
 from ganbench.scoring import RealReference, Scorer
 from ganbench.suites import Suite
-from ganbench.training import CHECKPOINT, Trainer, snapshot_path
+from ganbench.plots import read_log
+from ganbench.training import CHECKPOINT, LOG, Trainer, snapshot_path
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def plan_run(model: str, suite: Suite, seed: int, out: Path, train_data: ImageDa
     if steps is not None and epochs is not None:
         raise GanbenchError("give --steps or --epochs, not both")
     spec = get_model(model)
-    hparams = dict(spec.defaults)
+    hparams = spec.planned_hparams()
     batch_size = int(hparams["batch_size"])
     steps_per_epoch = len(train_data) // batch_size
     if steps is None:  # explicit steps, explicit epochs, the suite's budget, the paper's steps or epochs
@@ -94,7 +95,9 @@ def build_model(config: dict) -> GAN:
 def train(plan: RunPlan, data: ImageData, device: torch.device, resume: bool = True, overwrite: bool = False,
           stop_after: int | None = None):
     cfg = plan.config
-    trainer = Trainer(build_model(cfg), data, cfg, plan.run_dir, device, cfg["seed"], cfg["batch_size"],
+    model = build_model(cfg)
+    model.load_initial_weights()  # a resumed run's checkpoint then replaces them
+    trainer = Trainer(model, data, cfg, plan.run_dir, device, cfg["seed"], cfg["batch_size"],
                       cfg["total_steps"])
     return trainer.fit(resume=resume, overwrite=overwrite, stop_after=stop_after)
 
@@ -139,8 +142,10 @@ def metric_curve(model: GAN, config: dict, run_dir: Path, final_pool: torch.Tens
 
 
 def score_model(model: GAN, config: dict, real: RealReference, n_fake: int, scorer: Scorer,
-                device: torch.device, train_wall: float, run_dir: Path | None, curve_n: int | None = None) -> dict:
-    """Score a model, write its record (with a metric curve when the run kept snapshots and curve_n is given)."""
+                device: torch.device, train_wall: float, run_dir: Path | None, curve_n: int | None = None,
+                log_path: Path | None = None) -> dict:
+    """Score a model, write its record (with a metric curve when the run kept snapshots and curve_n is given,
+    and BEGAN's convergence measure when its training log, run_dir's or log_path, holds one)."""
     t0 = time.perf_counter()
     fake = scorer.fake_from_model(model, n_fake, f"generated: {config['model']}")
     scored = scorer.score(fake, real)
@@ -153,6 +158,11 @@ def score_model(model: GAN, config: dict, real: RealReference, n_fake: int, scor
         "epochs": round(steps / config["steps_per_epoch"], 3),
         "params_g": count_parameters(model.G), "params_d": count_parameters(model.D),
     }
+    log_path = log_path or (Path(run_dir) / LOG if run_dir is not None else None)
+    summary = convergence.summarize(read_log(log_path), config["steps_per_epoch"], steps) if log_path else None
+    if summary:
+        training["convergence"] = summary
+        scored = {**scored, "metrics": {**scored["metrics"], **convergence.record_metrics(summary)}}
     record = make_record(config, training, scored, environment(device),
                          {"train": round(train_wall, 2), "score": round(time.perf_counter() - t0, 2)}, curve)
     if run_dir is not None:

@@ -53,7 +53,7 @@ def estimate(kind: MetricKind, runs: list[dict]) -> Estimate | None:
         se = float(np.std(values, ddof=1) / math.sqrt(len(values)))
         return Estimate(tuple(values), float(t.ppf(0.975, len(values) - 1)) * se, se, f"over {len(values)} seeds")
     (one,) = runs
-    if kind.info.direction is Direction.EXACT:
+    if kind.info.noise is Noise.NONE:
         return Estimate(tuple(values), None, None, "exact")
     hw = kind.half_width(one) if kind.info.spread_keys else None
     noise = kind.info.noise

@@ -60,8 +60,11 @@ class Suite:
 
 
 SEED_002_MODELS = ("fcgan", "dcgan")
-# Every 64x64 model: seed 000's SAGAN, seed 001's Table 1 baseline and its WGAN family (Table 3's rows).
-MODELS_64 = ("sagan", "dcgan64", "wgan", "wgan-sn", "wgan-sa", "wgan-res", "wgan-improved")
+# Every 64x64 model: seed 000's SAGAN, seed 001's Table 1 baseline and its WGAN family (Table 3's rows),
+# seed 004's BEGAN and the original BEGAN it summarizes.
+BEGAN_MODELS = ("began", "began-original")
+MODELS_64 = ("sagan", "dcgan64", "wgan", "wgan-sn", "wgan-sa", "wgan-res", "wgan-improved", *BEGAN_MODELS)
+BEGAN_THESIS_EPOCHS = 8  # seed 004: "num_epochs = 8" at batch 64 (each model's default batch)
 
 # Seed 001's ore images (private): one suite per class, each trained and scored on its own as in its Table 1,
 # with the paper's image count as the real sample and its 2,000 generated images per class.
@@ -97,6 +100,10 @@ SUITES: dict[str, Suite] = {
               Protocol(50, 50, curve_points=2, curve_n_fake=25), steps=20,
               published_dataset="Fashion-MNIST",
               description="the embedded subset at 64x64, 20 steps, 50 samples: a CPU check of the 64x64 models"),
+        Suite("began-thesis", "fashion-mnist", 64, 1, BEGAN_MODELS, Protocol(10000, 10000),
+              epochs=BEGAN_THESIS_EPOCHS, published_dataset="Fashion-MNIST",
+              description="seed 004's run: full Fashion-MNIST at 64x64, 8 epochs at batch 64; BEGAN's M and k by "
+                          "epoch beside the thesis's log"),
         Suite("celeba64", "celeba64", 64, 3, MODELS_64, Protocol(10000, 10000),
               published_dataset="CelebA",
               description="CelebA, centre crop 160, 64x64 (seed 000's protocol); each model's own budget"),

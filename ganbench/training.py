@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from rich.progress import TextColumn
 
-from ganbench import checkpoint, config
+from ganbench import checkpoint, config, convergence
 from ganbench.data import ImageData
 from ganbench.errors import GanbenchError, Interrupted
 from ganbench.fileio import torch_save, write_json, write_text
@@ -165,7 +165,7 @@ class Trainer:
                 step += 1
                 wall = time.perf_counter() - t_start
                 log.write(json.dumps({"step": step, "epoch": epoch + 1, "time": round(wall, 3), **losses}) + "\n")
-                bar.update(task, completed=step, losses="  ".join(f"{k} {v:.3f}" for k, v in losses.items()))
+                bar.update(task, completed=step, losses="  ".join(f"{k} {v:.4f}" for k, v in losses.items()))
 
                 if step % self.steps_per_epoch == 0:
                     self._epoch_grid(epoch + 1)
@@ -198,4 +198,7 @@ class Trainer:
 
     def _finish_plots(self) -> None:
         title = f"{self.config['model']} on {self.config['suite']} (seed {self.seed})"
-        save_loss_curves(self.run_dir / "losses.png", read_log(self.log_path), title, self.steps_per_epoch)
+        log = read_log(self.log_path)
+        save_loss_curves(self.run_dir / "losses.png", log, title, self.steps_per_epoch)
+        if convergence.has_measure(log):
+            convergence.save_run_plot(self.run_dir / "convergence.png", log, self.steps_per_epoch, title)

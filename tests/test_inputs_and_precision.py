@@ -17,7 +17,8 @@ from ganbench.data import load_folder
 from ganbench.metrics import features as features_module
 from ganbench.metrics.catalog import Settings
 from ganbench.metrics.fidelity import fid, precision_recall
-from ganbench.metrics.inception import build_extractor, file_hash, resolve_weights
+from ganbench.fileio import file_hash
+from ganbench.metrics.inception import build_extractor, resolve_weights
 from ganbench.metrics.inception_net import LeanInception, tf1_resize
 from ganbench.metrics.vgg_features import PR_LAYER, VGG16Features
 from ganbench.registry import get_model

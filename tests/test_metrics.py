@@ -12,7 +12,8 @@ import torch_fidelity
 from ganbench.errors import GanbenchError
 from ganbench.metrics import cache
 from ganbench.metrics.fidelity import fid, kid
-from ganbench.metrics.inception import FID_HELPER_SHA1, file_hash, fid_helper_file, resolve_weights
+from ganbench.fileio import file_hash
+from ganbench.metrics.inception import FID_HELPER_SHA1, fid_helper_file, resolve_weights
 from ganbench.scoring import Scorer
 from tests.helpers import run_cli
 

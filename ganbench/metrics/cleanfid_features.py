@@ -22,7 +22,8 @@ from torch_fidelity.interpolate_compat_tensorflow import interpolate_bilinear_2d
 
 from ganbench.errors import GanbenchError
 from ganbench.metrics.features import FEATURE_LAYER, FeatureExtractor
-from ganbench.metrics.inception import InceptionWeights, fid_helper_file, file_hash
+from ganbench.fileio import file_hash
+from ganbench.metrics.inception import InceptionWeights, fid_helper_file
 
 MODES = {
     "clean": "PIL bicubic on float images to 299x299, no quantization after (clean-fid 'clean')",

@@ -15,7 +15,6 @@ placeholders so that torch-fidelity's strict loader accepts it, and
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import os
@@ -28,7 +27,7 @@ import torch
 
 from ganbench import config
 from ganbench.errors import GanbenchError
-from ganbench.fileio import torch_save, write_json
+from ganbench.fileio import file_hash, torch_save, write_json
 from ganbench.progress import info, warn
 
 TFID_FILENAME = "weights-inception-2015-12-05-6726825d.pth"
@@ -46,14 +45,6 @@ class InceptionWeights:
 
     def provenance(self) -> dict:
         return {"path": str(self.path), "sha256": self.sha256, "source": self.source, "has_logits": self.has_logits}
-
-
-def file_hash(path: Path, algorithm: str = "sha256") -> str:
-    h = hashlib.new(algorithm)
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _skeleton_state_dict() -> dict[str, torch.Tensor]:

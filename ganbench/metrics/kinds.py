@@ -54,8 +54,8 @@ class MetricKind(Enum):
     FID_INF = MetricInfo("fid-inf", "FID∞", Direction.LOWER, Noise.SEEDS, value_key="fid_inf")
     IC_STRONG_ERROR = MetricInfo("ic-strong-error", "strong IC error", Direction.TOWARD_50, Noise.SEEDS, "%")
     IC_WEAK_ERROR = MetricInfo("ic-weak-error", "weak IC error", Direction.TOWARD_50, Noise.SEEDS, "%")
-    BEGAN_M = MetricInfo("began-m", "BEGAN M", Direction.LOWER, Noise.SEEDS)
-    BEGAN_K = MetricInfo("began-k", "BEGAN k", Direction.EXACT, Noise.SEEDS)
+    BEGAN_M = MetricInfo("began-m", "BEGAN M", Direction.LOWER, Noise.SEEDS, value_key="began_m")
+    BEGAN_K = MetricInfo("began-k", "BEGAN k", Direction.EXACT, Noise.SEEDS, value_key="began_k")
     AUG_ACCURACY = MetricInfo("aug-accuracy", "accuracy with augmentation", Direction.HIGHER, Noise.SEEDS, "%")
     PARAMS_G = MetricInfo("params-g", "G parameters", Direction.EXACT, Noise.NONE, "parameters")
     PARAMS_G_TRAINABLE = MetricInfo("params-g-trainable", "G trainable parameters", Direction.EXACT, Noise.NONE,

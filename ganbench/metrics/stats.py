@@ -16,7 +16,7 @@ import torch
 
 from ganbench.errors import GanbenchError
 from ganbench.fileio import atomic_path
-from ganbench.metrics.inception import file_hash
+from ganbench.fileio import file_hash
 
 
 @dataclass(frozen=True)

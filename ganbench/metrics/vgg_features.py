@@ -25,7 +25,7 @@ from torch import nn
 
 from ganbench.errors import GanbenchError
 from ganbench.metrics.features import FeatureExtractor
-from ganbench.metrics.inception import file_hash
+from ganbench.fileio import file_hash
 from ganbench.metrics.inception_net import tf1_resize
 
 VGG16_FILENAME = "vgg16-397923af.pth"  # torchvision's ImageNet weights, which torch-fidelity downloads
