@@ -94,7 +94,8 @@ def metric_table(records: list[dict], suite: Suite, published: pd.DataFrame) -> 
                 "published source": match["source"].iloc[0] if len(match) else None,
                 "published protocol": match["protocol"].iloc[0] if len(match) else None,
                 "note": _published_note(match), "protocol": pid, "_order": order,
-                "_rank_key": None if kind.info.direction is Direction.EXACT else kind.worsening(0.0, e.mean),
+                "_rank_key": (kind.worsening(0.0, e.mean) if kind.info.direction is not Direction.EXACT
+                              and kind.info.across_models else None),
             })
     df = pd.DataFrame(rows)
     if df.empty:

@@ -81,6 +81,8 @@ def difference(kind: MetricKind, a: Estimate, b: Estimate) -> Difference:
     better = None if diff == 0 else ("b" if kind.better(b.mean, a.mean) else "a")
     if kind.info.direction is Direction.EXACT:
         return Difference(diff, None, "exact: nothing to test", None)
+    if not kind.info.across_models:
+        return Difference(diff, None, "not compared: each model's own training statistic", None)
     if a.n_runs >= 2 and b.n_runs >= 2:
         from scipy.stats import ttest_ind
 

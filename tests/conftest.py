@@ -18,6 +18,7 @@ def isolated_environment(tmp_path_factory):
     mp.setenv("GANBENCH_OFFLINE", "1")
     mp.delenv("GANBENCH_DATA", raising=False)
     mp.delenv("GANBENCH_INCEPTION_WEIGHTS", raising=False)
+    mp.delenv("GANBENCH_RESNET18_WEIGHTS", raising=False)
     yield
     mp.undo()
 

@@ -16,9 +16,11 @@ from ganbench import convergence
 from ganbench.errors import GanbenchError
 from ganbench.fileio import file_hash
 from ganbench.model import Batch, count_parameters
+from ganbench.metrics.kinds import MetricKind
 from ganbench.registry import get_model
 from ganbench.runs import plan_run, suite_data, train
 from ganbench.sampling import to_unit
+from ganbench.significance import difference, estimate
 from ganbench.suites import get_suite
 from ganbench.training import CHECKPOINT, LOG
 from tests.helpers import run_cli
@@ -234,6 +236,13 @@ def test_record_holds_the_final_m_and_k_and_other_models_none(smoke_run):
     assert record["config"]["hparams"]["encoder_init"].startswith(("random", "imagenet"))
     other = json.loads((run_dir(out, "dcgan64") / "record.json").read_text())
     assert "began_m" not in other["metrics"] and "convergence" not in other["training"]
+    # Scoring the checkpoint alone reads the log beside it.
+    result = run_cli("score", "--checkpoint", str(run_dir(out, "began") / CHECKPOINT), "--suite", SUITE,
+                     "--n-fake", "10", "--json")
+    assert result.returncode == 0, result.stderr
+    scored = json.loads(result.stdout)
+    assert (scored["metrics"]["began_m"], scored["metrics"]["began_k"]) == (
+        record["metrics"]["began_m"], record["metrics"]["began_k"])
 
 
 def test_leaderboard_shows_m_with_a_dash_and_footnote_and_the_published_trajectory(smoke_run):
@@ -249,6 +258,17 @@ def test_leaderboard_shows_m_with_a_dash_and_footnote_and_the_published_trajecto
     assert list(table["model"]) == ["began"] and table["published M"].iloc[0] == 0.2177  # the thesis's epoch 1
     assert (out / "leaderboards" / f"{SUITE}-convergence.png").is_file()
     assert "## BEGAN convergence" in board
+    metrics = pd.read_csv(out / "leaderboards" / f"{SUITE}-metrics.csv")
+    m_row = metrics[metrics["metric"] == "began-m"].iloc[0]
+    assert m_row["model"] == "began" and pd.isna(m_row["rank"])  # M ranks no model against another
+
+
+def test_m_is_never_a_verdict_between_two_models():
+    a = estimate(MetricKind.BEGAN_M, [{"began_m": 0.20}])
+    b = estimate(MetricKind.BEGAN_M, [{"began_m": 0.08}])
+    d = difference(MetricKind.BEGAN_M, a, b)
+    assert d.difference == pytest.approx(-0.12) and d.p_value is None and d.better is None
+    assert "own training statistic" in d.method
 
 
 def test_resume_restores_k_exactly(tmp_path, smoke_run):

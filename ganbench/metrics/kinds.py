@@ -40,6 +40,9 @@ class MetricInfo:
     value_key: str = ""  # the record's metrics key; default: key
     spread_keys: tuple[str, ...] = ()  # BOOTSTRAP: (low, high); *_STD: (std,)
     standard_error_key: str = ""  # BOOTSTRAP: the record's bootstrap standard error, which a test may use
+    # False for a statistic of a model's own training (BEGAN's M is measured by its own discriminator): it
+    # tracks one model over training or against its baseline, but ranks no model against another.
+    across_models: bool = True
 
 
 class MetricKind(Enum):
@@ -54,8 +57,8 @@ class MetricKind(Enum):
     FID_INF = MetricInfo("fid-inf", "FID∞", Direction.LOWER, Noise.SEEDS, value_key="fid_inf")
     IC_STRONG_ERROR = MetricInfo("ic-strong-error", "strong IC error", Direction.TOWARD_50, Noise.SEEDS, "%")
     IC_WEAK_ERROR = MetricInfo("ic-weak-error", "weak IC error", Direction.TOWARD_50, Noise.SEEDS, "%")
-    BEGAN_M = MetricInfo("began-m", "BEGAN M", Direction.LOWER, Noise.SEEDS, value_key="began_m")
-    BEGAN_K = MetricInfo("began-k", "BEGAN k", Direction.EXACT, Noise.SEEDS, value_key="began_k")
+    BEGAN_M = MetricInfo("began-m", "BEGAN M", Direction.LOWER, Noise.SEEDS, value_key="began_m", across_models=False)
+    BEGAN_K = MetricInfo("began-k", "BEGAN k", Direction.EXACT, Noise.SEEDS, value_key="began_k", across_models=False)
     AUG_ACCURACY = MetricInfo("aug-accuracy", "accuracy with augmentation", Direction.HIGHER, Noise.SEEDS, "%")
     PARAMS_G = MetricInfo("params-g", "G parameters", Direction.EXACT, Noise.NONE, "parameters")
     PARAMS_G_TRAINABLE = MetricInfo("params-g-trainable", "G trainable parameters", Direction.EXACT, Noise.NONE,
