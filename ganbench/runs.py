@@ -27,8 +27,8 @@ from ganbench.provenance import environment
 from ganbench.records import make_record, write_record
 from ganbench.registry import get_model
 from ganbench.scoring import RealReference, Scorer
-from ganbench.suites import Suite
 from ganbench.plots import read_log
+from ganbench.suites import Suite
 from ganbench.training import CHECKPOINT, LOG, Trainer, snapshot_path
 
 
@@ -141,6 +141,19 @@ def metric_curve(model: GAN, config: dict, run_dir: Path, final_pool: torch.Tens
     return {"n_fake": n, "n_real": real.n, "points": points}
 
 
+def training_summary(log_path: Path | None, config: dict, steps: int) -> dict | None:
+    """BEGAN's M and k by epoch from the run's log, up to the scored step; None without them. A damaged log
+    costs the summary, not the score."""
+    if log_path is None:
+        return None
+    try:
+        log = read_log(log_path)
+    except (OSError, ValueError) as exc:
+        warn(f"no convergence summary: {log_path} is unreadable ({type(exc).__name__})")
+        return None
+    return convergence.summarize(log, config["steps_per_epoch"], steps)
+
+
 def score_model(model: GAN, config: dict, real: RealReference, n_fake: int, scorer: Scorer,
                 device: torch.device, train_wall: float, run_dir: Path | None, curve_n: int | None = None,
                 log_path: Path | None = None) -> dict:
@@ -158,8 +171,7 @@ def score_model(model: GAN, config: dict, real: RealReference, n_fake: int, scor
         "epochs": round(steps / config["steps_per_epoch"], 3),
         "params_g": count_parameters(model.G), "params_d": count_parameters(model.D),
     }
-    log_path = log_path or (Path(run_dir) / LOG if run_dir is not None else None)
-    summary = convergence.summarize(read_log(log_path), config["steps_per_epoch"], steps) if log_path else None
+    summary = training_summary(log_path or (Path(run_dir) / LOG if run_dir is not None else None), config, steps)
     if summary:
         training["convergence"] = summary
         scored = {**scored, "metrics": {**scored["metrics"], **convergence.record_metrics(summary)}}

@@ -18,7 +18,7 @@ from ganbench.fileio import file_hash
 from ganbench.model import Batch, count_parameters
 from ganbench.metrics.kinds import MetricKind
 from ganbench.registry import get_model
-from ganbench.runs import plan_run, suite_data, train
+from ganbench.runs import plan_run, suite_data, train, training_summary
 from ganbench.sampling import to_unit
 from ganbench.significance import difference, estimate
 from ganbench.suites import get_suite
@@ -196,6 +196,13 @@ def test_per_epoch_table_takes_step_900_and_the_epoch_mean():
     summary = convergence.summarize(log, spe, up_to_step=spe + 5)  # a checkpoint taken mid-epoch 2
     assert summary["final"]["k"] == (spe + 5) / 1e6 and summary["epochs"][-1]["steps"] == 5
     assert convergence.summarize([{"step": 1, "epoch": 1, "loss_d": 0.3}], spe) is None  # no M: no summary
+
+
+def test_a_damaged_log_costs_the_summary_not_the_score(tmp_path):
+    log = tmp_path / LOG
+    log.write_text('{"step": 1, "epoch": 1, "M": 0.5, "k": 0.0}\n{"step": 2, "ep')  # cut mid-line
+    assert training_summary(log, {"steps_per_epoch": 10}, 2) is None
+    assert training_summary(tmp_path / "absent.jsonl", {"steps_per_epoch": 10}, 2) is None
 
 
 # ---------------------------------------------------------------------------- real training, records, boards
