@@ -27,6 +27,7 @@ from ganbench.metrics.kinds import MetricKind  # noqa: E402
 LOG_STEP = 900  # seed 004 prints "Step [900/938]" once per epoch
 M, K = "M", "k"  # the log's keys
 RECORD_KEYS = {M: MetricKind.BEGAN_M.info.value_key, K: MetricKind.BEGAN_K.info.value_key}
+AT_LOG_STEP = {key: f"{key} at step {LOG_STEP}" for key in (M, K)}  # the comparison table's columns
 
 
 def has_measure(log: list[dict]) -> bool:
@@ -98,10 +99,8 @@ def comparison_table(records: list[dict], published: pd.DataFrame) -> pd.DataFra
             pub = theirs.get(e["epoch"], {})
             rows.append({
                 "model": r["model"], "seed": r["seed"], "epoch": e["epoch"], "steps": e["steps"],
-                f"M at step {summary['log_step']}": e["M_at_log_step"], "published M": pub.get(M),
-                "M epoch mean": e["M_mean"],
-                f"k at step {summary['log_step']}": e["k_at_log_step"], "published k": pub.get(K),
-                "k epoch mean": e["k_mean"],
+                AT_LOG_STEP[M]: e["M_at_log_step"], "published M": pub.get(M), "M epoch mean": e["M_mean"],
+                AT_LOG_STEP[K]: e["k_at_log_step"], "published k": pub.get(K), "k epoch mean": e["k_mean"],
             })
     return pd.DataFrame(rows)
 
@@ -180,13 +179,12 @@ def save_comparison_plot(path: Path, table: pd.DataFrame, published: pd.DataFram
     if table.empty:
         return False
     fig, axes = _axes(title)
-    at_m, at_k = f"M at step {LOG_STEP}", f"k at step {LOG_STEP}"
     for i, ((model, seed), run) in enumerate(table.groupby(["model", "seed"], sort=False)):
-        for ax, key, at in zip(axes, (M, K), (at_m, at_k)):
+        for ax, key in zip(axes, (M, K)):
             ax.plot(run["epoch"], run[f"{key} epoch mean"], "o-", color=f"C{i % 10}", ms=4,
                     label=f"{model} seed {seed}: epoch mean")
-            if run[at].notna().any():
-                ax.plot(run["epoch"], run[at], "D:", color=f"C{i % 10}", ms=4,
+            if run[AT_LOG_STEP[key]].notna().any():
+                ax.plot(run["epoch"], run[AT_LOG_STEP[key]], "D:", color=f"C{i % 10}", ms=4,
                         label=f"{model} seed {seed}: step {LOG_STEP}")
     for model in table["model"].unique():
         theirs = published_trajectory(published, model)

@@ -207,7 +207,8 @@ def write(records: list[dict], suite: Suite, published: pd.DataFrame, out: Path)
     """The markdown and CSV views (per run and per metric), a PNG of FID with its intervals and one of the
     metric curves over training where records have them, each written atomically."""
     df, mf = table(records, suite, published), metric_table(records, suite, published)
-    began = convergence.comparison_table(records, suite_published(published, suite))
+    pub = suite_published(published, suite)  # the trajectories published for this data set and size only
+    began = convergence.comparison_table(records, pub)
     md_path = Path(out) / "leaderboards" / f"{suite.name}.md"
     paths = [md_path, md_path.with_suffix(".csv"), md_path.with_name(f"{suite.name}-metrics.csv")]
     write_text(paths[0], markdown(df, mf, suite, published, began))
@@ -217,7 +218,7 @@ def write(records: list[dict], suite: Suite, published: pd.DataFrame, out: Path)
         paths.append(md_path.with_name(f"{suite.name}-convergence.csv"))
         write_text(paths[-1], began.to_csv(index=False))
         paths.append(md_path.with_name(f"{suite.name}-convergence.png"))
-        convergence.save_comparison_plot(paths[-1], began, suite_published(published, suite),
+        convergence.save_comparison_plot(paths[-1], began, pub,
                                          f"{suite.name}: BEGAN's M and k by epoch, beside the published run")
     if not df.empty:
         paths.append(md_path.with_name(f"{suite.name}-fid.png"))
