@@ -89,7 +89,9 @@ def _print_leaderboard(df, suite: str) -> None:
     def cell(v, spec: str) -> str:
         return format(v, spec) if pd.notna(v) else "–"
 
-    with_m = not df.empty and df["M"].notna().any()  # BEGAN's M and k, "–" for the models without them
+    from ganbench.leaderboard import has_convergence
+
+    with_m = has_convergence(df)
     table = Table(title=f"ganbench: {suite}")
     for col in ("rank", "model", "seed", "FID", "KID", *(("M", "k") if with_m else ()), "n fake", "n real", "epochs",
                 "published FID", "protocol"):

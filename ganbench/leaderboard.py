@@ -145,6 +145,11 @@ def metric_markdown(mf: pd.DataFrame) -> list[str]:
     return lines + [""]
 
 
+def has_convergence(df: pd.DataFrame) -> bool:
+    """Does any row carry BEGAN's M? Then the views add M and k columns ("–" for the other models)."""
+    return not df.empty and df["M"].notna().any()
+
+
 M_FOOTNOTE = ("³ BEGAN's convergence measure M = L(x) + |γ L(x) − L_G| (mean over the last epoch's steps) and its "
               "equilibrium term k (after the last step), from the training log. M is defined only for a model whose "
               "discriminator is an autoencoder: – for every other model, never 0.")
@@ -153,7 +158,7 @@ M_FOOTNOTE = ("³ BEGAN's convergence measure M = L(x) + |γ L(x) − L_G| (mean
 def markdown(df: pd.DataFrame, mf: pd.DataFrame, suite: Suite, published: pd.DataFrame,
              began: pd.DataFrame | None = None) -> str:
     p = suite.protocol
-    with_m = not df.empty and df["M"].notna().any()
+    with_m = has_convergence(df)
     m_head, m_rule = (" M³ | k³ |", "---:|---:|") if with_m else ("", "")
     lines = [
         f"# Leaderboard: {suite.name}",
