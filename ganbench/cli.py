@@ -114,12 +114,16 @@ def zoo(as_json: bool = JsonOpt):
     if as_json:
         return _print_json(listing)
     table = Table(title="ganbench zoo")
-    for col in ("model", "family", "shape", "G params", "D params", "source"):
+    for col in ("model", "variants", "family", "shape", "G params", "D params", "G (Keras)", "source"):
         table.add_column(col)
     for m in listing["models"]:
         for shape, n in m["params"].items():
-            table.add_row(m["name"], m["family"], shape, f"{n['G']:,}", f"{n['D']:,}", m["source"])
+            keras = m["params_keras_total"][shape]["G"]
+            table.add_row(m["name"], ", ".join(m["variants"]) or "–", m["family"], shape, f"{n['G']:,}",
+                          f"{n['D']:,}", f"{keras:,}", m["source"])
     stdout.print(table)
+    stdout.print("Trainable parameters; G (Keras) adds batch normalisation's running statistics, as Keras' "
+                 "summary (and the Keras papers) count. A variant is run as MODEL:VARIANT.", highlight=False)
     for name, reason in listing["broken_plugins"].items():
         stdout.print(f"[red]plugin {name} failed to load:[/red] {reason}", highlight=False)
 

@@ -32,9 +32,16 @@ class GAN(nn.Module):
         self.D = discriminator
         self.hparams = dict(hparams)
 
+    # A conditional model's number of class labels (0: unconditional); its G and D then take the labels too.
+    num_classes = 0
+
     @property
     def latent_dim(self) -> int:
         return int(self.hparams["latent_dim"])
+
+    def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """G's images for latent points (and class labels, for a conditional model)."""
+        return self.G(z)
 
     def sample_latent(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """Noise on the CPU, so that a seed gives the same samples on every device."""
@@ -44,7 +51,7 @@ class GAN(nn.Module):
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """n images in [-1, 1] from seeded CPU noise, on the model's device."""
         device = next(self.parameters()).device
-        return self.G(self.sample_latent(n, generator).to(device))
+        return self.generate(self.sample_latent(n, generator).to(device))
 
     def configure_optimizers(self) -> dict[str, torch.optim.Optimizer]:
         """Adam for G and D from the hyperparameters; override for other optimizers."""
@@ -66,3 +73,10 @@ class GAN(nn.Module):
 
 def count_parameters(module: nn.Module, trainable_only: bool = True) -> int:
     return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
+
+
+def count_keras_total(module: nn.Module) -> int:
+    """The total Keras' `model.summary()` prints: the parameters plus batch normalisation's running mean and
+    variance, which Keras counts as non-trainable weights and PyTorch keeps as buffers."""
+    running = sum(b.numel() for name, b in module.named_buffers() if name.rsplit(".", 1)[-1] in ("running_mean", "running_var"))
+    return count_parameters(module, trainable_only=False) + running

@@ -47,8 +47,10 @@ def make_record(run_config: dict, training: dict, scored: dict, environment: dic
 def metric_values(record: dict) -> dict:
     """A record's metrics and its parameter counts, under the keys MetricKind reads."""
     training = record.get("training") or {}
-    return {**record["metrics"], MetricKind.PARAMS_G_TRAINABLE.key: training.get("params_g"),
-            MetricKind.PARAMS_D.key: training.get("params_d")}
+    trainable, keras = training.get("params_g"), training.get("params_g_keras")
+    return {**record["metrics"], MetricKind.PARAMS_G_TRAINABLE.key: trainable,
+            MetricKind.PARAMS_D.key: training.get("params_d"), MetricKind.PARAMS_G.key: keras,
+            MetricKind.PARAMS_G_NONTRAINABLE.key: None if keras is None or trainable is None else keras - trainable}
 
 
 def write_record(run_dir: Path, record: dict) -> Path:

@@ -37,6 +37,8 @@ class ModelSpec:
     # At planning time, hyperparameters that depend on the machine (a local weights file and its hash): they
     # enter the run's configuration, so its record says which and its folder name tells the runs apart.
     resolve: Callable[[dict], dict] | None = None
+    # Named variants, each a set of hyperparameter overrides: `NAME:VARIANT` (latent4d:prelu) is a model of its own.
+    variants: Mapping[str, Mapping[str, Any]] | None = None
     plugin: str = field(default="", compare=False)  # the distribution that provided it
 
     def create(self, resolution: int, channels: int, overrides: Mapping[str, Any] | None = None) -> GAN:
@@ -52,6 +54,14 @@ class ModelSpec:
         hparams = dict(self.defaults)
         return self.resolve(hparams) if self.resolve else hparams
 
+    def variant(self, name: str) -> "ModelSpec":
+        """The spec of `self.name:name`: the same model with the variant's hyperparameters."""
+        known = self.variants or {}
+        if name not in known:
+            options = ", ".join(known) or "none"
+            raise GanbenchError(f"model '{self.name}' has no variant '{name}' (its variants: {options})")
+        return replace(self, name=f"{self.name}:{name}", defaults={**self.defaults, **known[name]}, variants=None)
+
 
 @dataclass(frozen=True)
 class Zoo:
@@ -59,6 +69,9 @@ class Zoo:
     broken: Mapping[str, str]  # entry-point name -> one-line reason it could not be loaded
 
     def get(self, name: str) -> ModelSpec:
+        base, sep, variant = name.partition(":")
+        if sep:
+            return self.get(base).variant(variant)
         if name in self.models:
             return self.models[name]
         if name in self.broken:

@@ -21,7 +21,7 @@ from ganbench import checkpoint, convergence
 from ganbench.data import ImageData, conform, load_data
 from ganbench.errors import GanbenchError
 from ganbench.metrics.features import FEATURE_LAYER
-from ganbench.model import GAN, count_parameters
+from ganbench.model import GAN, count_keras_total, count_parameters
 from ganbench.progress import warn
 from ganbench.provenance import environment
 from ganbench.records import make_record, write_record
@@ -79,7 +79,8 @@ def plan_run(model: str, suite: Suite, seed: int, out: Path, train_data: ImageDa
         "snapshot_steps": snapshot_steps(steps, suite.protocol.curve_points),
     })
     digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:8]
-    return RunPlan(config, Path(out) / "runs" / suite.name / f"{spec.name}-seed{seed}-{digest}")
+    folder = spec.name.replace(":", "-")  # a variant's colon is not a portable file-name character
+    return RunPlan(config, Path(out) / "runs" / suite.name / f"{folder}-seed{seed}-{digest}")
 
 
 def snapshot_steps(total_steps: int, points: int) -> list[int]:
@@ -170,6 +171,7 @@ def score_model(model: GAN, config: dict, real: RealReference, n_fake: int, scor
         "steps": steps, "batch_size": config["batch_size"],
         "epochs": round(steps / config["steps_per_epoch"], 3),
         "params_g": count_parameters(model.G), "params_d": count_parameters(model.D),
+        "params_g_keras": count_keras_total(model.G),  # with BN's running statistics, as the Keras papers count
     }
     summary = training_summary(log_path or (Path(run_dir) / LOG if run_dir is not None else None), config, steps)
     if summary:

@@ -64,6 +64,12 @@ SEED_002_MODELS = ("fcgan", "dcgan")
 # seed 004's BEGAN and the original BEGAN it summarizes.
 BEGAN_MODELS = ("began", "began-original")
 MODELS_64 = ("sagan", "dcgan64", "wgan", "wgan-sn", "wgan-sa", "wgan-res", "wgan-improved", *BEGAN_MODELS)
+# Seed 003: the latent-space GANs and the CGAN on 28x28 digits; its activation study (Tables 1 and 4, whose
+# generator count 1,126,720 is the 4-D one) at 500 epochs; its landscape GAN with each activation (Table 2).
+SEED_003_MODELS = ("latent2d", "latent3d", "latent4d", "cgan")
+SEED_003_ACTIVATIONS = ("relu", "leakyrelu", "prelu", "elu")
+ACTIVATION_STUDY_EPOCHS = 500
+TF_TUTORIAL_EPOCHS = 50  # TensorFlow's DCGAN tutorial, whose networks seed 003's counts match
 BEGAN_THESIS_EPOCHS = 8  # seed 004: "num_epochs = 8" at batch 64 (each model's default batch)
 
 # Seed 001's ore images (private): one suite per class, each trained and scored on its own as in its Table 1,
@@ -104,6 +110,24 @@ SUITES: dict[str, Suite] = {
               epochs=BEGAN_THESIS_EPOCHS, published_dataset="Fashion-MNIST",
               description="seed 004's run: full Fashion-MNIST at 64x64, 8 epochs at batch 64; BEGAN's M and k by "
                           "epoch beside the thesis's log"),
+        Suite("mnist-latent", "mnist", 28, 1, SEED_003_MODELS, Protocol(10000, 10000),
+              published_dataset="MNIST",
+              description="seed 003's latent-space GANs and CGAN on MNIST, each the paper's budget (Table 3: "
+                          "5k, 2k, 1k epochs; 60k steps)"),
+        Suite("mnist-activations", "mnist", 28, 1, tuple(f"latent4d:{a}" for a in SEED_003_ACTIVATIONS),
+              Protocol(10000, 10000), epochs=ACTIVATION_STUDY_EPOCHS, published_dataset="MNIST",
+              description="seed 003's activation study (Tables 1 and 4): the 4-D latent GAN with ReLU, "
+                          "LeakyReLU, PReLU and ELU, 500 epochs"),
+        Suite("fashion-mnist-latent", "fashion-mnist", 28, 1, SEED_003_MODELS, Protocol(10000, 10000),
+              epochs=TF_TUTORIAL_EPOCHS, published_dataset="Fashion-MNIST",
+              description="seed 003's latent-space GANs and CGAN on full Fashion-MNIST (offline), 50 epochs"),
+        Suite("fashion-mnist-latent-smoke", "fashion-mnist-quick", 28, 1, SEED_003_MODELS,
+              Protocol(50, 50, curve_points=2, curve_n_fake=25), steps=20, published_dataset="Fashion-MNIST",
+              description="the embedded subset, 20 steps, 50 samples: a CPU check of seed 003's models"),
+        Suite("landscape64", "landscape64", 64, 3, tuple(f"landscape:{a}" for a in SEED_003_ACTIVATIONS),
+              Protocol(10000, 10000), published_dataset="landscapes (90k photos)",
+              description="seed 003's landscape GAN with each activation (Table 2) on your landscape photos "
+                          "(not shipped) at 64x64, 1,000 epochs"),
         Suite("celeba64", "celeba64", 64, 3, MODELS_64, Protocol(10000, 10000),
               published_dataset="CelebA",
               description="CelebA, centre crop 160, 64x64 (seed 000's protocol); each model's own budget"),

@@ -186,6 +186,32 @@ def celeba64(split: str) -> ImageData:
     return ImageData("celeba64", data.images[idx], data.source)
 
 
+# ---------------------------------------------------------------- seed 003's landscape photos (not shipped)
+
+LANDSCAPE_SIZE = 64
+
+
+def centre_square(img):
+    """Seed 003's "64x64 landscape photos" from photos of any shape: the centred square, resized to 64x64."""
+    from PIL import Image
+
+    w, h = img.size
+    side = min(w, h)
+    img = img.crop(((w - side) // 2, (h - side) // 2, (w - side) // 2 + side, (h - side) // 2 + side))
+    return img.resize((LANDSCAPE_SIZE, LANDSCAPE_SIZE), Image.Resampling.BILINEAR)
+
+
+def landscape64(split: str) -> ImageData:
+    """Every photo serves as train and test: the paper scores its classifier against its own data set."""
+    folder = config.data_root() / "landscape"
+    if not folder.is_dir():
+        raise GanbenchError(
+            f"landscape photos not found (looked in {folder}); seed 003's 90,000 photos are not published: put a "
+            f"folder of landscape photos (any sizes) in ${config.ENV_DATA}/landscape"
+        )
+    return load_folder(folder, "landscape64", transform=centre_square)
+
+
 # ---------------------------------------------------------------- seed 001's ore images (private)
 
 ORE_CLASSES = ("concentrate", "waste")
@@ -213,6 +239,8 @@ PROVIDERS: dict[str, Provider] = {
         Provider("cifar10", f"CIFAR-10 (50k/10k) from ${config.ENV_DATA} or torchvision", _cifar("CIFAR10", "cifar-10-batches-py", "cifar10")),
         Provider("cifar100", f"CIFAR-100 (50k/10k) from ${config.ENV_DATA} or torchvision", _cifar("CIFAR100", "cifar-100-python", "cifar100")),
         Provider("celeba64", "CelebA aligned faces, centre crop 160, resized to 64x64 (seed 000)", celeba64),
+        Provider("landscape64", f"landscape photos from ${config.ENV_DATA}/landscape, centre square at 64x64 (seed 003)",
+                 landscape64),
         *(Provider(f"ore-{c}", f"seed 001's {c} ore images from ${config.ENV_DATA}/ore/{c} (private data)", _ore(c))
           for c in ORE_CLASSES),
     )
