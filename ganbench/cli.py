@@ -173,6 +173,46 @@ def train(
 
 
 @app.command()
+def explore(
+    checkpoint: Path = typer.Argument(..., help="A ganbench checkpoint."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for the PNGs (default: the checkpoint's folder/explore)."),
+    only: str = typer.Option("map,flow,activations", "--only", help="Pictures to draw: map, flow, activations."),
+    point: Optional[str] = typer.Option(None, "--point", help="A latent point x,y[,z]: marked on the map, its image "
+                                                              "and activations shown (default: the origin)."),
+    flow_from: Optional[str] = typer.Option(None, "--from", help="The flow's first latent point (default: drawn from "
+                                                                 "the prior with --seed)."),
+    flow_to: Optional[str] = typer.Option(None, "--to", help="The flow's last latent point (default: drawn)."),
+    steps: int = typer.Option(10, "--steps", help="Images in each row of the flow."),
+    label: int = typer.Option(0, "--label", help="A conditional model's class label for the point and the flow."),
+    grid: int = typer.Option(100, "--grid", help="Points along each axis of a 2-D map (100: the paper's 10,000)."),
+    device: str = DeviceOpt,
+    seed: int = SeedOpt,
+    as_json: bool = JsonOpt,
+):
+    """Explore a checkpoint's latent space (seed 003): map of class areas, smooth flow, layer activations (PNG)."""
+    from ganbench.explore import Options, explore as explore_checkpoint, parse_point
+    from ganbench.provenance import resolve_device
+
+    opts = Options(
+        pictures=tuple(p.strip() for p in only.split(",") if p.strip()),
+        point=parse_point(point, "--point") if point else None,
+        flow_from=parse_point(flow_from, "--from") if flow_from else None,
+        flow_to=parse_point(flow_to, "--to") if flow_to else None,
+        flow_steps=steps, label=label, grid=grid, seed=seed,
+    )
+    result = explore_checkpoint(checkpoint, out or checkpoint.parent / "explore", opts, resolve_device(device))
+    if as_json:
+        return _print_json(result)
+    if "classifier" in result:
+        c = result["classifier"]
+        stdout.print(f"classifier: test accuracy {100 * c['test_accuracy']:.1f}% on {c['n_test']:,} images "
+                     f"({'cached' if c['cached'] else 'trained'}); the point's image is a {result['point_class']}",
+                     highlight=False)
+    for kind, path in result["files"].items():
+        stdout.print(f"{kind}: {path}", highlight=False)
+
+
+@app.command()
 def score(
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="A ganbench checkpoint to sample from."),
     suite: Optional[str] = typer.Option(None, "--suite", help="The suite whose real data and protocol to use."),

@@ -1,0 +1,248 @@
+"""`ganbench explore`: seed 003's latent-space interface, computed (the pictures are in explore_plots).
+
+- the map of class areas: a grid of latent points in [-1, 1]^2, each named by the class a classifier
+  (trained by ganbench on the suite's labelled data) gives its image; for a 3-D latent, 16 sections along
+  each axis of a 16^3 cube; for a conditional model, one map per class label;
+- the "smooth flow" between two latent points, linear and spherical;
+- the mean activation of each of G's layers for one latent point.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ganbench.classifier import LabelClassifier, label_classifier
+from ganbench.errors import GanbenchError
+from ganbench.model import GAN
+from ganbench.progress import progress
+from ganbench.runs import load_checkpoint_model, suite_data
+from ganbench.sampling import to_uint8
+from ganbench.suites import get_suite
+
+PICTURES = ("map", "flow", "activations")
+MAP_LATENTS = (2, 3)  # a map of class areas is drawn for these latent sizes
+MAP_RANGE = (-1.0, 1.0)  # the paper's: "a hundred points in the range from -1 to 1" along each axis
+GRID = 100  # 100 x 100 = the paper's 10,000 points (per class for a CGAN)
+SECTIONS = 16  # "16 sections are made along all axes of the cube (16 points from -1 to 1)"
+FLOW_STEPS = 10
+BATCH = 500
+# The layers whose output is an "activation": the non-linearities (G's last, tanh, gives the image itself).
+ACTIVATION_LAYERS = (nn.ReLU, nn.LeakyReLU, nn.PReLU, nn.ELU, nn.SELU, nn.GELU, nn.SiLU, nn.Tanh, nn.Sigmoid)
+
+
+@dataclass(frozen=True)
+class Options:
+    pictures: tuple[str, ...] = PICTURES
+    point: tuple[float, ...] | None = None  # None: the origin
+    flow_from: tuple[float, ...] | None = None  # None: seeded draws from the model's prior
+    flow_to: tuple[float, ...] | None = None
+    flow_steps: int = FLOW_STEPS
+    label: int = 0  # a conditional model's label for the point, the flow and the activations
+    grid: int = GRID
+    seed: int = 0
+
+
+def parse_point(text: str, what: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise GanbenchError(f"{what} must be comma-separated numbers like 0.5,-0.2, not '{text}'") from None
+    if not all(math.isfinite(v) for v in values):
+        raise GanbenchError(f"{what} must be finite numbers, not '{text}'")
+    return values
+
+
+def _as_latent(model: GAN, values: tuple[float, ...], what: str) -> torch.Tensor:
+    if len(values) != model.latent_dim:
+        raise GanbenchError(f"{what} has {len(values)} coordinates; this model's latent has {model.latent_dim}")
+    return torch.tensor(values, dtype=torch.float32)
+
+
+@torch.no_grad()
+def generate(model: GAN, z: torch.Tensor, labels: torch.Tensor | None, description: str | None = None) -> torch.Tensor:
+    """uint8 CPU images for latent points (rows of z), in batches, under a progress bar when described."""
+    device = next(model.parameters()).device
+    out = []
+    with progress() if description else contextlib.nullcontext() as bar:
+        task = bar.add_task(description, total=len(z)) if bar else None
+        for start in range(0, len(z), BATCH):
+            y = None if labels is None else labels[start:start + BATCH].to(device)
+            out.append(to_uint8(model.generate(z[start:start + BATCH].to(device), y).cpu()))
+            if bar:
+                bar.advance(task, len(out[-1]))
+    return torch.cat(out)
+
+
+def axis_values(n: int) -> torch.Tensor:
+    return torch.linspace(*MAP_RANGE, n)
+
+
+def class_map(model: GAN, classifier: LabelClassifier, grid: int, fixed: torch.Tensor,
+              label: int | None = None) -> torch.Tensor:
+    """grid x grid class indices over latent axes 0 (columns, x) and 1 (rows, y, from -1 up), the other
+    coordinates at `fixed`."""
+    v = axis_values(grid)
+    y, x = torch.meshgrid(v, v, indexing="ij")
+    z = fixed.repeat(grid * grid, 1)
+    z[:, 0], z[:, 1] = x.flatten(), y.flatten()
+    labels = None if label is None else torch.full((len(z),), label, dtype=torch.long)
+    title = f"map of class areas ({grid}x{grid})" + ("" if label is None else f", label {label}")
+    return classifier.predict(generate(model, z, labels, title)).view(grid, grid)
+
+
+def class_cube(model: GAN, classifier: LabelClassifier, n: int = SECTIONS) -> torch.Tensor:
+    """n x n x n class indices of a 3-D latent, indexed [z0, z1, z2]."""
+    v = axis_values(n)
+    z = torch.stack(torch.meshgrid(v, v, v, indexing="ij"), -1).reshape(-1, 3)
+    return classifier.predict(generate(model, z, None, f"cube of class areas ({n}^3)")).view(n, n, n)
+
+
+def interpolate(a: torch.Tensor, b: torch.Tensor, steps: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(linear, spherical) paths of `steps` points from a to b. Spherical interpolation (Shoemake 1985; White
+    2016 for GAN latents) follows the great circle between the directions, the norm interpolated linearly."""
+    t = torch.linspace(0, 1, steps)[:, None]
+    linear = (1 - t) * a + t * b
+    na, nb = a.norm(), b.norm()
+    if na == 0 or nb == 0:
+        return linear, linear
+    cos = torch.clamp(torch.dot(a / na, b / nb), -1.0, 1.0)
+    if cos > 1 - 1e-6:  # one direction: the arc has no length, and the path is the linear one
+        return linear, linear
+    if cos < -1 + 1e-6:  # opposite directions: no single great circle joins them
+        raise GanbenchError("the two flow points lie in opposite directions from the origin: the spherical path "
+                            "is undefined; choose other --from/--to points")
+    omega = torch.arccos(cos)
+    direction = (torch.sin((1 - t) * omega) * a / na + torch.sin(t * omega) * b / nb) / torch.sin(omega)
+    return linear, direction * ((1 - t) * na + t * nb)
+
+
+@torch.no_grad()
+def mean_activations(model: GAN, z: torch.Tensor, label: int | None) -> list[tuple[str, torch.Tensor]]:
+    """(name, H x W mean over channels) for each activation layer of G with an image-shaped output, in order."""
+    found: list[tuple[str, torch.Tensor]] = []
+    hooks = []
+
+    def record(module: nn.Module):
+        def hook(_module, _inputs, output):
+            if isinstance(output, torch.Tensor) and output.dim() == 4:
+                c, h, w = output.shape[1:]
+                found.append((f"{type(module).__name__} {c}x{h}x{w}", output[0].float().mean(0).cpu()))
+        return hook
+
+    for module in model.G.modules():
+        if isinstance(module, ACTIVATION_LAYERS):
+            hooks.append(module.register_forward_hook(record(module)))
+    device = next(model.parameters()).device
+    try:
+        labels = None if label is None else torch.tensor([label], device=device)
+        model.generate(z[None].to(device), labels)
+    finally:
+        for h in hooks:
+            h.remove()
+    if not found:
+        raise GanbenchError("this generator has no activation layers with image-shaped outputs to show")
+    return [(f"{i + 1}: {name}", act) for i, (name, act) in enumerate(found)]
+
+
+def check_map(model: GAN, name: str) -> None:
+    if model.latent_dim not in MAP_LATENTS:
+        raise GanbenchError(
+            f"the map of class areas needs a 2-D or 3-D latent; {name}'s latent is {model.latent_dim}-D "
+            f"(--only flow,activations draws the other pictures)"
+        )
+
+
+def suite_classifier(suite_name: str, device: torch.device, seed: int) -> tuple[LabelClassifier, bool]:
+    suite = get_suite(suite_name)
+    train, test = suite_data(suite, "train"), suite_data(suite, "test")
+    if train.labels is None:
+        raise GanbenchError(f"suite {suite.name}'s data has no class labels, which the map of class areas needs "
+                            f"(--only flow,activations draws the other pictures)")
+    return label_classifier(train, test, device, seed)
+
+
+def explore(checkpoint: Path, out: Path, opts: Options, device: torch.device) -> dict:
+    """Draw the asked pictures into `out`; returns what was drawn and measured (for --json)."""
+    from ganbench import explore_plots as draw
+
+    model, config = load_checkpoint_model(checkpoint, device)
+    name = config["model"]
+    unknown = set(opts.pictures) - set(PICTURES)
+    if unknown:
+        raise GanbenchError(f"unknown picture '{sorted(unknown)[0]}' (known: {', '.join(PICTURES)})")
+    if "map" in opts.pictures:
+        check_map(model, name)
+    if opts.grid < 2:
+        raise GanbenchError("--grid must be at least 2")
+    if opts.flow_steps < 2:
+        raise GanbenchError("--steps must be at least 2")
+    conditional = model.num_classes > 0
+    if conditional and not 0 <= opts.label < model.num_classes:
+        raise GanbenchError(f"--label must be in 0..{model.num_classes - 1} for {name}")
+    label = opts.label if conditional else None
+    point = _as_latent(model, opts.point, "--point") if opts.point else torch.zeros(model.latent_dim)
+    point_image = generate(model, point[None], None if label is None else torch.tensor([label]))[0]
+    out.mkdir(parents=True, exist_ok=True)
+    title = f"{name}, step {config['checkpoint']['step']} ({config['suite']}, seed {config['seed']})"
+    result: dict = {"checkpoint": str(checkpoint), "model": name, "suite": config["suite"],
+                    "latent_dim": model.latent_dim, "point": [round(v, 6) for v in point.tolist()], "label": label, "files": {}}
+
+    if "map" in opts.pictures:
+        classifier, hit = suite_classifier(config["suite"], device, opts.seed)
+        point_class = int(classifier.predict(point_image[None])[0])
+        result["classifier"] = {"test_accuracy": classifier.test_accuracy, "cached": hit, **classifier.provenance}
+        result["point_class"] = classifier.classes[point_class]
+        path = out / "explore-map.png"
+        if conditional:
+            maps = [class_map(model, classifier, opts.grid, point, c) for c in range(model.num_classes)]
+            result["map"] = {"grid": opts.grid, "agreement_with_label": [float((m == c).float().mean())
+                                                                         for c, m in enumerate(maps)]}
+            draw.conditional_maps(path, maps, classifier, point, point_image, label, title)
+        elif model.latent_dim == 2:
+            grid = class_map(model, classifier, opts.grid, point)
+            result["map"] = {"grid": opts.grid, "class_shares": _shares(grid, classifier.classes)}
+            draw.map_2d(path, grid, classifier, point, point_image, title)
+        else:
+            cube = class_cube(model, classifier)
+            result["map"] = {"sections": SECTIONS, "class_shares": _shares(cube, classifier.classes)}
+            draw.sections_3d(path, cube, classifier, point, point_image, title)
+        result["files"]["map"] = str(path)
+
+    if "flow" in opts.pictures:
+        a, b = _flow_ends(model, opts)
+        linear, spherical = interpolate(a, b, opts.flow_steps)
+        labels = None if label is None else torch.full((opts.flow_steps,), label, dtype=torch.long)
+        images = (generate(model, linear, labels), generate(model, spherical, labels))
+        path = out / "explore-flow.png"
+        draw.flow(path, images, a, b, title)
+        result["flow"] = {"from": [round(v, 6) for v in a.tolist()], "to": [round(v, 6) for v in b.tolist()],
+                          "steps": opts.flow_steps}
+        result["files"]["flow"] = str(path)
+
+    if "activations" in opts.pictures:
+        layers = mean_activations(model, point, label)
+        path = out / "explore-activations.png"
+        draw.activations(path, layers, point, title)
+        result["activations"] = [name for name, _ in layers]
+        result["files"]["activations"] = str(path)
+    return result
+
+
+def _flow_ends(model: GAN, opts: Options) -> tuple[torch.Tensor, torch.Tensor]:
+    if opts.flow_from and opts.flow_to:
+        return _as_latent(model, opts.flow_from, "--from"), _as_latent(model, opts.flow_to, "--to")
+    drawn = model.sample_latent(2, torch.Generator().manual_seed(opts.seed))
+    a = _as_latent(model, opts.flow_from, "--from") if opts.flow_from else drawn[0]
+    b = _as_latent(model, opts.flow_to, "--to") if opts.flow_to else drawn[1]
+    return a, b
+
+
+def _shares(classes: torch.Tensor, names: tuple[str, ...]) -> dict[str, float]:
+    counts = torch.bincount(classes.flatten(), minlength=len(names)).float() / classes.numel()
+    return {n: round(float(c), 4) for n, c in zip(names, counts)}
