@@ -167,12 +167,7 @@ def suite_classifier(suite_name: str, device: torch.device, seed: int) -> tuple[
     return label_classifier(train, test, device, seed)
 
 
-def explore(checkpoint: Path, out: Path, opts: Options, device: torch.device) -> dict:
-    """Draw the asked pictures into `out`; returns what was drawn and measured (for --json)."""
-    from ganbench import explore_plots as draw
-
-    model, config = load_checkpoint_model(checkpoint, device)
-    name = config["model"]
+def _check_options(model: GAN, name: str, opts: Options) -> None:
     unknown = set(opts.pictures) - set(PICTURES)
     if unknown:
         raise GanbenchError(f"unknown picture '{sorted(unknown)[0]}' (known: {', '.join(PICTURES)})")
@@ -182,56 +177,83 @@ def explore(checkpoint: Path, out: Path, opts: Options, device: torch.device) ->
         raise GanbenchError("--grid must be at least 2")
     if opts.flow_steps < 2:
         raise GanbenchError("--steps must be at least 2")
-    conditional = model.num_classes > 0
-    if conditional and not 0 <= opts.label < model.num_classes:
+    if model.num_classes and not 0 <= opts.label < model.num_classes:
         raise GanbenchError(f"--label must be in 0..{model.num_classes - 1} for {name}")
-    label = opts.label if conditional else None
+
+
+@dataclass(frozen=True)
+class _View:
+    """What every picture of one exploration shares."""
+
+    model: GAN
+    config: dict
+    point: torch.Tensor
+    point_image: torch.Tensor
+    label: int | None  # a conditional model's label, else None
+    title: str
+
+
+def explore(checkpoint: Path, out: Path, opts: Options, device: torch.device) -> dict:
+    """Draw the asked pictures into `out`; returns what was drawn and measured (for --json)."""
+    model, config = load_checkpoint_model(checkpoint, device)
+    _check_options(model, config["model"], opts)  # before any work, so a refusal writes nothing
+    label = opts.label if model.num_classes else None
     point = _as_latent(model, opts.point, "--point") if opts.point else torch.zeros(model.latent_dim)
     point_image = generate(model, point[None], None if label is None else torch.tensor([label]))[0]
+    title = f"{config['model']}, step {config['checkpoint']['step']} ({config['suite']}, seed {config['seed']})"
+    view = _View(model, config, point, point_image, label, title)
     out.mkdir(parents=True, exist_ok=True)
-    title = f"{name}, step {config['checkpoint']['step']} ({config['suite']}, seed {config['seed']})"
-    result: dict = {"checkpoint": str(checkpoint), "model": name, "suite": config["suite"],
-                    "latent_dim": model.latent_dim, "point": [round(v, 6) for v in point.tolist()], "label": label, "files": {}}
-
-    if "map" in opts.pictures:
-        classifier, hit = suite_classifier(config["suite"], device, opts.seed)
-        point_class = int(classifier.predict(point_image[None])[0])
-        result["classifier"] = {"test_accuracy": classifier.test_accuracy, "cached": hit, **classifier.provenance}
-        result["point_class"] = classifier.classes[point_class]
-        path = out / "explore-map.png"
-        if conditional:
-            maps = [class_map(model, classifier, opts.grid, point, c) for c in range(model.num_classes)]
-            result["map"] = {"grid": opts.grid, "agreement_with_label": [float((m == c).float().mean())
-                                                                         for c, m in enumerate(maps)]}
-            draw.conditional_maps(path, maps, classifier, point, point_image, label, title)
-        elif model.latent_dim == 2:
-            grid = class_map(model, classifier, opts.grid, point)
-            result["map"] = {"grid": opts.grid, "class_shares": _shares(grid, classifier.classes)}
-            draw.map_2d(path, grid, classifier, point, point_image, title)
-        else:
-            cube = class_cube(model, classifier)
-            result["map"] = {"sections": SECTIONS, "class_shares": _shares(cube, classifier.classes)}
-            draw.sections_3d(path, cube, classifier, point, point_image, title)
-        result["files"]["map"] = str(path)
-
-    if "flow" in opts.pictures:
-        a, b = _flow_ends(model, opts)
-        linear, spherical = interpolate(a, b, opts.flow_steps)
-        labels = None if label is None else torch.full((opts.flow_steps,), label, dtype=torch.long)
-        images = (generate(model, linear, labels), generate(model, spherical, labels))
-        path = out / "explore-flow.png"
-        draw.flow(path, images, a, b, title)
-        result["flow"] = {"from": [round(v, 6) for v in a.tolist()], "to": [round(v, 6) for v in b.tolist()],
-                          "steps": opts.flow_steps}
-        result["files"]["flow"] = str(path)
-
-    if "activations" in opts.pictures:
-        layers = mean_activations(model, point, label)
-        path = out / "explore-activations.png"
-        draw.activations(path, layers, point, title)
-        result["activations"] = [name for name, _ in layers]
-        result["files"]["activations"] = str(path)
+    result: dict = {"checkpoint": str(checkpoint), "model": config["model"], "suite": config["suite"],
+                    "latent_dim": model.latent_dim, "point": [round(v, 6) for v in point.tolist()],
+                    "label": label, "files": {}}
+    for picture, draw in (("map", _map), ("flow", _flow), ("activations", _activations)):
+        if picture in opts.pictures:
+            path = out / f"explore-{picture}.png"
+            result.update(draw(view, opts, path, device))
+            result["files"][picture] = str(path)
     return result
+
+
+def _map(view: _View, opts: Options, path: Path, device: torch.device) -> dict:
+    from ganbench import explore_plots as draw
+
+    model, point = view.model, view.point
+    classifier, hit = suite_classifier(view.config["suite"], device, opts.seed)
+    point_class = int(classifier.predict(view.point_image[None])[0])
+    found = {"classifier": {"test_accuracy": classifier.test_accuracy, "cached": hit, **classifier.provenance},
+             "point_class": classifier.classes[point_class]}
+    if view.label is not None:
+        maps = [class_map(model, classifier, opts.grid, point, c) for c in range(model.num_classes)]
+        agreement = [float((m == c).float().mean()) for c, m in enumerate(maps)]
+        draw.conditional_maps(path, maps, classifier, point, view.point_image, view.label, view.title)
+        return {**found, "map": {"grid": opts.grid, "agreement_with_label": agreement}}
+    if model.latent_dim == 2:
+        grid = class_map(model, classifier, opts.grid, point)
+        draw.map_2d(path, grid, classifier, point, view.point_image, view.title)
+        return {**found, "map": {"grid": opts.grid, "class_shares": _shares(grid, classifier.classes)}}
+    cube = class_cube(model, classifier)
+    draw.sections_3d(path, cube, classifier, point, view.point_image, view.title)
+    return {**found, "map": {"sections": SECTIONS, "class_shares": _shares(cube, classifier.classes)}}
+
+
+def _flow(view: _View, opts: Options, path: Path, device: torch.device) -> dict:
+    from ganbench import explore_plots as draw
+
+    a, b = _flow_ends(view.model, opts)
+    linear, spherical = interpolate(a, b, opts.flow_steps)
+    labels = None if view.label is None else torch.full((opts.flow_steps,), view.label, dtype=torch.long)
+    draw.flow(path, (generate(view.model, linear, labels), generate(view.model, spherical, labels)), a, b,
+              view.title)
+    return {"flow": {"from": [round(v, 6) for v in a.tolist()], "to": [round(v, 6) for v in b.tolist()],
+                     "steps": opts.flow_steps}}
+
+
+def _activations(view: _View, opts: Options, path: Path, device: torch.device) -> dict:
+    from ganbench import explore_plots as draw
+
+    layers = mean_activations(view.model, view.point, view.label)
+    draw.activations(path, layers, view.point, view.title)
+    return {"activations": [name for name, _ in layers]}
 
 
 def _flow_ends(model: GAN, opts: Options) -> tuple[torch.Tensor, torch.Tensor]:

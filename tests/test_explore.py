@@ -78,7 +78,8 @@ def test_the_classifier_is_cached_deterministic_and_rebuilt_when_damaged(checkpo
     assert proc.returncode == 0 and "damaged" in proc.stderr
     rebuilt = json.loads(proc.stdout)
     assert not rebuilt["classifier"]["cached"]
-    assert rebuilt["classifier"]["test_accuracy"] == first["classifier"]["test_accuracy"]  # the same seed retrains alike
+    # the same seed retrains the same network
+    assert rebuilt["classifier"]["test_accuracy"] == first["classifier"]["test_accuracy"]
 
 
 def test_the_map_puts_latent_x_in_columns_and_y_in_rows_from_minus_one_up(checkpoints):

@@ -81,7 +81,8 @@ class Generator(nn.Module):
                                    batch_norm(nn.BatchNorm1d, width * side * side),
                                    nn.Unflatten(1, (width, side, side)), activation(act, width)]
         for filters, stride in stages:
-            layers += [transposed(width, filters, stride), batch_norm(nn.BatchNorm2d, filters), activation(act, filters)]
+            layers += [transposed(width, filters, stride), batch_norm(nn.BatchNorm2d, filters),
+                       activation(act, filters)]
             width = filters
         layers += [transposed(width, channels, out_stride), nn.Tanh()]
         self.layers = nn.Sequential(*layers)
