@@ -20,9 +20,12 @@ from ganbench.suites import Suite
 
 
 def suite_published(published: pd.DataFrame, suite: Suite) -> pd.DataFrame:
-    """The published rows of the suite's data set at its image size (Fashion-MNIST at 28x28 is not at 64x64)."""
+    """The published rows of the suite's data set at its image size (Fashion-MNIST at 28x28 is not at 64x64).
+    Parameter counts depend on the image size only: theirs are kept for any data set."""
     shape = f"{suite.resolution}x{suite.resolution}x{suite.channels}"
-    return published[(published["dataset"] == suite.published_dataset) & (published["resolution"] == shape)]
+    counts = published["metric"].isin([k.key for k in MetricKind if k.is_count])
+    same_data = published["dataset"] == suite.published_dataset
+    return published[(same_data | counts) & (published["resolution"] == shape)]
 
 
 def table(records: list[dict], suite: Suite, published: pd.DataFrame) -> pd.DataFrame:

@@ -150,3 +150,15 @@ def test_zoo_json_lists_trainable_and_keras_counts_and_the_variants():
         assert models[name]["variants"] == list(ACTIVATIONS)
     assert models["landscape"]["params_keras_total"]["64x64x3"]["G"] == LANDSCAPE_G_KERAS
     assert models["dcgan"]["variants"] == []
+
+
+def test_the_papers_parameter_counts_stand_beside_ours_on_any_data_set_but_its_errors_do_not():
+    from ganbench.leaderboard import suite_published
+    from ganbench.published import load_published
+
+    pub = suite_published(load_published(), get_suite("fashion-mnist-latent-smoke"))
+    counts = {(r["model"], r["metric"]): r["value"] for r in pub.to_dict("records")}
+    for name, (trainable_g, keras_g, d) in PAPER.items():  # structural: the data set does not matter
+        assert counts[(name, "params-g")] == keras_g and counts[(name, "params-g-trainable")] == trainable_g
+    assert not (pub["metric"] == "ic-strong-error").any()  # MNIST's classifier errors: not on Fashion-MNIST
+    assert not (pub["model"] == "landscape").any()  # another image size
