@@ -78,5 +78,6 @@ def count_parameters(module: nn.Module, trainable_only: bool = True) -> int:
 def count_keras_total(module: nn.Module) -> int:
     """The total Keras' `model.summary()` prints: the parameters plus batch normalisation's running mean and
     variance, which Keras counts as non-trainable weights and PyTorch keeps as buffers."""
-    running = sum(b.numel() for name, b in module.named_buffers() if name.rsplit(".", 1)[-1] in ("running_mean", "running_var"))
+    running = sum(b.numel() for name, b in module.named_buffers()
+                  if name.rsplit(".", 1)[-1] in ("running_mean", "running_var"))
     return count_parameters(module, trainable_only=False) + running

@@ -162,3 +162,25 @@ def test_the_papers_parameter_counts_stand_beside_ours_on_any_data_set_but_its_e
         assert counts[(name, "params-g")] == keras_g and counts[(name, "params-g-trainable")] == trainable_g
     assert not (pub["metric"] == "ic-strong-error").any()  # MNIST's classifier errors: not on Fashion-MNIST
     assert not (pub["model"] == "landscape").any()  # another image size
+
+
+def test_landscape_photos_of_any_size_become_centred_64x64_squares(tmp_path, monkeypatch, quick_train):
+    from PIL import Image
+
+    from ganbench.data import load_data
+
+    folder = tmp_path / "landscape"
+    folder.mkdir()
+    photo = quick_train.images[0, 0].numpy()  # a real 28x28 image, pasted into wide and tall RGB photos
+    for name, size in (("wide.png", (120, 80)), ("tall.jpg", (50, 90))):
+        canvas = Image.new("RGB", size, (10, 200, 30))
+        canvas.paste(Image.fromarray(photo).convert("RGB"), ((size[0] - 28) // 2, (size[1] - 28) // 2))
+        canvas.save(folder / name)
+    monkeypatch.setenv("GANBENCH_DATA", str(tmp_path))
+    data = load_data("landscape64")
+    assert data.images.shape == (2, 3, 64, 64)
+    corners = data.images[:, :, 0, 0].int()  # the green border (JPEG moves it a little): a centred crop
+    assert ((corners - torch.tensor([10, 200, 30])).abs() <= 8).all(), corners
+    monkeypatch.setenv("GANBENCH_DATA", str(tmp_path / "nowhere"))
+    with pytest.raises(GanbenchError, match="landscape photos not found"):
+        load_data("landscape64")
