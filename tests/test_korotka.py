@@ -181,6 +181,8 @@ def test_landscape_photos_of_any_size_become_centred_64x64_squares(tmp_path, mon
     assert data.images.shape == (2, 3, 64, 64)
     corners = data.images[:, :, 0, 0].int()  # the green border (JPEG moves it a little): a centred crop
     assert ((corners - torch.tensor([10, 200, 30])).abs() <= 8).all(), corners
+    centre = data.images[:, :, 28:36, 28:36].int()  # the gray photo, pasted in the middle, is in the middle
+    assert ((centre[:, 0] - centre[:, 1]).abs() < 40).float().mean() > 0.9
     monkeypatch.setenv("GANBENCH_DATA", str(tmp_path / "nowhere"))
     with pytest.raises(GanbenchError, match="landscape photos not found"):
         load_data("landscape64")
