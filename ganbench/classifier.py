@@ -53,17 +53,21 @@ class LabelClassifier:
     test_accuracy: float  # on the suite's test split, which it never trained on
     provenance: dict
 
-    @torch.no_grad()
-    def predict(self, images: torch.Tensor, batch: int = 1000) -> torch.Tensor:
-        """Class indices of uint8 NCHW images (or floats in [-1, 1]), on the CPU."""
-        device = next(self.net.parameters()).device
-        self.net.eval()
-        out = []
-        for start in range(0, len(images), batch):
-            x = images[start:start + batch]
-            x = to_unit(x) if x.dtype == torch.uint8 else x
-            out.append(self.net(x.to(device)).argmax(1).cpu())
-        return torch.cat(out)
+    def predict(self, images: torch.Tensor) -> torch.Tensor:
+        return predict(self.net, images)
+
+
+@torch.no_grad()
+def predict(net: nn.Module, images: torch.Tensor, batch: int = 1000) -> torch.Tensor:
+    """Class indices of uint8 NCHW images (or floats in [-1, 1]), on the CPU."""
+    device = next(net.parameters()).device
+    net.eval()
+    out = []
+    for start in range(0, len(images), batch):
+        x = images[start:start + batch]
+        x = to_unit(x) if x.dtype == torch.uint8 else x
+        out.append(net(x.to(device)).argmax(1).cpu())
+    return torch.cat(out)
 
 
 def _batches(n: int, size: int, generator: torch.Generator) -> Iterator[torch.Tensor]:
@@ -118,7 +122,7 @@ def label_classifier(train: ImageData, test: ImageData, device: torch.device, se
     hit = stored is not None
     if stored is None:
         net = fit(train, epochs, seed, device)
-        accuracy = float((LabelClassifier(net, (), 0.0, {}).predict(test.images) == test.labels).float().mean())
+        accuracy = float((predict(net, test.images) == test.labels).float().mean())
         stored = {"key": json.dumps(key, sort_keys=True), "state": net.cpu().state_dict(), "accuracy": accuracy}
         torch_save(path, stored)
     classes = train.classes or tuple(str(i) for i in range(int(train.labels.max()) + 1))
