@@ -128,13 +128,13 @@ def conditional_maps(path: Path, maps: list[torch.Tensor], classifier: LabelClas
     fig = plt.figure(figsize=FIGSIZE["conditional_maps"], dpi=DPI)
     grid = fig.add_gridspec(2, cols + 1, width_ratios=(*([1] * cols), 1.1), left=0.03, right=0.99, top=0.84,
                             bottom=0.05, hspace=0.3)
-    for label, classes in enumerate(maps):
-        ax = fig.add_subplot(grid[label // cols, label % cols])
+    for shown, classes in enumerate(maps):  # `label` stays the point's label, for the image's title below
+        ax = fig.add_subplot(grid[shown // cols, shown % cols])
         _show_map(ax, classes, len(classifier.classes))
         _mark(ax, point[0].item(), point[1].item())
-        agree = 100 * float((classes == label).float().mean())
-        name = classifier.classes[label] if label < len(classifier.classes) else str(label)
-        ax.set_title(f"label {label} ({name}): {agree:.0f}% agree", fontsize=8)
+        agree = 100 * float((classes == shown).float().mean())
+        name = classifier.classes[shown] if shown < len(classifier.classes) else str(shown)
+        ax.set_title(f"label {shown} ({name}): {agree:.0f}% agree", fontsize=8)
         ax.set_xticks([-1, 0, 1])
         ax.set_yticks([-1, 0, 1])
         ax.tick_params(labelsize=7)
