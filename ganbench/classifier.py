@@ -76,9 +76,8 @@ def _batches(n: int, size: int, generator: torch.Generator) -> Iterator[torch.Te
         yield order[start:start + size]
 
 
-def fit(train: ImageData, epochs: int, seed: int, device: torch.device) -> SmallCNN:
+def fit(train: ImageData, classes: int, epochs: int, seed: int, device: torch.device) -> SmallCNN:
     """Cross-entropy, Adam, shuffled mini-batches; the same seed gives the same network on the CPU."""
-    classes = len(train.classes or ()) or int(train.labels.max()) + 1
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         net = SmallCNN(train.resolution, train.channels, classes).to(device)
@@ -114,18 +113,18 @@ def label_classifier(train: ImageData, test: ImageData, device: torch.device, se
     """(the classifier, cache hit): trained on `train`'s labels, its accuracy measured on `test`."""
     if train.labels is None or test.labels is None:
         raise GanbenchError(f"{train.name} has no class labels: a classifier of its classes cannot be trained")
+    classes = train.classes or tuple(str(i) for i in range(int(train.labels.max()) + 1))
     key = {"architecture": ARCHITECTURE, "train_sha256": train.content_hash, "test_sha256": test.content_hash,
-           "train_labels": hashlib.sha256(train.labels.numpy().tobytes()).hexdigest(), "epochs": epochs, "batch": BATCH,
-           "lr": LR, "seed": seed, "classes": list(train.classes or ())}
+           "train_labels": hashlib.sha256(train.labels.numpy().tobytes()).hexdigest(), "epochs": epochs,
+           "batch": BATCH, "lr": LR, "seed": seed, "classes": list(train.classes or ())}
     path = config.cache_dir() / "classifiers" / f"{key_hash(key)}.pt"
     stored = _load_cached(path, key) if path.is_file() else None
     hit = stored is not None
     if stored is None:
-        net = fit(train, epochs, seed, device)
+        net = fit(train, len(classes), epochs, seed, device)
         accuracy = float((predict(net, test.images) == test.labels).float().mean())
         stored = {"key": json.dumps(key, sort_keys=True), "state": net.cpu().state_dict(), "accuracy": accuracy}
         torch_save(path, stored)
-    classes = train.classes or tuple(str(i) for i in range(int(train.labels.max()) + 1))
     net = SmallCNN(train.resolution, train.channels, len(classes))
     net.load_state_dict(stored["state"])
     provenance = {"architecture": ARCHITECTURE, "epochs": epochs, "seed": seed, "train": train.name,

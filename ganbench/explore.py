@@ -257,8 +257,7 @@ def _activations(view: _View, opts: Options, path: Path, device: torch.device) -
 
 
 def _flow_ends(model: GAN, opts: Options) -> tuple[torch.Tensor, torch.Tensor]:
-    if opts.flow_from and opts.flow_to:
-        return _as_latent(model, opts.flow_from, "--from"), _as_latent(model, opts.flow_to, "--to")
+    """--from and --to, or seeded draws from the model's prior for the ends not given."""
     drawn = model.sample_latent(2, torch.Generator().manual_seed(opts.seed))
     a = _as_latent(model, opts.flow_from, "--from") if opts.flow_from else drawn[0]
     b = _as_latent(model, opts.flow_to, "--to") if opts.flow_to else drawn[1]

@@ -37,8 +37,8 @@ def _colours(n: int) -> ListedColormap:
     return ListedColormap([base(i % base.N) for i in range(n)])
 
 
-def _show_map(ax, classes: torch.Tensor, n: int, extent=EXTENT) -> None:
-    ax.imshow(classes.numpy(), cmap=_colours(n), vmin=-0.5, vmax=n - 0.5, origin="lower", extent=extent,
+def _show_map(ax, classes: torch.Tensor, n: int) -> None:
+    ax.imshow(classes.numpy(), cmap=_colours(n), vmin=-0.5, vmax=n - 0.5, origin="lower", extent=EXTENT,
               interpolation="nearest", aspect="equal")
 
 
