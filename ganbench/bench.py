@@ -7,7 +7,7 @@ do before they do it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -70,16 +70,17 @@ def survey(plans: list[RunPlan], metrics: tuple[str, ...], precision: str) -> li
 
 
 def complete(states: list[RunState], suite: Suite, device: torch.device, seed: int, weights: str | None,
-             metrics: tuple[str, ...], precision: str, rescore: bool) -> list[dict]:
-    """Each run's record: reused, or made by training (or resuming) and scoring. Says the plan first."""
+             metrics: tuple[str, ...], precision: str, rescore: bool, metric_options: dict | None = None) -> list[dict]:
+    """Each run's record: reused, or made by training (or resuming) and scoring. Says the plan first.
+    `metric_options` replace fields of the suite's metric settings (`aug_per_class`, `aug_epochs`)."""
     for s in states:
         info(f"[bold]{s.name}[/bold]: {s.todo(rescore)} ({s.plan.run_dir})")
     todo = [s for s in states if rescore or s.record is None]
     if not todo:
         return [s.record for s in states]
     # Before training: missing weights, or an IS without logits, must not cost a training run first.
-    scorer = Scorer(device, weights, seed=seed, metrics=metrics, settings=suite.protocol.settings(),
-                    precision=precision)
+    settings = replace(suite.protocol.settings(), **(metric_options or {}))
+    scorer = Scorer(device, weights, seed=seed, metrics=metrics, settings=settings, precision=precision)
     train_data = suite_data(suite, "train")
     walls = {s.plan.run_dir: train(s.plan, train_data, device, resume=True).wall_time for s in todo}
     real = scorer.real(suite_real_images(suite))
@@ -93,11 +94,11 @@ def complete(states: list[RunState], suite: Suite, device: torch.device, seed: i
 
 
 def plan_runs(suite: Suite, models: list[str], seeds: list[int], out: Path, steps: int | None,
-              epochs: int | None) -> list[RunPlan]:
+              epochs: int | None, ic_weak_every: float = 0.0) -> list[RunPlan]:
     for name in models:
         get_model(name)  # unknown names fail before any work starts
     train_data = suite_data(suite, "train")
-    return [plan_run(m, suite, seed, out, train_data, steps, epochs) for m in models for seed in seeds]
+    return [plan_run(m, suite, seed, out, train_data, steps, epochs, ic_weak_every) for m in models for seed in seeds]
 
 
 @dataclass(frozen=True)
@@ -109,9 +110,11 @@ class SuiteResult:
 
 def run_suite(suite: Suite, models: list[str], device: torch.device, seed: int, out: Path,
               steps: int | None = None, epochs: int | None = None, weights: str | None = None,
-              metrics: tuple[str, ...] = DEFAULT_METRICS, precision: str = "exact") -> SuiteResult:
-    plans = plan_runs(suite, models, [seed], out, steps, epochs)
-    complete(survey(plans, metrics, precision), suite, device, seed, weights, metrics, precision, rescore=True)
+              metrics: tuple[str, ...] = DEFAULT_METRICS, precision: str = "exact", metric_options: dict | None = None,
+              ic_weak_every: float = 0.0) -> SuiteResult:
+    plans = plan_runs(suite, models, [seed], out, steps, epochs, ic_weak_every)
+    complete(survey(plans, metrics, precision), suite, device, seed, weights, metrics, precision, rescore=True,
+             metric_options=metric_options)
     published = load_published()
     records = load_records(Path(out) / "runs", suite.name)
     df, files = leaderboard.write(records, suite, published, out)

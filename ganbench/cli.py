@@ -39,6 +39,9 @@ ModeOpt = typer.Option(None, "--mode", help="clean-fid's mode: clean (default) o
 PrecisionOpt = typer.Option(DEFAULTS["precision"], "--precision", help=HELP["precision"])
 StepsOpt = typer.Option(None, "--steps", help="Training steps per model (default: the suite's budget).")
 EpochsOpt = typer.Option(None, "--epochs", help="Training epochs per model (default: the suite's budget).")
+AugPerClassOpt = typer.Option(DEFAULTS["aug_per_class"], "--aug-per-class", help=HELP["aug_per_class"])
+AugEpochsOpt = typer.Option(DEFAULTS["aug_epochs"], "--aug-epochs", help=HELP["aug_epochs"])
+IcWeakEveryOpt = typer.Option(DEFAULTS["ic_weak_every"], "--ic-weak-every", help=HELP["ic_weak_every"])
 
 
 def _print_json(obj) -> None:
@@ -66,6 +69,9 @@ def run(
     inception_weights: Optional[Path] = WeightsOpt,
     metrics: str = MetricsOpt,
     precision: str = PrecisionOpt,
+    aug_per_class: int = AugPerClassOpt,
+    aug_epochs: int = AugEpochsOpt,
+    ic_weak_every: float = IcWeakEveryOpt,
 ):
     """Train (or load finished) each model of a suite, score it, write records and the leaderboard.
 
@@ -78,7 +84,8 @@ def run(
 
     for s in expand_suites(suite):
         result = run_suite(s, _models_option(models, s.models), resolve_device(device), seed, out, steps, epochs,
-                           str(inception_weights) if inception_weights else None, parse_metrics(metrics), precision)
+                           str(inception_weights) if inception_weights else None, parse_metrics(metrics), precision,
+                           {"aug_per_class": aug_per_class, "aug_epochs": aug_epochs}, ic_weak_every)
         _print_leaderboard(result.table, s.name)
         stdout.print("wrote " + ", ".join(map(str, result.files)), highlight=False)
 
@@ -158,6 +165,7 @@ def train(
     device: str = DeviceOpt,
     seed: int = SeedOpt,
     out: Path = OutOpt,
+    ic_weak_every: float = IcWeakEveryOpt,
 ):
     """Train one model on a suite's training data, with checkpoints, logs and sample grids."""
     from ganbench.provenance import resolve_device
@@ -166,7 +174,7 @@ def train(
 
     s = get_suite(suite)
     data = suite_data(s, "train")
-    plan = plan_run(model, s, seed, out, data, steps, epochs)
+    plan = plan_run(model, s, seed, out, data, steps, epochs, ic_weak_every)
     result = train_run(plan, data, resolve_device(device), resume=resume, overwrite=overwrite)
     stdout.print(f"trained {model} for {result.steps} steps ({result.wall_time:.1f} s): {plan.checkpoint}",
                  highlight=False)
@@ -242,6 +250,8 @@ def score(
     vgg16_weights: Optional[Path] = typer.Option(
         None, "--vgg16-weights", help="torchvision's vgg16-397923af.pth for precision/recall and density/coverage "
                                       "(default: $GANBENCH_VGG16_WEIGHTS or the torch hub folder; else Inception features)."),
+    aug_per_class: int = AugPerClassOpt,
+    aug_epochs: int = AugEpochsOpt,
     as_json: bool = JsonOpt,
 ):
     """Score a checkpoint against a suite, or generated images (or a generator) against real images or statistics."""
@@ -251,7 +261,8 @@ def score(
 
     opts = ScoreOptions(resolve_device(device), seed, str(inception_weights) if inception_weights else None,
                         parse_metrics(metrics), bootstrap, backend, mode, kid_subsets, kid_subset_size, precision,
-                        vgg16_weights=str(vgg16_weights) if vgg16_weights else None)
+                        vgg16_weights=str(vgg16_weights) if vgg16_weights else None, aug_per_class=aug_per_class,
+                        aug_epochs=aug_epochs)
     one_real = (real is None) != (real_stats is None)
     one_fake = (fake is None) != (generator is None)
     if checkpoint is not None and suite is not None and real is None and real_stats is None and fake is None \

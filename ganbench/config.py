@@ -22,6 +22,10 @@ DEFAULTS: dict[str, object] = {
     "bootstrap": 100,
     "alpha": 0.05,
     "grid_samples": 64,
+    "aug_per_class": 2000,
+    "aug_epochs": 500,
+    "ic_weak_every": 0.0,
+    "ic_weak_samples": 1000,
 }
 
 HELP: dict[str, str] = {
@@ -36,7 +40,14 @@ HELP: dict[str, str] = {
     "kid_subsets": "Number of random subsets KID averages over.",
     "kid_subset_size": "Size of each KID subset; lowered to the sample count when fewer samples exist (recorded).",
     "grid_samples": "Images in each sample-grid PNG.",
-    "metrics": "Comma-separated metrics: fid, kid, is, pr, dc, fid-inf (see docs/metrics.md).",
+    "metrics": "Comma-separated metrics: fid, kid, is, pr, dc, fid-inf, ic-strong, ic-weak, aug "
+               "(see docs/metrics.md).",
+    "aug_per_class": "aug: generated (and traditionally augmented) images added per class (seed 001: 2000).",
+    "aug_epochs": "aug: the most epochs each classifier trains; it stops earlier when its validation loss stops "
+                  "falling (seed 001: 500).",
+    "ic_weak_every": "Train the weak independent classifier every N epochs of GAN training (fractions allowed) and "
+                     "log its error; 0: never (seed 003: every 10).",
+    "ic_weak_samples": "Real and generated images the weak independent classifier uses during training, each.",
     "bootstrap": "Bootstrap resamples of the generated set for FID's 95% interval (0: none).",
     "alpha": "Significance level of each test of a difference between two models.",
 }

@@ -3,7 +3,7 @@ module) against real ones (a folder, an array, a suite, or precomputed statistic
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -13,7 +13,7 @@ from ganbench import config
 from ganbench.data import ImageData, load_images
 from ganbench.errors import GanbenchError
 from ganbench.generator_module import load_generator
-from ganbench.metrics.catalog import DEFAULT_METRICS, Settings
+from ganbench.metrics.catalog import DEFAULT_METRICS, MODEL, Settings, needing
 from ganbench.metrics.stats import save_stats
 from ganbench.provenance import environment
 from ganbench.runs import load_checkpoint_model, score_model, suite_real_images
@@ -38,9 +38,12 @@ class ScoreOptions:
     precision: str = str(config.DEFAULTS["precision"])
     calibration: int = int(config.DEFAULTS["calibration_samples"])
     vgg16_weights: str | None = None
+    aug_per_class: int = int(config.DEFAULTS["aug_per_class"])
+    aug_epochs: int = int(config.DEFAULTS["aug_epochs"])
 
     def scorer(self, settings: Settings | None = None) -> Scorer:
         settings = settings or Settings(self.kid_subsets, self.kid_subset_size, bootstrap=self.bootstrap)
+        settings = replace(settings, aug_per_class=self.aug_per_class, aug_epochs=self.aug_epochs)
         return Scorer(self.device, self.weights, seed=self.seed, metrics=self.metrics, settings=settings,
                       backend=self.backend, mode=self.mode, precision=self.precision, calibration=self.calibration,
                       vgg16_weights=self.vgg16_weights)
@@ -85,6 +88,10 @@ def real_reference(scorer: Scorer, real: str) -> RealReference:
 def score_inputs(real: str | None, real_stats: str | None, fake: Path | GeneratorInput, opts: ScoreOptions) -> dict:
     """Generated images or a generator against real images or statistics. Every input is read (the generator
     probed) before any features are extracted, so a bad one fails in seconds."""
+    model_metrics = needing(opts.metrics, MODEL)
+    if model_metrics:
+        raise GanbenchError(f"{', '.join(model_metrics)} needs a model and its suite's labelled data: score a "
+                            "checkpoint with --checkpoint PATH --suite NAME")
     scorer = opts.scorer()
     reference = scorer.real_from_stats(real_stats) if real_stats else None
     real_data = None if reference else real_images(real)

@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ganbench.classifier import LabelClassifier, label_classifier
+from ganbench.classifiers.labels import LabelClassifier, label_classifier
 from ganbench.errors import GanbenchError
 from ganbench.model import GAN
 from ganbench.progress import progress

@@ -12,7 +12,7 @@ from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 import torch  # noqa: E402
 
-from ganbench.classifier import LabelClassifier  # noqa: E402
+from ganbench.classifiers.labels import LabelClassifier  # noqa: E402
 from ganbench.explore import MAP_RANGE, axis_values  # noqa: E402
 from ganbench.fileio import save_figure  # noqa: E402
 

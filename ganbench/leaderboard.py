@@ -14,6 +14,7 @@ from ganbench import convergence
 from ganbench.fileio import write_text
 from ganbench.metrics.kinds import Direction, MetricKind
 from ganbench.plots import save_metric_bars, save_metric_curves
+from ganbench.published import ANY_MODEL
 from ganbench.records import metric_values
 from ganbench.significance import estimate
 from ganbench.suites import Suite
@@ -87,7 +88,7 @@ def metric_table(records: list[dict], suite: Suite, published: pd.DataFrame) -> 
             e = estimate(kind, values)
             if e is None:
                 continue
-            match = pub[(pub["model"] == model) & (pub["metric"] == kind.key)]
+            match = pub[pub["model"].isin([model, ANY_MODEL]) & (pub["metric"] == kind.key)]
             theirs = float(match["value"].iloc[0]) if len(match) else None
             rows.append({
                 "metric": kind.key, "label": kind.info.label, "direction": kind.info.direction.value,

@@ -48,7 +48,9 @@ def _smooth(y: np.ndarray, window: int) -> np.ndarray:
 
 def save_loss_curves(path: Path, log: list[dict], title: str, steps_per_epoch: int | None = None) -> None:
     """Every numeric series of the per-step log (losses, D outputs), raw and smoothed, against the step."""
-    keys = [k for k in log[0] if k not in ("step", "epoch", "time") and isinstance(log[0][k], (int, float))] if log else []
+    # Every step's series; a measurement logged at some steps only (the weak classifier's error) has its own plot.
+    keys = [k for k in log[0] if k not in ("step", "epoch", "time") and isinstance(log[0][k], (int, float))
+            and all(k in r for r in log)] if log else []
     fig, axes = plt.subplots(len(keys) or 1, 1, figsize=(8, 2.2 * max(len(keys), 1)), sharex=True, squeeze=False)
     steps = np.array([r["step"] for r in log])
     window = max(1, len(log) // 50)
@@ -65,6 +67,29 @@ def save_loss_curves(path: Path, log: list[dict], title: str, steps_per_epoch: i
     axes[0, 0].set_title(title)
     axes[0, 0].legend(loc="upper right", fontsize=8)
     axes[-1, 0].set_xlabel("step (dotted lines: epochs)" if steps_per_epoch else "step")
+    fig.tight_layout()
+    save_figure(path, fig)
+    plt.close(fig)
+
+
+def save_ic_curve(path: Path, log: list[dict], title: str, steps_per_epoch: int) -> None:
+    """Seed 003's Fig. 7: the weak independent classifier's held-out error over training, with its 95% Wilson
+    interval and the ideal 50% (the classifier cannot tell generated from real)."""
+    rows = [r for r in log if "ic_weak_error" in r]
+    epochs = np.array([r["step"] / steps_per_epoch for r in rows])
+    err = np.array([r["ic_weak_error"] for r in rows])
+    low = np.array([r.get("ic_weak_error_ci_low", e) for r, e in zip(rows, err)])
+    high = np.array([r.get("ic_weak_error_ci_high", e) for r, e in zip(rows, err)])
+    fig, ax = plt.subplots(figsize=(8, 3.2))
+    ax.fill_between(epochs, low, high, color="C0", alpha=0.2, lw=0, label="95% Wilson interval")
+    ax.plot(epochs, err, "o-", color="C0", ms=3, label="weak IC error on held-out images")
+    ax.axhline(50, color="grey", ls="--", lw=1, label="50%: cannot tell generated from real")
+    ax.set_ylim(0, 68)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("error, %")
+    ax.set_title(f"{title}: weak independent classifier")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8, ncol=3)
     fig.tight_layout()
     save_figure(path, fig)
     plt.close(fig)

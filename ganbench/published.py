@@ -11,6 +11,7 @@ from ganbench.errors import GanbenchError
 
 ENV_PUBLISHED = "GANBENCH_PUBLISHED"
 COLUMNS = ["source", "model", "dataset", "resolution", "metric", "value", "protocol", "comparable_with"]
+ANY_MODEL = "*"  # a row for every model: a reference the model does not change (training on real data alone)
 
 
 def published_path() -> Path | None:

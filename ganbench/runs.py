@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 
 from ganbench import checkpoint, convergence
+from ganbench.config import DEFAULTS as config_defaults
 from ganbench.data import ImageData, conform, load_data
 from ganbench.errors import GanbenchError
 from ganbench.metrics.features import FEATURE_LAYER
@@ -28,7 +29,7 @@ from ganbench.records import make_record, write_record
 from ganbench.registry import get_model
 from ganbench.scoring import RealReference, Scorer
 from ganbench.plots import read_log
-from ganbench.suites import Suite
+from ganbench.suites import Suite, get_suite
 from ganbench.training import CHECKPOINT, LOG, Trainer, snapshot_path
 
 
@@ -56,9 +57,13 @@ def suite_real_images(suite: Suite) -> ImageData:
 
 
 def plan_run(model: str, suite: Suite, seed: int, out: Path, train_data: ImageData,
-             steps: int | None = None, epochs: int | None = None) -> RunPlan:
+             steps: int | None = None, epochs: int | None = None, ic_weak_every: float = 0.0) -> RunPlan:
+    """The run's configuration and folder; `ic_weak_every` (epochs, 0: never) adds the weak classifier's
+    measurement during training, which changes the log and so the configuration."""
     if steps is not None and epochs is not None:
         raise GanbenchError("give --steps or --epochs, not both")
+    if not ic_weak_every >= 0:
+        raise GanbenchError(f"--ic-weak-every must be 0 (never) or a positive number of epochs, not {ic_weak_every}")
     spec = get_model(model)
     hparams = spec.planned_hparams()
     batch_size = int(hparams["batch_size"])
@@ -77,6 +82,8 @@ def plan_run(model: str, suite: Suite, seed: int, out: Path, train_data: ImageDa
         "resolution": suite.resolution, "channels": suite.channels,
         "seed": seed, "batch_size": batch_size, "total_steps": steps, "steps_per_epoch": steps_per_epoch,
         "snapshot_steps": snapshot_steps(steps, suite.protocol.curve_points),
+        **({"ic_weak": {"every_steps": max(1, round(ic_weak_every * steps_per_epoch)),
+                        "samples": int(config_defaults["ic_weak_samples"])}} if ic_weak_every else {}),
     })
     digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:8]
     folder = spec.name.replace(":", "-")  # a variant's colon is not a portable file-name character
@@ -99,8 +106,20 @@ def train(plan: RunPlan, data: ImageData, device: torch.device, resume: bool = T
     model = build_model(cfg)
     model.load_initial_weights()  # a resumed run's checkpoint then replaces them
     trainer = Trainer(model, data, cfg, plan.run_dir, device, cfg["seed"], cfg["batch_size"],
-                      cfg["total_steps"])
+                      cfg["total_steps"], monitors=monitors(cfg, data, device))
     return trainer.fit(resume=resume, overwrite=overwrite, stop_after=stop_after)
+
+
+def monitors(config: dict, data: ImageData, device: torch.device) -> tuple:
+    """The measurements a run's configuration asks for during training: seed 003's weak classifier on a
+    seeded subset of the training images."""
+    weak = config.get("ic_weak")
+    if not weak:
+        return ()
+    from ganbench.classifiers.two_sample import WeakICMonitor
+
+    real = data.subset(weak["samples"], config["seed"]).images
+    return (WeakICMonitor(real, weak["every_steps"], config["seed"], device),)
 
 
 def load_checkpoint_model(path: Path, device: torch.device) -> tuple[GAN, dict]:
@@ -155,6 +174,15 @@ def training_summary(log_path: Path | None, config: dict, steps: int) -> dict | 
     return convergence.summarize(log, config["steps_per_epoch"], steps)
 
 
+def augmentation_utility(model: GAN, config: dict, scorer: Scorer, device: torch.device) -> dict:
+    """Seed 001's augmentation study of a model on its suite's labelled train and test splits."""
+    from ganbench.classifiers.augmentation import utility
+
+    suite = get_suite(config["suite"])
+    return utility(model, suite_data(suite, "train"), suite_data(suite, "test"), scorer.settings.aug_per_class,
+                   scorer.settings.aug_epochs, scorer.seed, device)
+
+
 def score_model(model: GAN, config: dict, real: RealReference, n_fake: int, scorer: Scorer,
                 device: torch.device, train_wall: float, run_dir: Path | None, curve_n: int | None = None,
                 log_path: Path | None = None) -> dict:
@@ -163,9 +191,11 @@ def score_model(model: GAN, config: dict, real: RealReference, n_fake: int, scor
     t0 = time.perf_counter()
     fake = scorer.fake_from_model(model, n_fake, f"generated: {config['model']}")
     scored = scorer.score(fake, real)
+    if "aug" in scorer.metrics:
+        scored["metrics"].update(augmentation_utility(model, config, scorer, device))
     steps = config.get("checkpoint", {}).get("step", config["total_steps"])  # a checkpoint may be mid-training
     curve = None
-    if run_dir is not None and curve_n:
+    if run_dir is not None and curve_n and scorer.needs_features:
         curve = metric_curve(model, config, run_dir, fake[FEATURE_LAYER], real, scorer, curve_n, steps)
     training = {
         "steps": steps, "batch_size": config["batch_size"],

@@ -20,7 +20,7 @@ from ganbench import config
 from ganbench.data import ImageData
 from ganbench.errors import GanbenchError
 from ganbench.metrics import cache, catalog, fidelity
-from ganbench.metrics.catalog import DEFAULT_METRICS, METRICS, Inputs, Settings
+from ganbench.metrics.catalog import DEFAULT_METRICS, FEATURES, IMAGES, METRICS, Inputs, Settings, needing
 from ganbench.metrics.features import (
     FEATURE_LAYER,
     LOGITS_LAYER,
@@ -49,10 +49,13 @@ class RealReference:
     stats: RealStats | None = None
     exact_head: torch.Tensor | None = None  # `fast` only: exact-precision features of the first real images
     pr_features: torch.Tensor | None = None  # VGG16 fc2, when precision/recall use them
+    images: torch.Tensor | None = None  # uint8, when a metric classifies images
 
     @property
     def n(self) -> int | None:
-        return len(self.features) if self.features is not None else self.stats.n
+        if self.features is not None:
+            return len(self.features)
+        return len(self.images) if self.images is not None else self.stats.n
 
 
 IS_WITHOUT_LOGITS = (
@@ -65,6 +68,7 @@ IS_WITHOUT_LOGITS = (
 BACKENDS = ("torch-fidelity", "clean-fid")
 CURVE_METRICS = ("fid", "kid")  # what a metric curve over training holds, of those a scoring requests
 EXACT_HEAD = "2048/exact-head"  # `fast` only: exact-precision pool features of the first generated images
+PIXELS = "uint8/pixels"  # the generated images themselves, for the metrics that classify images
 
 
 def make_extractor(backend: str, mode: str | None, weights_path: str | None, device: torch.device,
@@ -109,6 +113,10 @@ class Scorer:
                  calibration: int = int(config.DEFAULTS["calibration_samples"]), vgg16_weights: str | None = None):
         self.metrics = metrics
         self.settings = settings or Settings()
+        self.device = device
+        # Only what the requested metrics use is computed: no Inception pass for the classifier scores alone.
+        self.needs_features = bool(needing(metrics, FEATURES))
+        self.needs_images = bool(needing(metrics, IMAGES))
         needs_logits = any(METRICS[k].needs_logits for k in metrics)
         self.uses_pr_features = any(METRICS[k].uses_pr_features for k in metrics)
         vgg16 = find_vgg16(vgg16_weights) if self.uses_pr_features else None
@@ -118,7 +126,7 @@ class Scorer:
         self.seed = seed
         # `fast` measures its own error: the first `calibration` images of each set also go through `exact`.
         lowered = getattr(self.extract, "dtype", None) is not None
-        self.calibration = calibration if lowered else 0
+        self.calibration = calibration if lowered and self.needs_features else 0
 
     def with_seed(self, seed: int) -> "Scorer":
         """The same networks, another seed for noise and metric subsets (each run scores with its own seed)."""
@@ -146,10 +154,13 @@ class Scorer:
             feats = self.extract(data.images, len(data), f"real: {data.name}")
             return {layer: f for layer, f in feats.items() if layer != LOGITS_LAYER}
 
+        images = data.images if self.needs_images else None
+        if not self.needs_features:
+            return RealReference(None, data.name, data.content_hash, False, images=images)
         feats, hit = cache.load_or_compute(key, compute)
         exact_head = self._exact_head(data.images, f"real: {data.name}") if self.calibration else None
         return RealReference(feats[FEATURE_LAYER], data.name, data.content_hash, hit, exact_head=exact_head,
-                             pr_features=feats.get(PR_LAYER))
+                             pr_features=feats.get(PR_LAYER), images=images)
 
     def real_from_stats(self, path: str) -> RealReference:
         """A reference from a `.npz` with mu and sigma; only metrics that need no real features can use it."""
@@ -159,23 +170,31 @@ class Scorer:
         return RealReference(None, f"stats:{Path(path).name}", stats.sha256, False, stats)
 
     def fake_from_images(self, images: torch.Tensor, description: str = "generated") -> dict[str, torch.Tensor]:
-        feats = self.extract(images, len(images), description)
+        feats = self.extract(images, len(images), description) if self.needs_features else {}
         if self.calibration:
             feats[EXACT_HEAD] = self._exact_head(images, description)
+        if self.needs_images:
+            feats[PIXELS] = images
         return feats
 
     def fake_from_model(self, model: GAN, n: int, description: str = "generated") -> dict[str, torch.Tensor]:
+        batches = generate_batches(model, n, self.seed, self.extract.batch_size)
+        if not self.needs_features:
+            return self.fake_from_images(torch.cat(list(batches)), description)
         kept: list[torch.Tensor] = []
+        keep = n if self.needs_images else self.calibration
 
-        def keep_head(batches):  # the first generated images, for fast's calibration
+        def keep_head(batches):  # the first generated images: for fast's calibration, or all of them for images
             for batch in batches:
-                if sum(len(b) for b in kept) < self.calibration:
+                if sum(len(b) for b in kept) < keep:
                     kept.append(batch)
                 yield batch
 
-        feats = self.extract(keep_head(generate_batches(model, n, self.seed, self.extract.batch_size)), n, description)
+        feats = self.extract(keep_head(batches), n, description)
         if self.calibration:
             feats[EXACT_HEAD] = self._exact_head(torch.cat(kept), description)
+        if self.needs_images:
+            feats[PIXELS] = torch.cat(kept)
         return feats
 
     def precision_check(self, fake: dict[str, torch.Tensor], real: RealReference) -> dict:
@@ -210,10 +229,11 @@ class Scorer:
     def score(self, fake: dict[str, torch.Tensor], real: RealReference) -> dict:
         """The requested metrics of generated features against the reference, with their protocol and its id."""
         t0 = time.perf_counter()
-        pool = fake[FEATURE_LAYER]
+        pool = fake.get(FEATURE_LAYER)
         inputs = Inputs(pool, real.features, fake.get(LOGITS_LAYER), self.seed, self.settings, real.stats,
-                        fake.get(PR_LAYER), real.pr_features)
+                        fake.get(PR_LAYER), real.pr_features, fake.get(PIXELS), real.images, self.device)
         values = catalog.compute(self.metrics, inputs)
+        n_fake = len(pool) if pool is not None else len(fake[PIXELS])
         used_subset = values.pop("kid_subset_size", None)
         pipeline = {
             "version": PROTOCOL_VERSION,
@@ -222,7 +242,7 @@ class Scorer:
             "real_data": real.data,
             "real_sha256": real.content_sha256,
             "n_real": real.n,
-            "n_fake": len(pool),
+            "n_fake": n_fake,
         }
         if self.uses_pr_features:  # VGG16 or Inception features give different precision/recall
             pipeline["pr_features"] = self.pr_features
@@ -235,8 +255,8 @@ class Scorer:
         if real.stats is not None and real.stats.protocol is None:
             notes.append("the real statistics come from another tool: their resize, weights and extractor could not "
                          "be checked against this protocol")
-        dims = pool.shape[1]
-        n_min = min(len(pool), real.n or len(pool))
+        dims = pool.shape[1] if pool is not None else 0
+        n_min = min(n_fake, real.n or n_fake)
         if n_min < dims:
             notes.append(f"fewer samples than feature dimensions ({n_min} < {dims}): "
                          "the covariances are rank-deficient and FID is biased upward")

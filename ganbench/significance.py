@@ -57,7 +57,8 @@ def estimate(kind: MetricKind, runs: list[dict]) -> Estimate | None:
         return Estimate(tuple(values), None, None, "exact")
     hw = kind.half_width(one) if kind.info.spread_keys else None
     noise = kind.info.noise
-    basis = noise.value if noise in (Noise.BOOTSTRAP, Noise.SEEDS, Noise.NONE) else f"1.96 × {noise.value}"
+    intervals = (Noise.BOOTSTRAP, Noise.BINOMIAL, Noise.SEEDS, Noise.NONE)  # named as they are; stds are scaled
+    basis = noise.value if noise in intervals else f"1.96 × {noise.value}"
     return Estimate(tuple(values), hw or None, kind.standard_error(one), basis)
 
 

@@ -17,6 +17,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -27,7 +28,7 @@ from ganbench.data import ImageData
 from ganbench.errors import GanbenchError, Interrupted
 from ganbench.fileio import torch_save, write_json, write_text
 from ganbench.model import GAN, Batch
-from ganbench.plots import read_log, save_grid, save_loss_curves
+from ganbench.plots import read_log, save_grid, save_ic_curve, save_loss_curves
 from ganbench.progress import progress
 from ganbench.sampling import generate, to_unit
 
@@ -38,6 +39,15 @@ SNAPSHOTS = "snapshots"  # G's weights at the run's snapshot steps, for the metr
 
 def snapshot_path(run_dir: Path, step: int) -> Path:
     return Path(run_dir) / SNAPSHOTS / f"G_step{step:07d}.pt"
+
+
+class Monitor(Protocol):
+    """A measurement of the model taken every `every` steps (seed 003's weak classifier), logged in that
+    step's line. It must leave the training RNG and the model's mode as it found them."""
+
+    every: int
+
+    def __call__(self, model: GAN) -> dict[str, float]: ...
 
 
 @dataclass(frozen=True)
@@ -77,7 +87,7 @@ def ctrl_c_flag():
 class Trainer:
     def __init__(self, model: GAN, data: ImageData, run_config: dict, run_dir: Path, device: torch.device,
                  seed: int, batch_size: int, total_steps: int, checkpoint_every: int = 500,
-                 grid_samples: int = int(config.DEFAULTS["grid_samples"])):
+                 grid_samples: int = int(config.DEFAULTS["grid_samples"]), monitors: tuple[Monitor, ...] = ()):
         if len(data) < batch_size:
             raise GanbenchError(f"{data.name} has {len(data)} images, fewer than one batch of {batch_size}")
         self.model = model.to(device)
@@ -91,6 +101,7 @@ class Trainer:
         self.steps_per_epoch = len(data) // batch_size
         self.checkpoint_every = checkpoint_every
         self.grid_samples = grid_samples
+        self.monitors = monitors
         self.optimizers = model.configure_optimizers()
         self.snapshot_steps = set(self.config.get("snapshot_steps", ()))
         self.ckpt_path = self.run_dir / CHECKPOINT
@@ -163,8 +174,10 @@ class Trainer:
                         f"the last good checkpoint stays in {self.ckpt_path}"
                     )
                 step += 1
+                measured = {k: v for m in self.monitors if step % m.every == 0 for k, v in m(self.model).items()}
                 wall = time.perf_counter() - t_start
-                log.write(json.dumps({"step": step, "epoch": epoch + 1, "time": round(wall, 3), **losses}) + "\n")
+                log.write(json.dumps({"step": step, "epoch": epoch + 1, "time": round(wall, 3), **losses,
+                                      **measured}) + "\n")
                 bar.update(task, completed=step, losses="  ".join(f"{k} {v:.4f}" for k, v in losses.items()))
 
                 if step % self.steps_per_epoch == 0:
@@ -202,3 +215,5 @@ class Trainer:
         save_loss_curves(self.run_dir / "losses.png", log, title, self.steps_per_epoch)
         if convergence.has_measure(log):
             convergence.save_run_plot(self.run_dir / "convergence.png", log, self.steps_per_epoch, title)
+        if any("ic_weak_error" in r for r in log):
+            save_ic_curve(self.run_dir / "ic-weak.png", log, title, self.steps_per_epoch)

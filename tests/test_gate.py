@@ -37,7 +37,7 @@ REFERENCE = [
     ("duelgan (Wei et al., ECCV 2022)", "fid", 13.95),
     ("dcgan64", "fid", 148), ("dcgan64", "fid", 183), ("wgan", "fid", 144), ("wgan", "fid", 202),
     ("wgan-improved", "fid", 86), ("wgan-improved", "fid", 102),
-    ("none (raw data)", "aug-accuracy", 83.01), ("traditional augmentation", "aug-accuracy", 88.27),
+    ("*", "aug-real-accuracy", 83.01), ("*", "aug-traditional-accuracy", 88.27),
     ("dcgan64", "aug-accuracy", 92.38), ("wgan", "aug-accuracy", 93.19), ("wgan-improved", "aug-accuracy", 95.39),
     ("wgan-sn", "aug-accuracy", 93.67), ("wgan-sa", "aug-accuracy", 94.94), ("wgan-res", "aug-accuracy", 95.08),
     ("fcgan", "fid", 2.74), ("fcgan", "fid", 4.07), ("fcgan", "fid", 7.83), ("fcgan", "fid", 14.07),

@@ -1,9 +1,11 @@
 """The metrics `ganbench score --metrics` knows, by stable key.
 
-Each entry says what it needs (pool features of both sets, or the 1008-way
-logits of the generated set) and computes a dict of stable result keys from
-features. The formulas are torch-fidelity's and prdc's (metrics/fidelity.py);
-intervals and FID-infinity are ours (metrics/uncertainty.py).
+Each entry says what it needs (pool features of both sets, the 1008-way
+logits of the generated set, the images themselves, or the model and its
+suite's labelled data) and computes a dict of stable result keys. The
+formulas are torch-fidelity's and prdc's (metrics/fidelity.py); intervals
+and FID-infinity are ours (metrics/uncertainty.py); the classifier-based
+scores are seed 003's and seed 001's (ganbench/classifiers/).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ class Settings:
     neighbours: int = 3  # k of precision/recall and density/coverage
     bootstrap: int = int(config.DEFAULTS["bootstrap"])  # FID resamples; 0: no interval
     fid_inf_points: int = 15
+    aug_per_class: int = int(config.DEFAULTS["aug_per_class"])  # generated images added per class
+    aug_epochs: int = int(config.DEFAULTS["aug_epochs"])  # the most epochs each augmentation classifier trains
 
 
 @dataclass
@@ -40,6 +44,9 @@ class Inputs:
     real_stats: RealStats | None = None
     fake_pr: torch.Tensor | None = None  # VGG16 fc2 features, when present; else the pool features serve
     real_pr: torch.Tensor | None = None
+    fake_images: torch.Tensor | None = None  # uint8 NCHW, for the metrics that classify images
+    real_images: torch.Tensor | None = None
+    device: torch.device = torch.device("cpu")  # where classifiers train
 
     def pr_pair(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The features precision/recall and density/coverage compare."""
@@ -54,14 +61,18 @@ class Inputs:
         return uncertainty.RealMoments.from_features(self.real)
 
 
+FEATURES, IMAGES, MODEL = "features", "images", "model"  # what a metric is computed from
+
+
 @dataclass(frozen=True)
 class Metric:
     key: str
     description: str
-    compute: Callable[[Inputs], dict]
+    compute: Callable[[Inputs], dict] | None  # None: a MODEL metric, computed from the model and its suite
     needs_logits: bool = False
     needs_real_features: bool = True  # False: mu and sigma of the real set suffice
     uses_pr_features: bool = False  # True: VGG16 features where their weights are present
+    needs: str = FEATURES  # IMAGES: the uint8 images of both sets; MODEL: a model and a labelled suite
 
 
 def _fid(x: Inputs) -> dict:
@@ -98,6 +109,19 @@ def _fid_inf(x: Inputs) -> dict:
     return {"fid_inf": f.value, "fid_inf_slope": f.slope, "fid_inf_sizes": f.sizes, "fid_inf_fids": f.fids}
 
 
+def _ic(protocol_name: str) -> Callable[[Inputs], dict]:
+    def compute(x: Inputs) -> dict:
+        from ganbench.classifiers.two_sample import PROTOCOLS, independent_classifier
+
+        result = independent_classifier(x.real_images, x.fake_images, PROTOCOLS[protocol_name], x.seed, x.device)
+        prefix = protocol_name.replace("-", "_")
+        scores = {f"{prefix}_{k}": result.pop(k) for k in ("error", "error_ci_low", "error_ci_high", "train_error",
+                                                            "p_value")}
+        return {**scores, f"{prefix}_detail": result}
+
+    return compute
+
+
 METRICS: dict[str, Metric] = {
     m.key: m
     for m in (
@@ -112,6 +136,12 @@ METRICS: dict[str, Metric] = {
                _dc, uses_pr_features=True),
         Metric("fid-inf", "FID extrapolated to infinitely many samples (Chong and Forsyth 2020)", _fid_inf,
                needs_real_features=False),
+        Metric("ic-strong", "strong independent classifier's held-out error, % (seed 003; 50 is ideal): a CNN "
+               "trained to convergence to tell generated from real images", _ic("ic-strong"), needs=IMAGES),
+        Metric("ic-weak", "weak independent classifier's held-out error, % (seed 003): a tiny CNN, short fixed "
+               "budget", _ic("ic-weak"), needs=IMAGES),
+        Metric("aug", "augmentation utility (seed 001): test accuracy of a classifier trained on real data, on real "
+               "plus generated images per class, and on real plus traditional augmentation", None, needs=MODEL),
     )
 }
 DEFAULT_METRICS = ("fid", "kid")
@@ -132,12 +162,19 @@ def check_stats_only(keys: tuple[str, ...]) -> None:
     """Refuse, before any work, metrics that need real features when only mu and sigma are given."""
     need = [k for k in keys if METRICS[k].needs_real_features]
     if need:
-        raise GanbenchError(f"{', '.join(need)} need real features, and precomputed statistics hold only mu and "
-                            "sigma: use --metrics fid,fid-inf, or give --real images")
+        raise GanbenchError(f"{', '.join(need)} need real images or their features, and precomputed statistics "
+                            "hold only mu and sigma: use --metrics fid,fid-inf, or give --real images")
+
+
+def needing(keys: tuple[str, ...], what: str) -> tuple[str, ...]:
+    """The keys of the metrics computed from `what` (FEATURES, IMAGES or MODEL)."""
+    return tuple(k for k in keys if METRICS[k].needs == what)
 
 
 def compute(keys: tuple[str, ...], inputs: Inputs) -> dict:
+    """The metrics computed from features and images; MODEL metrics are the caller's (runs.score_model)."""
     out: dict = {}
     for key in keys:
-        out.update(METRICS[key].compute(inputs))
+        if METRICS[key].needs != MODEL:
+            out.update(METRICS[key].compute(inputs))
     return out

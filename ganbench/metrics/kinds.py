@@ -24,6 +24,7 @@ class Direction(Enum):
 
 class Noise(Enum):
     BOOTSTRAP = "95% bootstrap interval over generated samples"
+    BINOMIAL = "95% Wilson interval over the held-out images"  # a classifier's error or accuracy
     SUBSET_STD = "standard deviation over random subsets"
     SPLIT_STD = "standard deviation over splits"
     SEEDS = "no per-run interval: spread over training seeds only"
@@ -38,10 +39,11 @@ class MetricInfo:
     noise: Noise
     unit: str = ""
     value_key: str = ""  # the record's metrics key; default: key
-    spread_keys: tuple[str, ...] = ()  # BOOTSTRAP: (low, high); *_STD: (std,)
+    spread_keys: tuple[str, ...] = ()  # BOOTSTRAP, BINOMIAL: (low, high); *_STD: (std,)
     standard_error_key: str = ""  # BOOTSTRAP: the record's bootstrap standard error, which a test may use
-    # False for a statistic of a model's own training (BEGAN's M is measured by its own discriminator): it
-    # tracks one model over training or against its baseline, but ranks no model against another.
+    # False for a statistic of a model's own training (BEGAN's M is measured by its own discriminator), which
+    # tracks one model over training or against its baseline, and for a reference the model does not change
+    # (the augmentation study's real-only accuracy): neither ranks one model against another.
     across_models: bool = True
 
 
@@ -55,11 +57,25 @@ class MetricKind(Enum):
     DENSITY = MetricInfo("density", "density", Direction.HIGHER, Noise.SEEDS)
     COVERAGE = MetricInfo("coverage", "coverage", Direction.HIGHER, Noise.SEEDS)
     FID_INF = MetricInfo("fid-inf", "FID∞", Direction.LOWER, Noise.SEEDS, value_key="fid_inf")
-    IC_STRONG_ERROR = MetricInfo("ic-strong-error", "strong IC error", Direction.TOWARD_50, Noise.SEEDS, "%")
-    IC_WEAK_ERROR = MetricInfo("ic-weak-error", "weak IC error", Direction.TOWARD_50, Noise.SEEDS, "%")
+    IC_STRONG_ERROR = MetricInfo("ic-strong-error", "strong IC error", Direction.TOWARD_50, Noise.BINOMIAL, "%",
+                                 "ic_strong_error", ("ic_strong_error_ci_low", "ic_strong_error_ci_high"))
+    IC_WEAK_ERROR = MetricInfo("ic-weak-error", "weak IC error", Direction.TOWARD_50, Noise.BINOMIAL, "%",
+                               "ic_weak_error", ("ic_weak_error_ci_low", "ic_weak_error_ci_high"))
     BEGAN_M = MetricInfo("began-m", "BEGAN M", Direction.LOWER, Noise.SEEDS, value_key="began_m", across_models=False)
     BEGAN_K = MetricInfo("began-k", "BEGAN k", Direction.EXACT, Noise.SEEDS, value_key="began_k", across_models=False)
-    AUG_ACCURACY = MetricInfo("aug-accuracy", "accuracy with augmentation", Direction.HIGHER, Noise.SEEDS, "%")
+    # Seed 001's Table 2: a classifier's test accuracy when trained on real data alone, on real plus
+    # traditional augmentation, and on real plus the model's generated images (`aug-accuracy`).
+    AUG_REAL_ACCURACY = MetricInfo("aug-real-accuracy", "accuracy, real data alone", Direction.HIGHER,
+                                   Noise.BINOMIAL, "%", "aug_real_accuracy",
+                                   ("aug_real_accuracy_ci_low", "aug_real_accuracy_ci_high"), across_models=False)
+    AUG_TRADITIONAL_ACCURACY = MetricInfo("aug-traditional-accuracy", "accuracy, real + traditional augmentation",
+                                          Direction.HIGHER, Noise.BINOMIAL, "%", "aug_traditional_accuracy",
+                                          ("aug_traditional_accuracy_ci_low", "aug_traditional_accuracy_ci_high"),
+                                          across_models=False)
+    AUG_ACCURACY = MetricInfo("aug-accuracy", "accuracy, real + generated", Direction.HIGHER, Noise.BINOMIAL, "%",
+                              "aug_accuracy", ("aug_accuracy_ci_low", "aug_accuracy_ci_high"))
+    AUG_GAIN = MetricInfo("aug-gain", "accuracy gain from generated images", Direction.HIGHER, Noise.SEEDS, "pp",
+                          "aug_gain")
     PARAMS_G = MetricInfo("params-g", "G parameters", Direction.EXACT, Noise.NONE, "parameters")
     PARAMS_G_TRAINABLE = MetricInfo("params-g-trainable", "G trainable parameters", Direction.EXACT, Noise.NONE,
                                     "parameters")
@@ -107,7 +123,7 @@ class MetricKind(Enum):
         keys = self.value.spread_keys
         if not keys or any(not isinstance(metrics.get(k), (int, float)) for k in keys):
             return 0.0
-        if self.value.noise is Noise.BOOTSTRAP:
+        if len(keys) == 2:  # an interval (low, high)
             return (metrics[keys[1]] - metrics[keys[0]]) / 2
         return 1.96 * metrics[keys[0]]
 
