@@ -104,9 +104,10 @@ def _print_leaderboard(df, suite: str) -> None:
                 "published FID", "protocol"):
         table.add_column(col, justify="right" if col not in ("model", "protocol") else "left")
     for r in df.to_dict("records"):
-        fid = f"{r['FID']:.2f}" + (f" ± {r['FID ±']:.2f}" if pd.notna(r["FID ±"]) else "")
+        fid = cell(r["FID"], ".2f") + (f" ± {r['FID ±']:.2f}" if pd.notna(r["FID ±"]) else "")
+        kid = cell(r["KID"], ".4f") + (f" ± {r['KID std']:.4f}" if pd.notna(r["KID std"]) else "")
         began = (cell(r["M"], ".4f"), cell(r["k"], ".4f")) if with_m else ()
-        table.add_row(str(r["rank"]), r["model"], str(r["seed"]), fid, f"{r['KID']:.4f} ± {r['KID std']:.4f}",
+        table.add_row(str(r["rank"]), r["model"], str(r["seed"]), fid, kid,
                       *began, str(r["n fake"]), str(r["n real"]), f"{r['epochs']:.1f}",
                       cell(r["published FID"], ".2f"), r["protocol"])
     stdout.print(table)

@@ -39,10 +39,10 @@ def table(records: list[dict], suite: Suite, published: pd.DataFrame) -> pd.Data
         rows.append({
             "model": r["model"],
             "seed": r["seed"],
-            "FID": m["fid"],
+            "FID": m.get("fid"),  # absent when the scoring asked for other metrics only
             "FID ±": (m["fid_ci_high"] - m["fid_ci_low"]) / 2 if "fid_ci_high" in m else None,
-            "KID": m["kid_mean"],
-            "KID std": m["kid_std"],
+            "KID": m.get("kid_mean"),
+            "KID std": m.get("kid_std"),
             "M": m.get(MetricKind.BEGAN_M.info.value_key),  # BEGAN's convergence measure; None for other models
             "k": m.get(MetricKind.BEGAN_K.info.value_key),
             "n fake": p["n_fake"],
@@ -58,7 +58,7 @@ def table(records: list[dict], suite: Suite, published: pd.DataFrame) -> pd.Data
     df = pd.DataFrame(rows)
     if df.empty:
         return df
-    df = df.sort_values(["protocol", "FID"]).reset_index(drop=True)
+    df = df.sort_values(["protocol", "FID"], na_position="last").reset_index(drop=True)
     df.insert(0, "rank", df.groupby("protocol").cumcount() + 1)
     return df
 
@@ -115,6 +115,10 @@ def _fmt(v, digits: int = 2) -> str:
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return "–"
     return f"{v:.{digits}f}" if isinstance(v, float) else str(v)
+
+
+def _milli(v):
+    return None if v is None or pd.isna(v) else v * 1e3
 
 
 def _metric_cell(kind: MetricKind, v) -> str:
@@ -181,7 +185,7 @@ def markdown(df: pd.DataFrame, mf: pd.DataFrame, suite: Suite, published: pd.Dat
         m_cells = f" {_fmt(r['M'], 4)} | {_fmt(r['k'], 4)} |" if with_m else ""
         lines.append(
             f"| {r['rank']} | {r['model']} | {r['seed']} | {_fmt(r['FID'])} ± {_fmt(r['FID ±'])} | "
-            f"{_fmt(r['KID'] * 1e3)} ± {_fmt(r['KID std'] * 1e3)} |{m_cells} {r['n fake']} / {r['n real']} | "
+            f"{_fmt(_milli(r['KID']))} ± {_fmt(_milli(r['KID std']))} |{m_cells} {r['n fake']} / {r['n real']} | "
             f"{_fmt(r['epochs'], 1)} ({r['steps']}) | {_fmt(r['published FID'])} | `{r['protocol']}` |"
         )
     lines.append("")
@@ -229,7 +233,7 @@ def write(records: list[dict], suite: Suite, published: pd.DataFrame, out: Path)
         paths.append(md_path.with_name(f"{suite.name}-convergence.png"))
         convergence.save_comparison_plot(paths[-1], began, pub,
                                          f"{suite.name}: BEGAN's M and k by epoch, beside the published run")
-    if not df.empty:
+    if not df.empty and df["FID"].notna().any():
         paths.append(md_path.with_name(f"{suite.name}-fid.png"))
         save_metric_bars(paths[-1], df, "FID", "FID ±", f"{suite.name}: FID with 95% bootstrap intervals")
     curves = md_path.with_name(f"{suite.name}-curves.png")

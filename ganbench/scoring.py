@@ -117,6 +117,7 @@ class Scorer:
         # Only what the requested metrics use is computed: no Inception pass for the classifier scores alone.
         self.needs_features = bool(needing(metrics, FEATURES))
         self.needs_images = bool(needing(metrics, IMAGES))
+        self.keeps_images = self.needs_images or not self.needs_features  # without features they give the counts
         needs_logits = any(METRICS[k].needs_logits for k in metrics)
         self.uses_pr_features = any(METRICS[k].uses_pr_features for k in metrics)
         vgg16 = find_vgg16(vgg16_weights) if self.uses_pr_features else None
@@ -154,7 +155,7 @@ class Scorer:
             feats = self.extract(data.images, len(data), f"real: {data.name}")
             return {layer: f for layer, f in feats.items() if layer != LOGITS_LAYER}
 
-        images = data.images if self.needs_images else None
+        images = data.images if self.keeps_images else None
         if not self.needs_features:
             return RealReference(None, data.name, data.content_hash, False, images=images)
         feats, hit = cache.load_or_compute(key, compute)
@@ -173,7 +174,7 @@ class Scorer:
         feats = self.extract(images, len(images), description) if self.needs_features else {}
         if self.calibration:
             feats[EXACT_HEAD] = self._exact_head(images, description)
-        if self.needs_images:
+        if self.keeps_images:
             feats[PIXELS] = images
         return feats
 
