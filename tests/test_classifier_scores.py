@@ -77,6 +77,14 @@ def test_weak_ic_is_logged_during_training_at_its_interval_and_drawn(tmp_path):
     assert (run_dir / "ic-weak.png").stat().st_size > 10_000
     assert json.loads((run_dir / "config.json").read_text())["ic_weak"] == {"every_steps": 31, "samples": 1000}
 
+    # The measurement leaves training alone: without it, every step's losses are the same.
+    plain = run_cli("train", "dcgan", "--suite", "fashion-mnist-smoke", "--out", str(tmp_path / "plain"))
+    assert plain.returncode == 0, plain.stderr
+    (plain_dir,) = (tmp_path / "plain" / "runs" / "fashion-mnist-smoke").iterdir()
+    plain_log = [json.loads(line) for line in (plain_dir / "log.jsonl").read_text().splitlines()]
+    assert [row["loss_g"] for row in plain_log] == [row["loss_g"] for row in log]
+    assert [row["loss_d"] for row in plain_log] == [row["loss_d"] for row in log]
+
 
 def test_weak_ic_interval_must_be_a_number_of_epochs(tmp_path):
     r = run_cli("train", "dcgan", "--suite", "fashion-mnist-smoke", "--out", str(tmp_path), "--ic-weak-every", "-1")
