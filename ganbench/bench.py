@@ -14,6 +14,7 @@ import pandas as pd
 import torch
 
 from ganbench import checkpoint, leaderboard
+from ganbench.errors import GanbenchError
 from ganbench.metrics.catalog import DEFAULT_METRICS
 from ganbench.progress import info
 from ganbench.published import load_published
@@ -78,10 +79,13 @@ def complete(states: list[RunState], suite: Suite, device: torch.device, seed: i
     todo = [s for s in states if rescore or s.record is None]
     if not todo:
         return [s.record for s in states]
-    # Before training: missing weights, or an IS without logits, must not cost a training run first.
+    # Before training: missing weights, an IS without logits or aug without labels must not cost a training run.
     settings = replace(suite.protocol.settings(), **(metric_options or {}))
     scorer = Scorer(device, weights, seed=seed, metrics=metrics, settings=settings, precision=precision)
     train_data = suite_data(suite, "train")
+    if "aug" in metrics and train_data.labels is None:
+        raise GanbenchError(f"aug needs class labels, and {suite.name}'s data has none: use a labelled suite, or "
+                            "the ore group (--suite ore:FOLDER), whose study takes one generator per class")
     walls = {s.plan.run_dir: train(s.plan, train_data, device, resume=True).wall_time for s in todo}
     real = scorer.real(suite_real_images(suite))
     made = {}
@@ -99,6 +103,14 @@ def plan_runs(suite: Suite, models: list[str], seeds: list[int], out: Path, step
         get_model(name)  # unknown names fail before any work starts
     train_data = suite_data(suite, "train")
     return [plan_run(m, suite, seed, out, train_data, steps, epochs, ic_weak_every) for m in models for seed in seeds]
+
+
+def train_runs(suite: Suite, models: list[str], device: torch.device, seed: int, out: Path, steps: int | None,
+               epochs: int | None, ic_weak_every: float = 0.0) -> None:
+    """Train (or resume, or find finished) each model's run on the suite, scoring nothing."""
+    data = suite_data(suite, "train")
+    for plan in plan_runs(suite, models, [seed], out, steps, epochs, ic_weak_every):
+        train(plan, data, device, resume=True)
 
 
 @dataclass(frozen=True)

@@ -77,17 +77,34 @@ def run(
 
     `--suite ore:FOLDER` runs one suite per ore class (FOLDER/concentrate, FOLDER/waste), each scored on its own.
     """
-    from ganbench.bench import run_suite
-    from ganbench.metrics.catalog import parse_metrics
+    from ganbench.bench import run_suite, train_runs
+    from ganbench.group_study import run_group_study
+    from ganbench.metrics.catalog import Settings, parse_metrics
     from ganbench.provenance import resolve_device
-    from ganbench.suites import expand_suites
+    from ganbench.suites import SUITE_GROUPS, expand_suites
 
-    for s in expand_suites(suite):
-        result = run_suite(s, _models_option(models, s.models), resolve_device(device), seed, out, steps, epochs,
-                           str(inception_weights) if inception_weights else None, parse_metrics(metrics), precision,
-                           {"aug_per_class": aug_per_class, "aug_epochs": aug_epochs}, ic_weak_every)
+    keys, dev = parse_metrics(metrics), resolve_device(device)
+    members = expand_suites(suite)
+    group = suite.partition(":")[0] if suite.partition(":")[0] in SUITE_GROUPS else None
+    # A group's aug is one study over all its classes, after each class suite is trained (and scored).
+    per_suite = tuple(k for k in keys if k != "aug") if group else keys
+    aug = {"aug_per_class": aug_per_class, "aug_epochs": aug_epochs}
+    for s in members:
+        names = _models_option(models, s.models)
+        if not per_suite:
+            train_runs(s, names, dev, seed, out, steps, epochs, ic_weak_every)
+            continue
+        result = run_suite(s, names, dev, seed, out, steps, epochs,
+                           str(inception_weights) if inception_weights else None, per_suite, precision, aug,
+                           ic_weak_every)
         _print_leaderboard(result.table, s.name)
         stdout.print("wrote " + ", ".join(map(str, result.files)), highlight=False)
+    if group and "aug" in keys:
+        table, files = run_group_study(group, members, _models_option(models, members[0].models), dev, seed, out,
+                                       Settings(**aug), steps, epochs, ic_weak_every)
+        stdout.print(table[["metric", "model", "value", "±95%", "published"]].to_string(index=False),
+                     highlight=False)
+        stdout.print("wrote " + ", ".join(map(str, files)), highlight=False)
 
 
 def _print_leaderboard(df, suite: str) -> None:

@@ -176,11 +176,11 @@ def training_summary(log_path: Path | None, config: dict, steps: int) -> dict | 
 
 def augmentation_utility(model: GAN, config: dict, scorer: Scorer, device: torch.device) -> dict:
     """Seed 001's augmentation study of a model on its suite's labelled train and test splits."""
-    from ganbench.classifiers.augmentation import utility
+    from ganbench.classifiers.augmentation import model_utility
 
     suite = get_suite(config["suite"])
-    return utility(model, suite_data(suite, "train"), suite_data(suite, "test"), scorer.settings.aug_per_class,
-                   scorer.settings.aug_epochs, scorer.seed, device)
+    return model_utility(model, suite_data(suite, "train"), suite_data(suite, "test"), scorer.settings.aug_per_class,
+                         scorer.settings.aug_epochs, scorer.seed, device)
 
 
 def score_model(model: GAN, config: dict, real: RealReference, n_fake: int, scorer: Scorer,

@@ -20,7 +20,7 @@ from ganbench.records import RECORD, load_records
 from ganbench.registry import get_model
 from ganbench.sampling import to_unit
 from ganbench.suites import get_suite
-from tests.helpers import run_cli
+from tests.helpers import assert_one_line_error, run_cli, write_pngs
 
 CPU = torch.device("cpu")
 N = 600  # real images per set: 300 held out each, so the error's standard deviation at 50% is 2 points
@@ -88,7 +88,7 @@ def test_weak_ic_is_logged_during_training_at_its_interval_and_drawn(tmp_path):
 
 def test_weak_ic_interval_must_be_a_number_of_epochs(tmp_path):
     r = run_cli("train", "dcgan", "--suite", "fashion-mnist-smoke", "--out", str(tmp_path), "--ic-weak-every", "-1")
-    assert r.returncode == 2 and r.stderr.startswith("error: --ic-weak-every") and len(r.stderr.splitlines()) == 1
+    assert_one_line_error(r, "--ic-weak-every must be 0")
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +154,7 @@ def test_published_ic_errors_sit_beside_ours(scored_run, tmp_path):
 
 def test_aug_needs_a_model_and_a_labelled_suite(tmp_path, quick_test):
     r = run_cli("score", "--real", "fashion-mnist-smoke", "--fake", str(tmp_path), "--metrics", "fid,aug")
-    assert r.returncode == 2 and "needs a model" in r.stderr and len(r.stderr.splitlines()) == 1
+    assert_one_line_error(r, "needs a model")
     unlabelled = ImageData("unlabelled", quick_test.images, "test")
     with pytest.raises(GanbenchError, match="needs class labels"):
         make_study(unlabelled, quick_test, 10, 1, 0)
@@ -177,3 +177,33 @@ def test_traditional_augmentation_moves_each_image_its_own_way_and_is_seeded(qui
     moved = (out - x).abs().flatten(1).mean(1)
     assert (moved > 0.01).float().mean() > 0.9  # nearly every image is changed
     assert moved.std() > 0.01  # by its own random transform, not one shared by the batch
+
+
+def test_the_ore_group_studies_one_generator_per_class_beside_the_published_accuracies(tmp_path, quick_train):
+    """Seed 001's set-up with two real Fashion-MNIST classes standing in for the private ore images: each class
+    suite trains its own dcgan64, then one study adds each generator's images to its class."""
+    for name, label in (("concentrate", 1), ("waste", 8)):  # trousers and bags
+        images = quick_train.images[quick_train.labels == label][:80].numpy()
+        write_pngs(tmp_path / "ore" / name, images)
+    r = run_cli("run", "--suite", f"ore:{tmp_path / 'ore'}", "--models", "dcgan64", "--steps", "2", "--out",
+                str(tmp_path), "--metrics", "aug", "--aug-per-class", "5", "--aug-epochs", "1")
+    assert r.returncode == 0, r.stderr
+    (record,) = load_records(tmp_path / "runs", "ore")
+    m = record["metrics"]
+    assert m["aug_detail"]["generated"]["labels"] == "one generator per class"
+    assert m["aug_detail"]["n_test"] == 32 and m["aug_detail"]["real"]["n_train"] == 128 - 13  # 20% test, 10% val
+    assert m["aug_detail"]["classifier"].startswith("torchvision-mobilenet_v2")  # seed 001's, at 64x64
+    assert len(record["config"]["class_runs"]) == 2
+    rows = pd.read_csv(tmp_path / "leaderboards" / "ore-metrics.csv")
+    published = dict(zip(rows["metric"], rows["published"]))
+    assert published["aug-real-accuracy"] == 83.01 and published["aug-traditional-accuracy"] == 88.27
+    assert published["aug-accuracy"] == 92.38  # Table 2's DCGAN
+    assert (tmp_path / "leaderboards" / "ore.md").read_text().count("| accuracy") >= 3
+
+
+def test_aug_on_one_unlabelled_suite_is_refused_before_training(tmp_path, quick_train):
+    write_pngs(tmp_path / "ore" / "waste", quick_train.images[:40].numpy())
+    r = run_cli("run", "--suite", f"ore-waste:{tmp_path / 'ore'}", "--models", "dcgan64", "--steps", "2",
+                "--out", str(tmp_path), "--metrics", "aug")
+    assert_one_line_error(r, "needs class labels")
+    assert not (tmp_path / "runs").exists()

@@ -46,7 +46,7 @@ def test_bad_statistics_files(tmp_path, exported, png_sets):
     def score(stats, metrics="fid"):
         return run_cli("score", "--real-stats", str(stats), "--fake", str(fake), "--metrics", metrics)
 
-    assert_one_line_error(score(path, "fid,kid"), "kid need real features")
+    assert_one_line_error(score(path, "fid,kid"), "kid need real images or their features")
     np.savez(tmp_path / "other.npz", mean=np.zeros(3))
     assert_one_line_error(score(tmp_path / "other.npz"), "has no 'mu' and 'sigma'")
     np.savez(tmp_path / "small.npz", mu=np.zeros(64), sigma=np.eye(64))

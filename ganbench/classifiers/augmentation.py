@@ -7,7 +7,8 @@ with one budget and seed on
 - `traditional`: the same plus `per_class` images per class made from real ones by random flips, shifts and
   rotations (seed 001's "panning, rotating");
 - `generated`: the same plus `per_class` of the model's images per class: a conditional model is asked for
-  each class; an unconditional one is labelled by a classifier trained on the suite's real labels.
+  each class; an unconditional one is labelled by a classifier trained on the suite's real labels; with one
+  generator per class (seed 001's ore study), each makes its class.
 Each stops early on one validation split held out of the real training images, and is scored on the suite's
 test split. The two references depend on the suite, budget and seed only: they are cached.
 """
@@ -19,6 +20,7 @@ import json
 import math
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -34,7 +36,7 @@ from ganbench.fileio import write_json
 from ganbench.metrics.cache import key_hash
 from ganbench.model import GAN
 from ganbench.progress import info, warn
-from ganbench.sampling import to_uint8, to_unit
+from ganbench.sampling import generate, to_uint8, to_unit
 
 VAL_FRACTION = 0.1  # of the real training images, for early stopping
 PATIENCE = 10  # epochs without a fall of the validation loss
@@ -125,6 +127,26 @@ def traditional_images(study: Study) -> Labelled:
     return Labelled(images, study.train.labels[idx])
 
 
+Source = Callable[[Study], tuple[Labelled, dict]]  # the generated images per class, and how they were labelled
+
+
+def per_class_generators(models: list[GAN], seed: int) -> Source:
+    """One generator per class, in class order (seed 001 trains one per ore class)."""
+    def source(study: Study) -> tuple[Labelled, dict]:
+        if len(models) != study.classes:
+            raise GanbenchError(f"{len(models)} generators for {study.classes} classes")
+        images = [generate(m, study.per_class, seed + c) for c, m in enumerate(models)]
+        labels = torch.arange(study.classes).repeat_interleave(study.per_class)
+        return Labelled(torch.cat(images), labels), {"labels": "one generator per class"}
+
+    return source
+
+
+def one_generator(model: GAN, labeller, seed: int, device: torch.device) -> Source:
+    """A conditional model asked for each class, or an unconditional one labelled by `labeller`."""
+    return lambda study: generated_images(model, study, labeller, seed, device)
+
+
 @torch.no_grad()
 def generated_images(model: GAN, study: Study, labeller, seed: int, device: torch.device) -> tuple[Labelled, dict]:
     """per_class generated images per class, and how they were labelled."""
@@ -180,14 +202,20 @@ def _references(study: Study, device: torch.device) -> dict:
     return refs
 
 
-def utility(model: GAN, train: ImageData, test: ImageData, per_class: int, epochs: int, seed: int,
+def model_utility(model: GAN, train: ImageData, test: ImageData, per_class: int, epochs: int, seed: int,
+                  device: torch.device) -> dict:
+    """The study of one model on a labelled suite's train and test splits."""
+    labeller = None if model.num_classes else label_classifier(train, test, device, seed)[0]
+    return utility(one_generator(model, labeller, seed, device), train, test, per_class, epochs, seed, device)
+
+
+def utility(source: Source, train: ImageData, test: ImageData, per_class: int, epochs: int, seed: int,
             device: torch.device) -> dict:
     """The three accuracies in percent, their Wilson intervals, and the gains, as record metrics."""
     t0 = time.perf_counter()
     study = make_study(train, test, per_class, epochs, seed)
-    labeller = None if model.num_classes else label_classifier(train, test, device, seed)[0]
     refs = _references(study, device)
-    extra, how = generated_images(model, study, labeller, seed, device)
+    extra, how = source(study)
     ours = study.accuracy(extra, "aug: real + generated", device)
     out = {}
     for name, r in (("aug_accuracy", ours), ("aug_real_accuracy", refs["real"]),
