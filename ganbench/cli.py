@@ -100,11 +100,14 @@ def run(
         _print_leaderboard(result.table, s.name)
         stdout.print("wrote " + ", ".join(map(str, result.files)), highlight=False)
     if group and "aug" in keys:
-        table, files = run_group_study(group, members, _models_option(models, members[0].models), dev, seed, out,
-                                       Settings(**aug), steps, epochs, ic_weak_every)
-        stdout.print(table[["metric", "model", "value", "±95%", "published"]].to_string(index=False),
-                     highlight=False)
-        stdout.print("wrote " + ", ".join(map(str, files)), highlight=False)
+        _print_study(*run_group_study(group, members, _models_option(models, members[0].models), dev, seed, out,
+                                      Settings(**aug), steps, epochs, ic_weak_every))
+
+
+def _print_study(table, files) -> None:
+    """A group study's rows (seed 001's augmentation accuracies) beside the published ones."""
+    stdout.print(table[["metric", "model", "value", "±95%", "published"]].to_string(index=False), highlight=False)
+    stdout.print("wrote " + ", ".join(map(str, files)), highlight=False)
 
 
 def _print_leaderboard(df, suite: str) -> None:
@@ -318,8 +321,15 @@ def leaderboard(suite: str = SuiteOpt, out: Path = OutOpt, as_json: bool = JsonO
     from ganbench import leaderboard as boards
     from ganbench.published import load_published
     from ganbench.records import load_records
-    from ganbench.suites import get_suite
+    from ganbench.suites import SUITE_GROUPS, get_suite
 
+    if suite in SUITE_GROUPS:  # the group's augmentation study (seed 001's ore set-up)
+        from ganbench.group_study import write_leaderboard
+
+        table, files = write_leaderboard(suite, out)
+        if as_json:
+            return _print_json({"files": list(map(str, files)), "rows": json.loads(table.to_json(orient="records"))})
+        return _print_study(table, files)
     s = get_suite(suite)
     records = load_records(out / "runs", s.name)  # invalid records are named on stderr and skipped
     if not records:

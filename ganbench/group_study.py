@@ -28,7 +28,7 @@ from ganbench.records import load_records, make_record, write_record
 from ganbench.registry import get_model
 from ganbench.runs import load_checkpoint_model, plan_run, suite_data
 from ganbench.scoring import protocol_id
-from ganbench.suites import Protocol, Suite
+from ganbench.suites import Protocol, Suite, expand_suites
 
 TEST_FRACTION = 0.2
 
@@ -95,13 +95,18 @@ def run_group_study(name: str, members: list[Suite], models: list[str], device: 
         record = make_record(config, {}, scored, environment(device),
                              {"score": round(time.perf_counter() - t0, 2)})
         write_record(out / "runs" / name / f"{spec.name.replace(':', '-')}-seed{seed}", record)
-    suite = group_suite(name, members, len(test), settings.aug_per_class)
-    return write_leaderboard(suite, out)
+    return write_leaderboard(name, out)
 
 
-def write_leaderboard(suite: Suite, out: Path) -> tuple[pd.DataFrame, list[Path]]:
-    """The group's per-metric table beside the published accuracies, as markdown and CSV."""
-    records = load_records(out / "runs", suite.name)
+def write_leaderboard(name: str, out: Path) -> tuple[pd.DataFrame, list[Path]]:
+    """The group study's per-metric table from its records, beside the published accuracies, as markdown and
+    CSV (also `ganbench leaderboard --suite ore`)."""
+    records = load_records(Path(out) / "runs", name)
+    if not records:
+        raise GanbenchError(f"no records of the {name} study under {Path(out) / 'runs'}: run `ganbench run --suite "
+                            f"{name}:FOLDER --metrics aug`")
+    protocol = records[0]["protocol"]
+    suite = group_suite(name, expand_suites(name), protocol["n_real"], protocol["per_class"])
     mf = leaderboard.metric_table(records, suite, load_published())
     md = Path(out) / "leaderboards" / f"{suite.name}.md"
     csv = md.with_name(f"{suite.name}-metrics.csv")
