@@ -33,9 +33,8 @@ from ganbench.suites import Protocol, Suite, expand_suites
 TEST_FRACTION = 0.2
 
 
-def labelled_union(members: list[Suite]) -> ImageData:
+def labelled_union(members: list[Suite], datas: list[ImageData]) -> ImageData:
     """Every member suite's training images, labelled by the suite's position in the group."""
-    datas = [suite_data(s, "train") for s in members]
     labels = torch.cat([torch.full((len(d),), i, dtype=torch.int64) for i, d in enumerate(datas)])
     return ImageData("+".join(d.name for d in datas), torch.cat([d.images for d in datas]), "+".join(
         d.source for d in datas), labels, tuple(s.name for s in members))
@@ -72,16 +71,17 @@ def run_group_study(name: str, members: list[Suite], models: list[str], device: 
                     out: Path, settings: Settings, steps: int | None = None, epochs: int | None = None,
                     ic_weak_every: float = 0.0) -> tuple[pd.DataFrame, list[Path]]:
     """Each model's augmentation study from its finished runs on every member suite; records and leaderboard."""
-    data = labelled_union(members)
+    datas = [suite_data(s, "train") for s in members]  # read once: the study and every model's run plan use them
+    data = labelled_union(members, datas)
     train, test = held_out(data, TEST_FRACTION, seed)
     pipeline = {"study": "aug, one generator per class", "data_sha256": data.content_hash,
                 "test_fraction": TEST_FRACTION, "per_class": settings.aug_per_class, "max_epochs": settings.aug_epochs}
     for model in models:
         t0 = time.perf_counter()
-        plans = [plan_run(model, s, seed, out, suite_data(s, "train"), steps, epochs, ic_weak_every) for s in members]
+        plans = [plan_run(model, s, seed, out, d, steps, epochs, ic_weak_every) for s, d in zip(members, datas)]
         missing = [p.run_dir for p in plans if not p.checkpoint.is_file()]
         if missing:
-            raise GanbenchError(f"{model} has no finished run in {missing[0]}: train every class of {name} first")
+            raise GanbenchError(f"{model} has no trained run in {missing[0]}: train every class of {name} first")
         generators = [load_checkpoint_model(p.checkpoint, device)[0] for p in plans]
         info(f"[bold]{model}[/bold]: augmentation study over {name}, one generator per class")
         metrics = utility(per_class_generators(generators, seed), train, test, settings.aug_per_class,
