@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +19,8 @@ from torch import nn
 from ganbench.classifiers.labels import LabelClassifier, label_classifier
 from ganbench.errors import GanbenchError
 from ganbench.model import GAN
-from ganbench.progress import progress
 from ganbench.runs import load_checkpoint_model, suite_data
-from ganbench.sampling import to_uint8
+from ganbench.sampling import images_at
 from ganbench.suites import get_suite
 
 PICTURES = ("map", "flow", "activations")
@@ -31,7 +29,6 @@ MAP_RANGE = (-1.0, 1.0)  # the paper's: "a hundred points in the range from -1 t
 GRID = 100  # 100 x 100 = the paper's 10,000 points (per class for a CGAN)
 SECTIONS = 16  # "16 sections are made along all axes of the cube (16 points from -1 to 1)"
 FLOW_STEPS = 10
-BATCH = 500
 # The layers whose output is an "activation": the non-linearities (G's last, tanh, gives the image itself).
 ACTIVATION_LAYERS = (nn.ReLU, nn.LeakyReLU, nn.PReLU, nn.ELU, nn.SELU, nn.GELU, nn.SiLU, nn.Tanh, nn.Sigmoid)
 
@@ -64,21 +61,6 @@ def _as_latent(model: GAN, values: tuple[float, ...], what: str) -> torch.Tensor
     return torch.tensor(values, dtype=torch.float32)
 
 
-@torch.no_grad()
-def generate(model: GAN, z: torch.Tensor, labels: torch.Tensor | None, description: str | None = None) -> torch.Tensor:
-    """uint8 CPU images for latent points (rows of z), in batches, under a progress bar when described."""
-    device = next(model.parameters()).device
-    out = []
-    with progress() if description else contextlib.nullcontext() as bar:
-        task = bar.add_task(description, total=len(z)) if bar else None
-        for start in range(0, len(z), BATCH):
-            y = None if labels is None else labels[start:start + BATCH].to(device)
-            out.append(to_uint8(model.generate(z[start:start + BATCH].to(device), y).cpu()))
-            if bar:
-                bar.advance(task, len(out[-1]))
-    return torch.cat(out)
-
-
 def axis_values(n: int) -> torch.Tensor:
     return torch.linspace(*MAP_RANGE, n)
 
@@ -93,14 +75,14 @@ def class_map(model: GAN, classifier: LabelClassifier, grid: int, fixed: torch.T
     z[:, 0], z[:, 1] = x.flatten(), y.flatten()
     labels = None if label is None else torch.full((len(z),), label, dtype=torch.long)
     title = f"map of class areas ({grid}x{grid})" + ("" if label is None else f", label {label}")
-    return classifier.predict(generate(model, z, labels, title)).view(grid, grid)
+    return classifier.predict(images_at(model, z, labels, title)).view(grid, grid)
 
 
 def class_cube(model: GAN, classifier: LabelClassifier, n: int = SECTIONS) -> torch.Tensor:
     """n x n x n class indices of a 3-D latent, indexed [z0, z1, z2]."""
     v = axis_values(n)
     z = torch.stack(torch.meshgrid(v, v, v, indexing="ij"), -1).reshape(-1, 3)
-    return classifier.predict(generate(model, z, None, f"cube of class areas ({n}^3)")).view(n, n, n)
+    return classifier.predict(images_at(model, z, None, f"cube of class areas ({n}^3)")).view(n, n, n)
 
 
 def interpolate(a: torch.Tensor, b: torch.Tensor, steps: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -199,7 +181,7 @@ def explore(checkpoint: Path, out: Path, opts: Options, device: torch.device) ->
     _check_options(model, config["model"], opts)  # before any work, so a refusal writes nothing
     label = opts.label if model.num_classes else None
     point = _as_latent(model, opts.point, "--point") if opts.point else torch.zeros(model.latent_dim)
-    point_image = generate(model, point[None], None if label is None else torch.tensor([label]))[0]
+    point_image = images_at(model, point[None], None if label is None else torch.tensor([label]))[0]
     title = f"{config['model']}, step {config['checkpoint']['step']} ({config['suite']}, seed {config['seed']})"
     view = _View(model, config, point, point_image, label, title)
     out.mkdir(parents=True, exist_ok=True)
@@ -242,7 +224,7 @@ def _flow(view: _View, opts: Options, path: Path, device: torch.device) -> dict:
     a, b = _flow_ends(view.model, opts)
     linear, spherical = interpolate(a, b, opts.flow_steps)
     labels = None if view.label is None else torch.full((opts.flow_steps,), view.label, dtype=torch.long)
-    draw.flow(path, (generate(view.model, linear, labels), generate(view.model, spherical, labels)), a, b,
+    draw.flow(path, (images_at(view.model, linear, labels), images_at(view.model, spherical, labels)), a, b,
               view.title)
     return {"flow": {"from": [round(v, 6) for v in a.tolist()], "to": [round(v, 6) for v in b.tolist()],
                      "steps": opts.flow_steps}}

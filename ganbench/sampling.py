@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Iterator
 
 import torch
 
 from ganbench.errors import GanbenchError
 from ganbench.model import GAN
+from ganbench.progress import progress
 
 QUANTIZATION = "uint8 = round((clamp(x, -1, 1) + 1) * 127.5)"
 
@@ -39,3 +41,20 @@ def generate_batches(model: GAN, n: int, seed: int, batch_size: int) -> Iterator
 
 def generate(model: GAN, n: int, seed: int, batch_size: int = 250) -> torch.Tensor:
     return torch.cat(list(generate_batches(model, n, seed, batch_size)))
+
+
+@torch.no_grad()
+def images_at(model: GAN, z: torch.Tensor, labels: torch.Tensor | None = None, description: str | None = None,
+              batch_size: int = 500) -> torch.Tensor:
+    """uint8 CPU images for given latent points (rows of z) and, for a conditional model, class labels; in
+    batches, under a progress bar when described."""
+    device = next(model.parameters()).device
+    out = []
+    with progress() if description else contextlib.nullcontext() as bar:
+        task = bar.add_task(description, total=len(z)) if bar else None
+        for start in range(0, len(z), batch_size):
+            y = None if labels is None else labels[start:start + batch_size].to(device)
+            out.append(to_uint8(model.generate(z[start:start + batch_size].to(device), y).cpu()))
+            if bar:
+                bar.advance(task, len(out[-1]))
+    return torch.cat(out)

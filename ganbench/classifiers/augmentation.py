@@ -36,7 +36,7 @@ from ganbench.fileio import write_json
 from ganbench.metrics.cache import key_hash
 from ganbench.model import GAN
 from ganbench.progress import info, warn
-from ganbench.sampling import generate, to_uint8, to_unit
+from ganbench.sampling import generate, images_at, to_uint8, to_unit
 
 VAL_FRACTION = 0.1  # of the real training images, for early stopping
 PATIENCE = 10  # epochs without a fall of the validation loss
@@ -158,9 +158,8 @@ def generated_images(model: GAN, study: Study, labeller, seed: int, device: torc
             if model.num_classes != study.classes:
                 raise GanbenchError(f"the model makes {model.num_classes} classes, the suite has {study.classes}")
             labels = torch.arange(study.classes).repeat_interleave(study.per_class)
-            chunks = [to_uint8(model.generate(model.sample_latent(len(y), gen).to(device), y.to(device)).cpu())
-                      for y in labels.split(500)]
-            return Labelled(torch.cat(chunks), labels), {"labels": "asked of the conditional model"}
+            images = images_at(model, model.sample_latent(len(labels), gen), labels)
+            return Labelled(images, labels), {"labels": "asked of the conditional model"}
         counts = torch.zeros(study.classes, dtype=torch.int64)
         kept_x, kept_y = [], []
         for _ in range(MAX_DRAWS * study.classes * study.per_class // 500 + 1):
