@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from ganbench import checkpoint, leaderboard
+from ganbench import checkpoint, distributed, leaderboard
 from ganbench.errors import GanbenchError
 from ganbench.metrics.catalog import DEFAULT_METRICS
 from ganbench.progress import info
@@ -123,10 +123,13 @@ class SuiteResult:
 def run_suite(suite: Suite, models: list[str], device: torch.device, seed: int, out: Path,
               steps: int | None = None, epochs: int | None = None, weights: str | None = None,
               metrics: tuple[str, ...] = DEFAULT_METRICS, precision: str = "exact", metric_options: dict | None = None,
-              ic_weak_every: float = 0.0) -> SuiteResult:
+              ic_weak_every: float = 0.0) -> SuiteResult | None:
     plans = plan_runs(suite, models, [seed], out, steps, epochs, ic_weak_every)
-    complete(survey(plans, metrics, precision), suite, device, seed, weights, metrics, precision, rescore=True,
-             metric_options=metric_options)
+    # Under torchrun rank 0 reads the runs' state and every rank follows it; rank 0 alone writes the leaderboard.
+    complete(distributed.on_main(survey, plans, metrics, precision), suite, device, seed, weights, metrics,
+             precision, rescore=True, metric_options=metric_options)
+    if not distributed.current().is_main:
+        return None
     published = load_published()
     records = load_records(Path(out) / "runs", suite.name)
     df, files = leaderboard.write(records, suite, published, out)

@@ -77,15 +77,19 @@ def run(
 
     `--suite ore:FOLDER` runs one suite per ore class (FOLDER/concentrate, FOLDER/waste), each scored on its own.
     """
+    from ganbench import distributed
     from ganbench.bench import run_suite, train_runs
     from ganbench.group_study import run_group_study
     from ganbench.metrics.catalog import Settings, parse_metrics
     from ganbench.provenance import resolve_device
     from ganbench.suites import SUITE_GROUPS, expand_suites
 
-    keys, dev = parse_metrics(metrics), resolve_device(device)
+    keys, dev = parse_metrics(metrics), distributed.setup(resolve_device(device))
     members = expand_suites(suite)
     group = suite.partition(":")[0] if suite.partition(":")[0] in SUITE_GROUPS else None
+    if group and "aug" in keys and distributed.current().distributed:
+        raise GanbenchError(f"the {group} group's augmentation study runs in one process: train the group under "
+                            "torchrun without aug, then run it again in one process")
     # A group's aug is one study over all its classes, after each class suite is trained (and scored).
     per_suite = tuple(k for k in keys if k != "aug") if group else keys
     aug = {"aug_per_class": aug_per_class, "aug_epochs": aug_epochs}
@@ -97,6 +101,8 @@ def run(
         result = run_suite(s, names, dev, seed, out, steps, epochs,
                            str(inception_weights) if inception_weights else None, per_suite, precision, aug,
                            ic_weak_every)
+        if result is None:  # under torchrun, a rank other than 0: its share is done
+            continue
         _print_leaderboard(result.table, s.name)
         stdout.print("wrote " + ", ".join(map(str, result.files)), highlight=False)
     if group and "aug" in keys:
@@ -187,8 +193,11 @@ def train(
     seed: int = SeedOpt,
     out: Path = OutOpt,
     ic_weak_every: float = IcWeakEveryOpt,
+    checkpoint_every: int = typer.Option(DEFAULTS["checkpoint_every"], "--checkpoint-every",
+                                         help=HELP["checkpoint_every"], min=1),
 ):
     """Train one model on a suite's training data, with checkpoints, logs and sample grids."""
+    from ganbench import distributed
     from ganbench.provenance import resolve_device
     from ganbench.runs import plan_run, suite_data, train as train_run
     from ganbench.suites import get_suite
@@ -196,7 +205,8 @@ def train(
     s = get_suite(suite)
     data = suite_data(s, "train")
     plan = plan_run(model, s, seed, out, data, steps, epochs, ic_weak_every)
-    result = train_run(plan, data, resolve_device(device), resume=resume, overwrite=overwrite)
+    result = train_run(plan, data, distributed.setup(resolve_device(device)), resume=resume, overwrite=overwrite,
+                       checkpoint_every=checkpoint_every)
     stdout.print(f"trained {model} for {result.steps} steps ({result.wall_time:.1f} s): {plan.checkpoint}",
                  highlight=False)
 
@@ -276,11 +286,12 @@ def score(
     as_json: bool = JsonOpt,
 ):
     """Score a checkpoint against a suite, or generated images (or a generator) against real images or statistics."""
+    from ganbench import distributed
     from ganbench.evaluate import GeneratorInput, ScoreOptions, score_checkpoint, score_inputs
     from ganbench.metrics.catalog import parse_metrics
     from ganbench.provenance import resolve_device
 
-    opts = ScoreOptions(resolve_device(device), seed, str(inception_weights) if inception_weights else None,
+    opts = ScoreOptions(distributed.setup(resolve_device(device)), seed, str(inception_weights) if inception_weights else None,
                         parse_metrics(metrics), bootstrap, backend, mode, kid_subsets, kid_subset_size, precision,
                         vgg16_weights=str(vgg16_weights) if vgg16_weights else None, aug_per_class=aug_per_class,
                         aug_epochs=aug_epochs)
@@ -297,6 +308,8 @@ def score(
             "use either --checkpoint PATH --suite NAME, or --real DIR_OR_SUITE (or --real-stats FILE) with "
             "--fake DIR_OR_ARRAY (or --generator FILE.py:NAME)"
         )
+    if result is None:  # under torchrun, a rank other than 0: its share is done
+        return
     if as_json:
         return _print_json(result)
     table = Table(title=f"{result['protocol']['n_fake']} generated vs {result['protocol']['n_real']} real, "
@@ -535,11 +548,43 @@ CLICK_ERROR = _with_typers_own(click.ClickException, typer.BadParameter)
 CLICK_ABORT = _with_typers_own(click.exceptions.Abort, typer.Abort)
 
 
+def _under_torchrun(args: list[str]) -> bool:
+    """Launched by torchrun: only the commands that run distributed are allowed."""
+    if "WORLD_SIZE" not in os.environ:  # spares importing torch.distributed in every other start
+        return False
+    from ganbench import distributed
+
+    if not distributed.launched():
+        return False
+    command = next((a for a in args if not a.startswith("-")), None)
+    if command is not None and command not in distributed.COMMANDS:
+        raise GanbenchError(f"ganbench {command} runs in one process; under torchrun ganbench runs "
+                            f"{', '.join(distributed.COMMANDS)}")
+    return True
+
+
+def _report(message: str, exc: BaseException | None = None) -> None:
+    """An error line on stderr. Under torchrun, an error every rank raised alike is printed by rank 0 alone;
+    another rank's own error names its rank."""
+    if "WORLD_SIZE" in os.environ:
+        from ganbench import distributed
+
+        world = distributed.current()
+        if world.rank > 0:
+            if getattr(exc, "shared", False):
+                return
+            message = f"[rank {world.rank}] {message}"
+    print(message, file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors become one line on stderr and a documented exit code (docs/cli.md)."""
     command = typer.main.get_command(app)
+    args = list(sys.argv[1:] if argv is None else argv)
+    distributed_run = False
     try:
-        code = command.main(args=argv, prog_name="ganbench", standalone_mode=False)
+        distributed_run = _under_torchrun(args)
+        code = command.main(args=args, prog_name="ganbench", standalone_mode=False)
         if isinstance(code, int) and code:  # typer.Exit(n) is returned, not raised, outside standalone mode
             sys.exit(code)
     except CLICK_EXIT as exc:
@@ -548,15 +593,19 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except GanbenchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _report(f"error: {exc}", exc)
         sys.exit(exc.exit_code)
     except (KeyboardInterrupt, *CLICK_ABORT):
-        print("interrupted", file=sys.stderr)
+        _report("interrupted")
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:
         if os.environ.get("GANBENCH_DEBUG"):
             raise
         first = str(exc).splitlines()[0] if str(exc) else ""
-        print(f"internal error: {type(exc).__name__}: {first} (rerun with GANBENCH_DEBUG=1 for the traceback)",
-              file=sys.stderr)
+        _report(f"internal error: {type(exc).__name__}: {first} (rerun with GANBENCH_DEBUG=1 for the traceback)")
         sys.exit(EXIT_INTERNAL)
+    finally:
+        if distributed_run:
+            from ganbench import distributed
+
+            distributed.teardown()

@@ -22,6 +22,7 @@ DEFAULTS: dict[str, object] = {
     "bootstrap": 100,
     "alpha": 0.05,
     "grid_samples": 64,
+    "checkpoint_every": 500,
     "aug_per_class": 2000,
     "aug_epochs": 500,
     "ic_weak_every": 0.0,
@@ -40,6 +41,8 @@ HELP: dict[str, str] = {
     "kid_subsets": "Number of random subsets KID averages over.",
     "kid_subset_size": "Size of each KID subset; lowered to the sample count when fewer samples exist (recorded).",
     "grid_samples": "Images in each sample-grid PNG.",
+    "checkpoint_every": "Write a checkpoint every N training steps, besides one at the end of every epoch (a "
+                        "preempted or stopped run resumes from the last one).",
     "metrics": "Comma-separated metrics: fid, kid, is, pr, dc, fid-inf, ic-strong, ic-weak, aug "
                "(see docs/metrics.md).",
     "aug_per_class": "aug: generated (and traditionally augmented) images added per class (seed 001: 2000).",

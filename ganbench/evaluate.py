@@ -59,7 +59,7 @@ class GeneratorInput:
     output_range: str = "-1,1"
 
 
-def score_checkpoint(path: Path, suite_name: str, opts: ScoreOptions, n_fake: int | None = None) -> dict:
+def score_checkpoint(path: Path, suite_name: str, opts: ScoreOptions, n_fake: int | None = None) -> dict | None:
     """A checkpoint's generator against its suite's real images: the suite's sample count unless n_fake."""
     suite = get_suite(suite_name)
     model, run_config = load_checkpoint_model(path, opts.device)
@@ -85,9 +85,11 @@ def real_reference(scorer: Scorer, real: str) -> RealReference:
     return scorer.real(real_images(real))
 
 
-def score_inputs(real: str | None, real_stats: str | None, fake: Path | GeneratorInput, opts: ScoreOptions) -> dict:
+def score_inputs(real: str | None, real_stats: str | None, fake: Path | GeneratorInput,
+                 opts: ScoreOptions) -> dict | None:
     """Generated images or a generator against real images or statistics. Every input is read (the generator
-    probed) before any features are extracted, so a bad one fails in seconds."""
+    probed) before any features are extracted, so a bad one fails in seconds. Under torchrun, None on the
+    ranks other than 0."""
     model_metrics = needing(opts.metrics, MODEL)
     if model_metrics:
         raise GanbenchError(f"{', '.join(model_metrics)} needs a model and its suite's labelled data: score a "
@@ -99,7 +101,10 @@ def score_inputs(real: str | None, real_stats: str | None, fake: Path | Generato
     if real_data is not None:
         _check_sizes(fake_hw, tuple(real_data.images.shape[-2:]))
         reference = scorer.real(real_data)
-    result = scorer.score(fake_features(scorer), reference)
+    fake_feats = fake_features(scorer)
+    if fake_feats is None:  # under torchrun, a rank other than 0: its share of the extraction is done
+        return None
+    result = scorer.score(fake_feats, reference)
     return {"real": real or real_stats, "fake": fake_name, **result, "environment": environment(opts.device)}
 
 

@@ -34,11 +34,20 @@ class ExternalGenerator(nn.Module):
         self.latent_dim = latent_dim
         self.low, self.high = OUTPUT_RANGES[output_range]
 
+    def sample_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, None]:
+        """Seeded CPU noise for n images (no labels)."""
+        return torch.randn(n, self.latent_dim, generator=generator), None
+
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """n images rescaled to [-1, 1], from seeded CPU noise."""
         device = next(self.module.parameters(), torch.empty(0)).device
-        z = torch.randn(n, self.latent_dim, generator=generator).to(device)
+        return self.generate(self.sample_inputs(n, generator)[0].to(device))
+
+    @torch.no_grad()
+    def generate(self, z: torch.Tensor, labels: None = None) -> torch.Tensor:
+        """The user's images for latent points, checked and rescaled to [-1, 1]."""
+        n = len(z)
         x = _user_code(lambda: self.module(z), f"the generator failed on {n} x {self.latent_dim} noise")
         if not isinstance(x, torch.Tensor) or x.dim() != 4 or x.shape[0] != n or x.shape[1] not in (1, 3):
             shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__

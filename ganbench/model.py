@@ -47,11 +47,22 @@ class GAN(nn.Module):
         """Noise on the CPU, so that a seed gives the same samples on every device."""
         return torch.randn(n, self.latent_dim, generator=generator)
 
+    def sample_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """G's random inputs for n images, drawn on the CPU: latent points, and labels for a conditional model.
+        Drawn apart from G so that sharded scoring can draw every batch's inputs and run G on its own only."""
+        return self.sample_latent(n, generator), None
+
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """n images in [-1, 1] from seeded CPU noise, on the model's device."""
+        """n images in [-1, 1] from seeded CPU inputs, on the model's device."""
         device = next(self.parameters()).device
-        return self.generate(self.sample_latent(n, generator).to(device))
+        z, labels = self.sample_inputs(n, generator)
+        return self.generate(z.to(device), None if labels is None else labels.to(device))
+
+    # Under torchrun on GPUs, the trainer turns the model's batch normalisation into SyncBatchNorm, so that it
+    # normalizes over the global batch as the seeds' single GPU did; a model sets False to keep each process's
+    # own statistics (cheaper, and what plain DDP does).
+    sync_batchnorm = True
 
     def configure_optimizers(self) -> dict[str, torch.optim.Optimizer]:
         """Adam for G and D from the hyperparameters; override for other optimizers."""

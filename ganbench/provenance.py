@@ -9,6 +9,7 @@ from pathlib import Path
 
 import torch
 
+from ganbench import distributed
 from ganbench.errors import GanbenchError
 from ganbench.version import __version__
 
@@ -59,5 +60,6 @@ def environment(device: torch.device) -> dict:
         "git_commit": git_commit(),
         "torch_version": torch.__version__,
         "device": device_name(device),
+        "processes": distributed.current().provenance(),  # world size and backend (none: one process)
         "created": now(),
     }

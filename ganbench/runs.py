@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from ganbench import checkpoint, convergence
+from ganbench import checkpoint, convergence, distributed
 from ganbench.config import DEFAULTS as config_defaults
 from ganbench.data import ImageData, conform, load_data
 from ganbench.errors import GanbenchError
@@ -101,12 +101,12 @@ def build_model(config: dict) -> GAN:
 
 
 def train(plan: RunPlan, data: ImageData, device: torch.device, resume: bool = True, overwrite: bool = False,
-          stop_after: int | None = None):
+          stop_after: int | None = None, checkpoint_every: int = int(config_defaults["checkpoint_every"])):
     cfg = plan.config
     model = build_model(cfg)
     model.load_initial_weights()  # a resumed run's checkpoint then replaces them
     trainer = Trainer(model, data, cfg, plan.run_dir, device, cfg["seed"], cfg["batch_size"],
-                      cfg["total_steps"], monitors=monitors(cfg, data, device))
+                      cfg["total_steps"], checkpoint_every, monitors=monitors(cfg, data, device))
     return trainer.fit(resume=resume, overwrite=overwrite, stop_after=stop_after)
 
 
@@ -124,7 +124,7 @@ def monitors(config: dict, data: ImageData, device: torch.device) -> tuple:
 
 def load_checkpoint_model(path: Path, device: torch.device) -> tuple[GAN, dict]:
     """The model a checkpoint holds, rebuilt from its own configuration."""
-    ckpt = checkpoint.load(path)
+    ckpt = distributed.on_main(checkpoint.load, path)  # rank 0 reads; under torchrun every rank gets it
     config = ckpt["config"]
     model = build_model(config)
     try:
@@ -140,25 +140,38 @@ def metric_curve(model: GAN, config: dict, run_dir: Path, final_pool: torch.Tens
     """FID (and KID) over training, from the G snapshots the trainer kept and the final model; None without
     snapshots. Every point scores n images with the run's seed; the last point is the first n of the final
     scoring's images."""
-    steps = [s for s in config.get("snapshot_steps", []) if s < final_step and snapshot_path(run_dir, s).is_file()]
+    steps = distributed.on_main(lambda: [s for s in config.get("snapshot_steps", [])
+                                         if s < final_step and snapshot_path(run_dir, s).is_file()])
     if not steps:
         return None
-    device = next(model.parameters()).device
     snap = copy.deepcopy(model)
     points = []
     for step in steps:
-        path = snapshot_path(run_dir, step)
-        try:
-            snap.G.load_state_dict(torch.load(path, map_location=device, weights_only=True))
-        except (RuntimeError, OSError, EOFError, pickle.UnpicklingError) as exc:  # a damaged snapshot costs its point
-            warn(f"skipping the curve point of {path}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
+        weights = distributed.on_main(_read_snapshot, snap.G, snapshot_path(run_dir, step))
+        if weights is None:
             continue
-        pool = scorer.fake_from_model(snap, n, f"curve: {config['model']} step {step}")[FEATURE_LAYER]
-        points.append({"step": step, **scorer.curve_values(pool, real)})
+        snap.G.load_state_dict(weights)
+        fake = scorer.fake_from_model(snap, n, f"curve: {config['model']} step {step}")
+        if fake is not None:  # None: a rank other than 0, whose part is done
+            points.append({"step": step, **scorer.curve_values(fake[FEATURE_LAYER], real)})
+    if final_pool is None:
+        return None
     points.append({"step": final_step, **scorer.curve_values(final_pool[:n], real)})
     for p in points:
         p["epoch"] = round(p["step"] / config["steps_per_epoch"], 3)
     return {"n_fake": n, "n_real": real.n, "points": points}
+
+
+def _read_snapshot(generator: torch.nn.Module, path: Path) -> dict | None:
+    """A snapshot's G weights, loaded into `generator` to check them; None (warned) when damaged: it costs its
+    point (on every rank, when rank 0 reads it under torchrun)."""
+    try:
+        weights = torch.load(path, map_location="cpu", weights_only=True)
+        generator.load_state_dict(weights)
+        return weights
+    except (RuntimeError, OSError, EOFError, pickle.UnpicklingError) as exc:
+        warn(f"skipping the curve point of {path}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
+        return None
 
 
 def training_summary(log_path: Path | None, config: dict, steps: int) -> dict | None:
@@ -185,18 +198,24 @@ def augmentation_utility(model: GAN, config: dict, scorer: Scorer, device: torch
 
 def score_model(model: GAN, config: dict, real: RealReference, n_fake: int, scorer: Scorer,
                 device: torch.device, train_wall: float, run_dir: Path | None, curve_n: int | None = None,
-                log_path: Path | None = None) -> dict:
+                log_path: Path | None = None) -> dict | None:
     """Score a model, write its record (with a metric curve when the run kept snapshots and curve_n is given,
-    and BEGAN's convergence measure when its training log, run_dir's or log_path, holds one)."""
+    and BEGAN's convergence measure when its training log, run_dir's or log_path, holds one). Under torchrun
+    every rank takes part and rank 0 alone gets the record (None elsewhere)."""
     t0 = time.perf_counter()
+    # Under torchrun every rank generates and extracts its share; rank 0 alone (fake not None) scores and writes.
     fake = scorer.fake_from_model(model, n_fake, f"generated: {config['model']}")
-    scored = scorer.score(fake, real)
-    if "aug" in scorer.metrics:
-        scored["metrics"].update(augmentation_utility(model, config, scorer, device))
+    if fake is not None:
+        scored = scorer.score(fake, real)
+        if "aug" in scorer.metrics:
+            scored["metrics"].update(augmentation_utility(model, config, scorer, device))
     steps = config.get("checkpoint", {}).get("step", config["total_steps"])  # a checkpoint may be mid-training
     curve = None
     if run_dir is not None and curve_n and scorer.needs_features:
-        curve = metric_curve(model, config, run_dir, fake[FEATURE_LAYER], real, scorer, curve_n, steps)
+        final_pool = fake[FEATURE_LAYER] if fake is not None else None
+        curve = metric_curve(model, config, run_dir, final_pool, real, scorer, curve_n, steps)
+    if fake is None:
+        return None
     training = {
         "steps": steps, "batch_size": config["batch_size"],
         "epochs": round(steps / config["steps_per_epoch"], 3),

@@ -27,14 +27,18 @@ def to_unit(images: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def generate_batches(model: GAN, n: int, seed: int, batch_size: int) -> Iterator[torch.Tensor]:
-    """n uint8 CPU images in batches, from seeded CPU noise: the same seed gives the same images on any device."""
+def generate_batches(model: GAN, n: int, seed: int, batch_size: int, rows: range | None = None) -> Iterator[torch.Tensor]:
+    """n uint8 CPU images in batches, from seeded CPU noise: the same seed gives the same images on any device.
+    With `rows` (a rank's block of whole batches), only the batches starting there: every batch's inputs are
+    still drawn, so the images are those a single process makes."""
     gen = torch.Generator().manual_seed(seed)
     was_training = model.training
     model.eval()
     try:
         for start in range(0, n, batch_size):
-            yield to_uint8(model.sample(min(batch_size, n - start), gen).cpu())
+            z, labels = model.sample_inputs(min(batch_size, n - start), gen)
+            if rows is None or start in rows:
+                yield images_at(model, z, labels, batch_size=batch_size)
     finally:
         model.train(was_training)
 
@@ -48,7 +52,7 @@ def images_at(model: GAN, z: torch.Tensor, labels: torch.Tensor | None = None, d
               batch_size: int = 500) -> torch.Tensor:
     """uint8 CPU images for given latent points (rows of z) and, for a conditional model, class labels; in
     batches, under a progress bar when described."""
-    device = next(model.parameters()).device
+    device = next(model.parameters(), torch.empty(0)).device
     out = []
     with progress() if description else contextlib.nullcontext() as bar:
         task = bar.add_task(description, total=len(z)) if bar else None

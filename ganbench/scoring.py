@@ -13,10 +13,11 @@ import json
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 import torch
 
-from ganbench import config
+from ganbench import config, distributed
 from ganbench.data import ImageData
 from ganbench.errors import GanbenchError
 from ganbench.metrics import cache, catalog, fidelity
@@ -140,7 +141,8 @@ class Scorer:
         return self.extract.exact()(head, len(head), f"{description} (exact, calibration)")[FEATURE_LAYER]
 
     def real(self, data: ImageData, n: int | None = None) -> RealReference:
-        """Pool features of n real images (a seeded subset; all when n is None or larger)."""
+        """Pool features of n real images (a seeded subset; all when n is None or larger). Under torchrun every
+        rank takes part and rank 0 alone gets the reference (None elsewhere)."""
         if n is not None:
             data = data.subset(n, self.seed)
         key = {
@@ -151,14 +153,21 @@ class Scorer:
             **self.extract.provenance(),
         }
 
-        def compute() -> dict[str, torch.Tensor]:  # real logits serve no metric: not stored
-            feats = self.extract(data.images, len(data), f"real: {data.name}")
-            return {layer: f for layer, f in feats.items() if layer != LOGITS_LAYER}
-
         images = data.images if self.keeps_images else None
         if not self.needs_features:
             return RealReference(None, data.name, data.content_hash, False, images=images)
-        feats, hit = cache.load_or_compute(key, compute)
+        # Rank 0 looks in the cache; on a miss every rank extracts its block and rank 0 stores the whole. The
+        # other ranks return None: only rank 0 computes metrics.
+        main = distributed.current().is_main
+        feats = cache.load(key) if main else None
+        hit = distributed.broadcast(feats is not None)
+        if not hit:
+            feats = self._sharded(len(data), lambda rows: self.extract(data.images[rows.start:rows.stop],
+                                                                       len(rows), f"real: {data.name}"))
+            if main:  # real logits serve no metric: not stored
+                feats = cache.store(key, {layer: f for layer, f in feats.items() if layer != LOGITS_LAYER})
+        if not main:
+            return None
         exact_head = self._exact_head(data.images, f"real: {data.name}") if self.calibration else None
         return RealReference(feats[FEATURE_LAYER], data.name, data.content_hash, hit, exact_head=exact_head,
                              pr_features=feats.get(PR_LAYER), images=images)
@@ -170,32 +179,57 @@ class Scorer:
         check_stats_protocol(path, stats.protocol, self.extract.provenance())
         return RealReference(None, f"stats:{Path(path).name}", stats.sha256, False, stats)
 
-    def fake_from_images(self, images: torch.Tensor, description: str = "generated") -> dict[str, torch.Tensor]:
-        feats = self.extract(images, len(images), description) if self.needs_features else {}
+    def _sharded(self, n: int, extract: Callable[[range], dict[str, torch.Tensor]]) -> dict[str, torch.Tensor] | None:
+        """extract(rows) of this rank's block of the n images' batches (all of them in a single process),
+        gathered in order on rank 0; None on the other ranks."""
+        rows = distributed.my_rows(n, self.extract.batch_size)
+        return distributed.gather_rows(extract(rows) if len(rows) else {})
+
+    def fake_from_images(self, images: torch.Tensor, description: str = "generated") -> dict[str, torch.Tensor] | None:
+        """Features of generated images (and the images, for the metrics that classify them); under torchrun
+        each rank extracts a block of batches and rank 0 alone gets the whole (None elsewhere)."""
+        feats = {}
+        if self.needs_features:
+            feats = self._sharded(len(images), lambda rows: self.extract(images[rows.start:rows.stop], len(rows),
+                                                                          description))
+            if feats is None:
+                return None
         if self.calibration:
             feats[EXACT_HEAD] = self._exact_head(images, description)
         if self.keeps_images:
             feats[PIXELS] = images
         return feats
 
-    def fake_from_model(self, model: GAN, n: int, description: str = "generated") -> dict[str, torch.Tensor]:
-        batches = generate_batches(model, n, self.seed, self.extract.batch_size)
-        if not self.needs_features:
-            return self.fake_from_images(torch.cat(list(batches)), description)
-        kept: list[torch.Tensor] = []
+    def fake_from_model(self, model: GAN, n: int, description: str = "generated") -> dict[str, torch.Tensor] | None:
+        """n generated images' features (and the images a metric keeps); under torchrun each rank generates and
+        extracts a block of the batches a single process makes, and rank 0 alone gets the whole (None elsewhere)."""
+        if not self.needs_features:  # the images alone, for the metrics that classify them
+            images = self._sharded(n, lambda rows: {PIXELS: torch.cat(list(
+                generate_batches(model, n, self.seed, self.extract.batch_size, rows)))})
+            return None if images is None else self.fake_from_images(images[PIXELS], description)
         keep = n if self.needs_images else self.calibration
 
-        def keep_head(batches):  # the first generated images: for fast's calibration, or all of them for images
-            for batch in batches:
-                if sum(len(b) for b in kept) < keep:
-                    kept.append(batch)
-                yield batch
+        def extract(rows: range) -> dict[str, torch.Tensor]:
+            kept: list[torch.Tensor] = []
 
-        feats = self.extract(keep_head(batches), n, description)
+            def keep_head(batches):  # the first generated images: for fast's calibration, or all of them for images
+                for batch in batches:
+                    if rows.start + sum(len(b) for b in kept) < keep:
+                        kept.append(batch)
+                    yield batch
+
+            batches = generate_batches(model, n, self.seed, self.extract.batch_size, rows)
+            feats = self.extract(keep_head(batches), len(rows), description)
+            return {**feats, PIXELS: torch.cat(kept)} if kept else feats
+
+        feats = self._sharded(n, extract)
+        if feats is None:
+            return None
+        kept = feats.pop(PIXELS, None)
         if self.calibration:
-            feats[EXACT_HEAD] = self._exact_head(torch.cat(kept), description)
+            feats[EXACT_HEAD] = self._exact_head(kept, description)
         if self.needs_images:
-            feats[PIXELS] = torch.cat(kept)
+            feats[PIXELS] = kept
         return feats
 
     def precision_check(self, fake: dict[str, torch.Tensor], real: RealReference) -> dict:

@@ -160,12 +160,12 @@ class OneTapeGAN(GAN):
         loss_g = F.binary_cross_entropy_with_logits(logit_fake, torch.ones_like(logit_fake))
         loss_d = (F.binary_cross_entropy_with_logits(logit_real, torch.ones_like(logit_real))
                   + F.binary_cross_entropy_with_logits(logit_fake, torch.zeros_like(logit_fake)))
-        g_params, d_params = list(self.G.parameters()), list(self.D.parameters())
-        grads_g = torch.autograd.grad(loss_g, g_params, retain_graph=True)
-        grads_d = torch.autograd.grad(loss_d, d_params)
-        for params, grads in ((g_params, grads_g), (d_params, grads_d)):
-            for p, g in zip(params, grads):
-                p.grad = g
+        # Each loss's gradient into its own network only, as the tape's two gradient calls do. backward (not
+        # autograd.grad) fills .grad through the hooks a DistributedDataParallel wrapper averages over ranks.
+        optimizers["G"].zero_grad(set_to_none=True)
+        optimizers["D"].zero_grad(set_to_none=True)
+        loss_g.backward(inputs=list(self.G.parameters()), retain_graph=True)
+        loss_d.backward(inputs=list(self.D.parameters()))
         optimizers["G"].step()
         optimizers["D"].step()
         return {
@@ -201,12 +201,10 @@ class ConditionalGAN(OneTapeGAN):
         return labels, fake
 
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """n images for seeded, uniformly drawn labels (as the fakes of training are)."""
-        device = next(self.parameters()).device
+    def sample_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Latent points and seeded, uniformly drawn labels (as the fakes of training are)."""
         z = self.sample_latent(n, generator)
-        labels = torch.randint(0, self.num_classes, (n,), generator=generator)
-        return self.generate(z.to(device), labels.to(device))
+        return z, torch.randint(0, self.num_classes, (n,), generator=generator)
 
 
 # ------------------------------------------------------------------------------------------ the layouts

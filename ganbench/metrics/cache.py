@@ -12,7 +12,6 @@ import hashlib
 import json
 import zipfile
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -45,25 +44,35 @@ def features_dir() -> Path:
     return config.cache_dir() / "real-features"
 
 
-def load_or_compute(key: dict, compute: Callable[[], dict[str, torch.Tensor]]) -> tuple[dict[str, torch.Tensor], bool]:
-    """({layer: features}, hit): the cached features for `key`, or `compute()` stored under it."""
-    path = features_dir() / f"{key_hash(key)}.npz"
-    if path.is_file():
-        try:
-            with np.load(path, allow_pickle=False) as npz:
-                layers = {k[len(LAYER_PREFIX):]: npz[k] for k in npz.files if k.startswith(LAYER_PREFIX)}
-                stored_key, digest = str(npz["key"]), str(npz["sha256"])
-            if json.loads(stored_key) == key and layers and _layers_hash(layers) == digest:
-                return {k: torch.from_numpy(v) for k, v in layers.items()}, True
-            warn(f"real-feature cache {path.name} does not match its key or checksum; recomputing")
-        except DAMAGED as exc:
-            warn(f"real-feature cache {path.name} is damaged ({type(exc).__name__}); recomputing")
-    layers = {k: v.numpy() for k, v in compute().items()}
-    with atomic_path(path) as tmp:
+def load(key: dict) -> dict[str, torch.Tensor] | None:
+    """The cached features for `key` ({layer: features}), or None: absent, damaged or not matching (warned)."""
+    path = _path(key)
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            layers = {k[len(LAYER_PREFIX):]: npz[k] for k in npz.files if k.startswith(LAYER_PREFIX)}
+            stored_key, digest = str(npz["key"]), str(npz["sha256"])
+        if json.loads(stored_key) == key and layers and _layers_hash(layers) == digest:
+            return {k: torch.from_numpy(v) for k, v in layers.items()}
+        warn(f"real-feature cache {path.name} does not match its key or checksum; recomputing")
+    except DAMAGED as exc:
+        warn(f"real-feature cache {path.name} is damaged ({type(exc).__name__}); recomputing")
+    return None
+
+
+def store(key: dict, feats: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Write features under `key` (atomically, with their checksum); returns them as read back would."""
+    layers = {k: v.numpy() for k, v in feats.items()}
+    with atomic_path(_path(key)) as tmp:
         with open(tmp, "wb") as f:
             np.savez(f, **{LAYER_PREFIX + k: v for k, v in layers.items()}, key=json.dumps(key, sort_keys=True),
                      sha256=_layers_hash(layers))
-    return {k: torch.from_numpy(v) for k, v in layers.items()}, False
+    return {k: torch.from_numpy(v) for k, v in layers.items()}
+
+
+def _path(key: dict) -> Path:
+    return features_dir() / f"{key_hash(key)}.npz"
 
 
 def entries() -> list[dict]:
