@@ -291,7 +291,8 @@ def score(
     from ganbench.metrics.catalog import parse_metrics
     from ganbench.provenance import resolve_device
 
-    opts = ScoreOptions(distributed.setup(resolve_device(device)), seed, str(inception_weights) if inception_weights else None,
+    dev = distributed.setup(resolve_device(device))
+    opts = ScoreOptions(dev, seed, str(inception_weights) if inception_weights else None,
                         parse_metrics(metrics), bootstrap, backend, mode, kid_subsets, kid_subset_size, precision,
                         vgg16_weights=str(vgg16_weights) if vgg16_weights else None, aug_per_class=aug_per_class,
                         aug_epochs=aug_epochs)

@@ -47,7 +47,8 @@ class GAN(nn.Module):
         """Noise on the CPU, so that a seed gives the same samples on every device."""
         return torch.randn(n, self.latent_dim, generator=generator)
 
-    def sample_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def sample_inputs(self, n: int,
+                      generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
         """G's random inputs for n images, drawn on the CPU: latent points, and labels for a conditional model.
         Drawn apart from G so that sharded scoring can draw every batch's inputs and run G on its own only."""
         return self.sample_latent(n, generator), None

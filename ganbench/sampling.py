@@ -27,7 +27,8 @@ def to_unit(images: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def generate_batches(model: GAN, n: int, seed: int, batch_size: int, rows: range | None = None) -> Iterator[torch.Tensor]:
+def generate_batches(model: GAN, n: int, seed: int, batch_size: int,
+                     rows: range | None = None) -> Iterator[torch.Tensor]:
     """n uint8 CPU images in batches, from seeded CPU noise: the same seed gives the same images on any device.
     With `rows` (a rank's block of whole batches), only the batches starting there: every batch's inputs are
     still drawn, so the images are those a single process makes."""

@@ -162,8 +162,7 @@ class Scorer:
         feats = cache.load(key) if main else None
         hit = distributed.broadcast(feats is not None)
         if not hit:
-            feats = self._sharded(len(data), lambda rows: self.extract(data.images[rows.start:rows.stop],
-                                                                       len(rows), f"real: {data.name}"))
+            feats = self._extract_sharded(data.images, f"real: {data.name}")
             if main:  # real logits serve no metric: not stored
                 feats = cache.store(key, {layer: f for layer, f in feats.items() if layer != LOGITS_LAYER})
         if not main:
@@ -185,13 +184,16 @@ class Scorer:
         rows = distributed.my_rows(n, self.extract.batch_size)
         return distributed.gather_rows(extract(rows) if len(rows) else {})
 
+    def _extract_sharded(self, images: torch.Tensor, description: str) -> dict[str, torch.Tensor] | None:
+        return self._sharded(len(images), lambda rows: self.extract(images[rows.start:rows.stop], len(rows),
+                                                                     description))
+
     def fake_from_images(self, images: torch.Tensor, description: str = "generated") -> dict[str, torch.Tensor] | None:
         """Features of generated images (and the images, for the metrics that classify them); under torchrun
         each rank extracts a block of batches and rank 0 alone gets the whole (None elsewhere)."""
         feats = {}
         if self.needs_features:
-            feats = self._sharded(len(images), lambda rows: self.extract(images[rows.start:rows.stop], len(rows),
-                                                                          description))
+            feats = self._extract_sharded(images, description)
             if feats is None:
                 return None
         if self.calibration:
