@@ -564,10 +564,10 @@ def _under_torchrun(args: list[str]) -> bool:
     return True
 
 
-def _report(message: str, exc: BaseException | None = None) -> None:
+def _report(message: str, exc: BaseException | None = None, distributed_run: bool = False) -> None:
     """An error line on stderr. Under torchrun, an error every rank raised alike is printed by rank 0 alone;
     another rank's own error names its rank."""
-    if "WORLD_SIZE" in os.environ:
+    if distributed_run:
         from ganbench import distributed
 
         world = distributed.current()
@@ -594,16 +594,17 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except GanbenchError as exc:
-        _report(f"error: {exc}", exc)
+        _report(f"error: {exc}", exc, distributed_run)
         sys.exit(exc.exit_code)
     except (KeyboardInterrupt, *CLICK_ABORT):
-        _report("interrupted")
+        _report("interrupted", distributed_run=distributed_run)
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:
         if os.environ.get("GANBENCH_DEBUG"):
             raise
         first = str(exc).splitlines()[0] if str(exc) else ""
-        _report(f"internal error: {type(exc).__name__}: {first} (rerun with GANBENCH_DEBUG=1 for the traceback)")
+        _report(f"internal error: {type(exc).__name__}: {first} (rerun with GANBENCH_DEBUG=1 for the traceback)",
+                distributed_run=distributed_run)
         sys.exit(EXIT_INTERNAL)
     finally:
         if distributed_run:

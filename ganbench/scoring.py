@@ -191,11 +191,9 @@ class Scorer:
     def fake_from_images(self, images: torch.Tensor, description: str = "generated") -> dict[str, torch.Tensor] | None:
         """Features of generated images (and the images, for the metrics that classify them); under torchrun
         each rank extracts a block of batches and rank 0 alone gets the whole (None elsewhere)."""
-        feats = {}
-        if self.needs_features:
-            feats = self._extract_sharded(images, description)
-            if feats is None:
-                return None
+        feats = self._extract_sharded(images, description) if self.needs_features else {}
+        if not distributed.current().is_main:  # its share is done; nor does it score classifier metrics
+            return None
         if self.calibration:
             feats[EXACT_HEAD] = self._exact_head(images, description)
         if self.keeps_images:

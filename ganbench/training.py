@@ -274,14 +274,15 @@ class Trainer:
                     ))
                 step += 1
                 at_boundary = step % self.steps_per_epoch == 0 or step % self.checkpoint_every == 0
+                save = (at_boundary or stop) and step < self.total_steps  # the last step's checkpoint comes below
                 wall = time.perf_counter() - t_start
                 if main:
                     measured = {k: v for m in self.monitors if step % m.every == 0 for k, v in m(self.model).items()}
                     log.write(json.dumps({"step": step, "epoch": epoch + 1, "time": round(wall, 3), **losses,
                                           **measured}) + "\n")
                     bar.update(task, completed=step, losses="  ".join(f"{k} {v:.4f}" for k, v in losses.items()))
-                    self._step_files(step, epoch, wall, at_boundary or (stop and step < self.total_steps), log)
-                if at_boundary or (stop and step < self.total_steps):
+                    self._step_files(step, epoch, wall, save, log)
+                if save:
                     kept = f"the last good checkpoint stays in {self.ckpt_path}"
                 if stop and step < self.total_steps:
                     if stop_after is not None and step >= stop_after:
@@ -297,13 +298,12 @@ class Trainer:
         return TrainResult(self.run_dir, step, True, wall, resumed_from)
 
     def _step_files(self, step: int, epoch: int, wall: float, save: bool, log) -> None:
-        """Rank 0's files after a step: the epoch's grid, G's snapshot, a checkpoint (the last step's comes at
-        the end)."""
+        """Rank 0's files after a step: the epoch's grid, G's snapshot, and a checkpoint when `save`."""
         if step % self.steps_per_epoch == 0:
             self._epoch_grid(epoch + 1)
         if step in self.snapshot_steps:
             torch_save(snapshot_path(self.run_dir, step), self.model.G.state_dict())
-        if save and step < self.total_steps:
+        if save:
             log.flush()
             self._save(step, wall, finished=False)
 

@@ -200,7 +200,6 @@ class ConditionalGAN(OneTapeGAN):
         fake = torch.randint(0, self.num_classes, labels.shape, device=labels.device)
         return labels, fake
 
-    @torch.no_grad()
     def sample_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Latent points and seeded, uniformly drawn labels (as the fakes of training are)."""
         z = self.sample_latent(n, generator)
