@@ -18,7 +18,7 @@ from ganbench.errors import GanbenchError
 from ganbench.metrics.catalog import DEFAULT_METRICS
 from ganbench.progress import info
 from ganbench.published import load_published
-from ganbench.records import RECORD, load_records, read_record
+from ganbench.records import RECORD, board_records, kept_record_path, read_kept, read_record
 from ganbench.registry import get_model
 from ganbench.runs import RunPlan, load_checkpoint_model, plan_run, score_model, suite_data, suite_real_images, train
 from ganbench.scoring import Scorer
@@ -32,6 +32,7 @@ class RunState:
     plan: RunPlan
     step: int  # the checkpoint's step (0: none)
     record: dict | None  # a record of this very run that serves the requested metrics and precision
+    record_path: Path | None = None  # where that record lies: the run folder, or the kept (committed) records
 
     @property
     def name(self) -> str:
@@ -44,7 +45,7 @@ class RunState:
     def todo(self, rescore: bool) -> str:
         total = self.plan.config["total_steps"]
         if self.record is not None and not rescore:
-            return "record found: reused"
+            return f"record found: reused ({self.record_path})"
         if self.trained:
             return "trained: scoring"
         if self.step:
@@ -65,8 +66,13 @@ def survey(plans: list[RunPlan], metrics: tuple[str, ...], precision: str) -> li
     states = []
     for plan in plans:
         step = int(checkpoint.load(plan.checkpoint)["step"]) if plan.checkpoint.is_file() else 0
-        record = read_record(plan.run_dir / RECORD) if (plan.run_dir / RECORD).is_file() else None
-        states.append(RunState(plan, step, record if _serves(record, plan, metrics, precision) else None))
+        path = plan.run_dir / RECORD
+        record = read_record(path) if path.is_file() else None
+        if record is None and kept_record_path(plan.run_dir).is_file():  # a committed result, kept without its checkpoint
+            path = kept_record_path(plan.run_dir)
+            record = read_kept(path)
+        serves = _serves(record, plan, metrics, precision)
+        states.append(RunState(plan, step, record if serves else None, path if serves else None))
     return states
 
 
@@ -75,7 +81,7 @@ def complete(states: list[RunState], suite: Suite, device: torch.device, seed: i
     """Each run's record: reused, or made by training (or resuming) and scoring. Says the plan first.
     `metric_options` replace fields of the suite's metric settings (`aug_per_class`, `aug_epochs`)."""
     for s in states:
-        info(f"[bold]{s.name}[/bold]: {s.todo(rescore)} ({s.plan.run_dir})")
+        info(f"[bold]{s.name}[/bold]: {s.todo(rescore)}" + ("" if s.record and not rescore else f" ({s.plan.run_dir})"))
     todo = [s for s in states if rescore or s.record is None]
     if not todo:
         return [s.record for s in states]
@@ -98,7 +104,7 @@ def complete(states: list[RunState], suite: Suite, device: torch.device, seed: i
 
 
 def plan_runs(suite: Suite, models: list[str], seeds: list[int], out: Path, steps: int | None,
-              epochs: int | None, ic_weak_every: float = 0.0) -> list[RunPlan]:
+              epochs: int | None, ic_weak_every: float | None = None) -> list[RunPlan]:
     for name in models:
         get_model(name)  # unknown names fail before any work starts
     train_data = suite_data(suite, "train")
@@ -106,7 +112,7 @@ def plan_runs(suite: Suite, models: list[str], seeds: list[int], out: Path, step
 
 
 def train_runs(suite: Suite, models: list[str], device: torch.device, seed: int, out: Path, steps: int | None,
-               epochs: int | None, ic_weak_every: float = 0.0) -> None:
+               epochs: int | None, ic_weak_every: float | None = None) -> None:
     """Train (or resume, or find finished) each model's run on the suite, scoring nothing."""
     data = suite_data(suite, "train")
     for plan in plan_runs(suite, models, [seed], out, steps, epochs, ic_weak_every):
@@ -123,7 +129,7 @@ class SuiteResult:
 def run_suite(suite: Suite, models: list[str], device: torch.device, seed: int, out: Path,
               steps: int | None = None, epochs: int | None = None, weights: str | None = None,
               metrics: tuple[str, ...] = DEFAULT_METRICS, precision: str = "exact", metric_options: dict | None = None,
-              ic_weak_every: float = 0.0) -> SuiteResult | None:
+              ic_weak_every: float | None = None) -> SuiteResult | None:
     plans = plan_runs(suite, models, [seed], out, steps, epochs, ic_weak_every)
     # Under torchrun rank 0 reads the runs' state and every rank follows it; rank 0 alone writes the leaderboard.
     complete(distributed.on_main(survey, plans, metrics, precision), suite, device, seed, weights, metrics,
@@ -131,6 +137,6 @@ def run_suite(suite: Suite, models: list[str], device: torch.device, seed: int, 
     if not distributed.current().is_main:
         return None
     published = load_published()
-    records = load_records(Path(out) / "runs", suite.name)
+    records = board_records(out, suite.name)
     df, files = leaderboard.write(records, suite, published, out)
     return SuiteResult(df, files, records)

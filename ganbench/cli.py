@@ -71,7 +71,7 @@ def run(
     precision: str = PrecisionOpt,
     aug_per_class: int = AugPerClassOpt,
     aug_epochs: int = AugEpochsOpt,
-    ic_weak_every: float = IcWeakEveryOpt,
+    ic_weak_every: Optional[float] = IcWeakEveryOpt,
 ):
     """Train (or load finished) each model of a suite, score it, write records and the leaderboard.
 
@@ -192,7 +192,7 @@ def train(
     device: str = DeviceOpt,
     seed: int = SeedOpt,
     out: Path = OutOpt,
-    ic_weak_every: float = IcWeakEveryOpt,
+    ic_weak_every: Optional[float] = IcWeakEveryOpt,
     checkpoint_every: int = typer.Option(DEFAULTS["checkpoint_every"], "--checkpoint-every",
                                          help=HELP["checkpoint_every"], min=1),
 ):
@@ -330,11 +330,15 @@ def score(
 
 
 @app.command()
-def leaderboard(suite: str = SuiteOpt, out: Path = OutOpt, as_json: bool = JsonOpt):
-    """Regenerate leaderboards/<suite>.md, .csv and -fid.png from the records under runs/<suite>/."""
+def leaderboard(suite: str = SuiteOpt, out: Path = OutOpt, as_json: bool = JsonOpt,
+                keep_records: bool = typer.Option(
+                    False, "--keep-records", help="First copy the records under runs/<suite>/ (and each run's last "
+                    "sample grid) into leaderboards/records/<suite>/, to commit beside the board.")):
+    """Regenerate leaderboards/<suite>.md, .csv and PNGs from the suite's records: those under runs/<suite>/ and
+    those kept in leaderboards/records/<suite>/ (a fresh clone rebuilds the committed boards from the latter)."""
     from ganbench import leaderboard as boards
     from ganbench.published import load_published
-    from ganbench.records import load_records
+    from ganbench.records import board_records, keep_records as keep
     from ganbench.suites import SUITE_GROUPS, get_suite
 
     if suite in SUITE_GROUPS:  # the group's augmentation study (seed 001's ore set-up)
@@ -345,10 +349,9 @@ def leaderboard(suite: str = SuiteOpt, out: Path = OutOpt, as_json: bool = JsonO
             return _print_json({"files": list(map(str, files)), "rows": json.loads(table.to_json(orient="records"))})
         return _print_study(table, files)
     s = get_suite(suite)
-    records = load_records(out / "runs", s.name)  # invalid records are named on stderr and skipped
-    if not records:
-        raise GanbenchError(f"no records for suite {s.name} under {out / 'runs'}: run `ganbench run --suite {s.name}`")
-    df, files = boards.write(records, s, load_published(), out)
+    if keep_records:
+        keep(out, s.name)
+    df, files = boards.write(board_records(out, s.name), s, load_published(), out)
     if as_json:
         return _print_json({"files": list(map(str, files)), "rows": json.loads(df.to_json(orient="records"))})
     _print_leaderboard(df, s.name)

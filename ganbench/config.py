@@ -25,7 +25,7 @@ DEFAULTS: dict[str, object] = {
     "checkpoint_every": 500,
     "aug_per_class": 2000,
     "aug_epochs": 500,
-    "ic_weak_every": 0.0,
+    "ic_weak_every": None,  # the suite's (0, never, for most)
     "ic_weak_samples": 1000,
 }
 
@@ -49,7 +49,7 @@ HELP: dict[str, str] = {
     "aug_epochs": "aug: the most epochs each classifier trains; it stops earlier when its validation loss stops "
                   "falling (seed 001: 500).",
     "ic_weak_every": "Train the weak independent classifier every N epochs of GAN training (fractions allowed) and "
-                     "log its error; 0: never (seed 003: every 10).",
+                     "log its error; 0: never (seed 003: every 10). Default: the suite's (see `ganbench suites`).",
     "ic_weak_samples": "Real and generated images the weak independent classifier uses during training, each.",
     "bootstrap": "Bootstrap resamples of the generated set for FID's 95% interval (0: none).",
     "alpha": "Significance level of each test of a difference between two models.",

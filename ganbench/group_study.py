@@ -69,7 +69,7 @@ def group_suite(name: str, members: list[Suite], n_test: int, per_class: int) ->
 
 def run_group_study(name: str, members: list[Suite], models: list[str], device: torch.device, seed: int,
                     out: Path, settings: Settings, steps: int | None = None, epochs: int | None = None,
-                    ic_weak_every: float = 0.0) -> tuple[pd.DataFrame, list[Path]]:
+                    ic_weak_every: float | None = None) -> tuple[pd.DataFrame, list[Path]]:
     """Each model's augmentation study from its finished runs on every member suite; records and leaderboard."""
     datas = [suite_data(s, "train") for s in members]  # read once: the study and every model's run plan use them
     data = labelled_union(members, datas)

@@ -10,12 +10,17 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ganbench.fileio import write_json
+from ganbench.errors import GanbenchError
+from ganbench.fileio import write_bytes, write_json
 from ganbench.metrics.kinds import MetricKind
-from ganbench.progress import warn
+from ganbench.progress import info, warn
 
 SCHEMA = "ganbench.record/1"
 RECORD = "record.json"
+# Records kept to be committed beside the leaderboards they make: leaderboards/records/<suite>/<run>.json, each
+# with its run's last sample grid as <run>-samples.png. Unlike runs/, the folder holds no checkpoints.
+KEPT = Path("leaderboards") / "records"
+SAMPLES_SUFFIX = "-samples.png"
 REQUIRED = ("schema", "model", "suite", "seed", "metrics", "protocol", "samples", "environment")
 
 
@@ -90,3 +95,61 @@ def load_records(runs_dir: Path, suite: str) -> list[dict]:
     """Every valid record under runs/<suite>/; invalid ones are named on stderr and skipped."""
     records = (read_record(path) for path in sorted((Path(runs_dir) / suite).glob(f"*/{RECORD}")))
     return [r for r in records if r is not None]
+
+
+def kept_dir(out: Path, suite: str) -> Path:
+    return Path(out) / KEPT / suite
+
+
+def kept_record_path(run_dir: Path) -> Path:
+    """Where a run's kept record lies: out/leaderboards/records/<suite>/<run>.json for out/runs/<suite>/<run>."""
+    run_dir = Path(run_dir)
+    return kept_dir(run_dir.parents[2], run_dir.parent.name) / f"{run_dir.name}.json"
+
+
+def read_kept(path: Path) -> dict:
+    """A kept record, which a board is rebuilt from: damaged, it is an error (skipping it would change the
+    board), not a warning."""
+    try:
+        record = json.loads(Path(path).read_text())
+        reason = validate(record)
+    except (OSError, ValueError) as exc:
+        reason = f"unreadable ({type(exc).__name__})"
+    if reason:
+        raise GanbenchError(f"kept record {path} is damaged ({reason}): restore it (git checkout -- {path}) "
+                            "or delete it")
+    return record
+
+
+def board_records(out: Path, suite: str) -> list[dict]:
+    """The records a suite's leaderboard is made of: the kept ones (leaderboards/records/<suite>/) and those
+    under runs/<suite>/; a run in both is taken from runs/, where it may have been scored again."""
+    fresh = {path.parent.name: path for path in sorted((Path(out) / "runs" / suite).glob(f"*/{RECORD}"))}
+    kept = {path.stem: path for path in sorted(kept_dir(out, suite).glob("*.json"))}
+    records = [read_kept(path) for name, path in kept.items() if name not in fresh]
+    records += [r for r in map(read_record, fresh.values()) if r is not None]
+    if not records:
+        raise GanbenchError(f"no records for suite {suite} under {Path(out) / 'runs' / suite} or "
+                            f"{kept_dir(out, suite)}: run `ganbench run --suite {suite}`")
+    return sorted(records, key=lambda r: (r["model"], r["seed"], r["created"]))
+
+
+def keep_records(out: Path, suite: str) -> list[Path]:
+    """Copy each valid record under runs/<suite>/ (and its run's last sample grid) into
+    leaderboards/records/<suite>/, to be committed; returns the files written."""
+    written = []
+    for path in sorted((Path(out) / "runs" / suite).glob(f"*/{RECORD}")):
+        record = read_record(path)
+        if record is None:
+            continue
+        target = kept_record_path(path.parent)
+        write_json(target, record)
+        written.append(target)
+        grids = sorted((path.parent / "samples").glob("*.png"))
+        if grids:
+            written.append(target.with_name(target.stem + SAMPLES_SUFFIX))
+            write_bytes(written[-1], grids[-1].read_bytes())
+    if not written:
+        raise GanbenchError(f"no records to keep under {Path(out) / 'runs' / suite}: run `ganbench run --suite {suite}`")
+    info(f"kept {sum(p.suffix == '.json' for p in written)} records in {kept_dir(out, suite)}")
+    return written

@@ -57,11 +57,13 @@ def suite_real_images(suite: Suite) -> ImageData:
 
 
 def plan_run(model: str, suite: Suite, seed: int, out: Path, train_data: ImageData,
-             steps: int | None = None, epochs: int | None = None, ic_weak_every: float = 0.0) -> RunPlan:
-    """The run's configuration and folder; `ic_weak_every` (epochs, 0: never) adds the weak classifier's
-    measurement during training, which changes the log and so the configuration."""
+             steps: int | None = None, epochs: int | None = None, ic_weak_every: float | None = None) -> RunPlan:
+    """The run's configuration and folder; `ic_weak_every` (epochs, 0: never; None: the suite's) adds the weak
+    classifier's measurement during training, which changes the log and so the configuration."""
     if steps is not None and epochs is not None:
         raise GanbenchError("give --steps or --epochs, not both")
+    if ic_weak_every is None:
+        ic_weak_every = suite.ic_weak_every
     if not ic_weak_every >= 0:
         raise GanbenchError(f"--ic-weak-every must be 0 (never) or a positive number of epochs, not {ic_weak_every}")
     spec = get_model(model)

@@ -1,0 +1,64 @@
+"""Kept records (leaderboards/records/<suite>/): written by `leaderboard --keep-records`, read back without
+runs/ by the leaderboard and by compare, and refused in one line when damaged or absent."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.helpers import assert_one_line_error, run_cli
+
+SUITE = "fashion-mnist"
+
+
+def test_kept_records_are_written_and_read_back_without_runs(smoke_copy):
+    """--keep-records copies each record and its last grid; with runs/ gone the board is the same."""
+    out = smoke_copy
+    first = run_cli("leaderboard", "--suite", "fashion-mnist-smoke", "--out", str(out), "--keep-records")
+    assert first.returncode == 0, first.stderr
+    kept = out / "leaderboards" / "records" / "fashion-mnist-smoke"
+    records = sorted(kept.glob("*.json"))
+    assert [p.stem.split("-seed")[0] for p in records] == ["dcgan", "fcgan"]
+    board = (out / "leaderboards" / "fashion-mnist-smoke.md").read_bytes()
+    shutil.rmtree(out / "runs")
+    second = run_cli("leaderboard", "--suite", "fashion-mnist-smoke", "--out", str(out))
+    assert second.returncode == 0, second.stderr
+    assert (out / "leaderboards" / "fashion-mnist-smoke.md").read_bytes() == board
+
+
+def test_compare_reuses_kept_records_without_training(smoke_copy):
+    out = smoke_copy
+    assert run_cli("leaderboard", "--suite", "fashion-mnist-smoke", "--out", str(out), "--keep-records").returncode == 0
+    shutil.rmtree(out / "runs")
+    proc = run_cli("compare", "dcgan", "fcgan", "--suite", "fashion-mnist-smoke", "--steps", "6", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "dcgan seed 0: record found: reused" in proc.stderr and "leaderboards/records" in proc.stderr
+    assert "training" not in proc.stderr.replace("over training", "")
+    assert not (out / "runs").exists() or not list((out / "runs").rglob("checkpoint.pt"))
+
+
+def test_a_damaged_kept_record_is_one_line_error(smoke_copy):
+    out = smoke_copy
+    assert run_cli("leaderboard", "--suite", "fashion-mnist-smoke", "--out", str(out), "--keep-records").returncode == 0
+    shutil.rmtree(out / "runs")
+    (out / "leaderboards" / "fashion-mnist-smoke.md").unlink()
+    victim = sorted((out / "leaderboards" / "records" / "fashion-mnist-smoke").glob("*.json"))[0]
+    victim.write_text(victim.read_text()[:200])
+    proc = run_cli("leaderboard", "--suite", "fashion-mnist-smoke", "--out", str(out))
+    assert_one_line_error(proc, victim.name, "damaged")
+    assert not (out / "leaderboards" / "fashion-mnist-smoke.md").exists()  # nothing half-written
+
+
+def test_no_records_anywhere_is_one_line_error(tmp_path):
+    proc = run_cli("leaderboard", "--suite", SUITE, "--out", str(tmp_path))
+    assert_one_line_error(proc, "no records for suite fashion-mnist", "leaderboards/records")
+
+
+@pytest.mark.parametrize("content", ["", "[1, 2]", '{"schema": "ganbench.record/1"}'])
+def test_keep_records_with_nothing_valid_is_one_line_error(tmp_path, content):
+    run = tmp_path / "runs" / SUITE / "dcgan-seed0-00000000"
+    run.mkdir(parents=True)
+    (run / "record.json").write_text(content)
+    proc = run_cli("leaderboard", "--suite", SUITE, "--out", str(tmp_path), "--keep-records")
+    assert_one_line_error(proc, "no records to keep")
