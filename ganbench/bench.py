@@ -66,11 +66,10 @@ def survey(plans: list[RunPlan], metrics: tuple[str, ...], precision: str) -> li
     states = []
     for plan in plans:
         step = int(checkpoint.load(plan.checkpoint)["step"]) if plan.checkpoint.is_file() else 0
-        path = plan.run_dir / RECORD
+        path, kept = plan.run_dir / RECORD, kept_record_path(plan.run_dir)
         record = read_record(path) if path.is_file() else None
-        if record is None and kept_record_path(plan.run_dir).is_file():  # a committed result, kept without its checkpoint
-            path = kept_record_path(plan.run_dir)
-            record = read_kept(path)
+        if record is None and kept.is_file():  # a committed result, kept without its checkpoint
+            path, record = kept, read_kept(kept)
         serves = _serves(record, plan, metrics, precision)
         states.append(RunState(plan, step, record if serves else None, path if serves else None))
     return states

@@ -78,13 +78,18 @@ def validate(record: object) -> str | None:
     return None
 
 
-def read_record(path: Path) -> dict | None:
-    """A valid record, or None with its reason named on stderr."""
+def _parse(path: Path) -> tuple[object, str | None]:
+    """A record file's contents and None, or what it held and the reason it is unusable."""
     try:
         record = json.loads(Path(path).read_text())
-        reason = validate(record)
     except (OSError, ValueError) as exc:
-        reason = f"unreadable ({type(exc).__name__})"
+        return None, f"unreadable ({type(exc).__name__})"
+    return record, validate(record)
+
+
+def read_record(path: Path) -> dict | None:
+    """A valid record, or None with its reason named on stderr."""
+    record, reason = _parse(path)
     if reason:
         warn(f"skipping record {path}: {reason}")
         return None
@@ -110,11 +115,7 @@ def kept_record_path(run_dir: Path) -> Path:
 def read_kept(path: Path) -> dict:
     """A kept record, which a board is rebuilt from: damaged, it is an error (skipping it would change the
     board), not a warning."""
-    try:
-        record = json.loads(Path(path).read_text())
-        reason = validate(record)
-    except (OSError, ValueError) as exc:
-        reason = f"unreadable ({type(exc).__name__})"
+    record, reason = _parse(path)
     if reason:
         raise GanbenchError(f"kept record {path} is damaged ({reason}): restore it (git checkout -- {path}) "
                             "or delete it")
