@@ -46,14 +46,16 @@ def data():
     return load_data("fashion-mnist-quick", "train")
 
 
-def trainer_run(model: str, data, out) -> tuple[float, list[tuple[float, float]]]:
-    """Steps/s of `ganbench train`'s path (everything fit() does, from start to its last file) and the losses."""
+def trainer_run(model: str, data, out) -> tuple[float, float, list[tuple[float, float]]]:
+    """Steps/s of `ganbench train`'s path (everything fit() does, from start to its last file), steps/s of its
+    step loop alone (the log's clock: without building the model, the final checkpoint and the plots), and
+    the losses."""
     plan = plan_run(model, get_suite("fashion-mnist-smoke"), SEED, out, data, steps=STEPS, ic_weak_every=0)
     t0 = time.perf_counter()
     train(plan, data, torch.device("cpu"), resume=False, overwrite=True)
     wall = time.perf_counter() - t0
     log = [json.loads(line) for line in (plan.run_dir / "log.jsonl").read_text().splitlines()]
-    return STEPS / wall, [(r["loss_d"], r["loss_g"]) for r in log]
+    return STEPS / wall, STEPS / log[-1]["time"], [(r["loss_d"], r["loss_g"]) for r in log]
 
 
 def plain_run(model: str, data, channels_last: bool = False,
@@ -111,12 +113,13 @@ def ratio_line(name: str, ours: list[float], base: list[float]) -> str:
 @pytest.mark.parametrize("model", MODELS)
 def test_trainer_against_plain_loop(model, data, tmp_path):
     threads = torch.get_num_threads()
-    plain, ours, cl = [], [], []
+    plain, ours, loop, cl = [], [], [], []
     for r in range(REPEATS):  # alternating, so that a busy moment of the machine hits both sides
         rate, plain_losses, _ = plain_run(model, data)
         plain.append(rate)
-        rate, trainer_losses = trainer_run(model, data, tmp_path / f"r{r}")
+        rate, loop_rate, trainer_losses = trainer_run(model, data, tmp_path / f"r{r}")
         ours.append(rate)
+        loop.append(loop_rate)
         assert trainer_losses == plain_losses  # the same computation, bit for bit
         rate, cl_losses, _ = plain_run(model, data, channels_last=True)
         cl.append(rate)
@@ -124,6 +127,7 @@ def test_trainer_against_plain_loop(model, data, tmp_path):
     lines = [f"{model}, {STEPS} steps, batch 16, {threads} threads, median of {REPEATS} (min-max):",
              f"  {'plain loop':<34} {summary(plain)}",
              ratio_line("Trainer (ganbench train)", ours, plain),
+             ratio_line("Trainer, step loop alone", loop, plain),
              ratio_line("plain, channels_last", cl, plain) + f"  loss rel. diff {cl_diff:.1e}"]
     print("\n" + "\n".join(lines))
 

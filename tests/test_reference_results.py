@@ -4,10 +4,13 @@ runs/ by the leaderboard and by compare, and refused in one line when damaged or
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
 from tests.helpers import assert_one_line_error, run_cli
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SUITE = "fashion-mnist"
 
@@ -62,3 +65,37 @@ def test_keep_records_with_nothing_valid_is_one_line_error(tmp_path, content):
     (run / "record.json").write_text(content)
     proc = run_cli("leaderboard", "--suite", SUITE, "--out", str(tmp_path), "--keep-records")
     assert_one_line_error(proc, "no records to keep")
+
+
+# The committed reference results (McGinney et al.'s FC-GAN and DC-GAN at the poster's budget): the golden
+# master of every later change. Seeds still to run are added here as their records are committed.
+REFERENCE = ROOT / "leaderboards"
+REFERENCE_RUNS = {("dcgan", 0), ("fcgan", 0), ("fcgan", 1), ("fcgan", 2)}
+
+
+def test_committed_reference_records_validate():
+    from ganbench.records import read_kept
+
+    paths = sorted((REFERENCE / "records" / SUITE).glob("*.json"))
+    records = [read_kept(p) for p in paths]
+    assert {(r["model"], r["seed"]) for r in records} == REFERENCE_RUNS
+    for path, r in zip(paths, records):
+        assert r["training"]["steps"] == 37500 and r["training"]["batch_size"] == 16
+        assert r["samples"] == {"real": 10000, "fake": 10000} and r["protocol"]["real_data"] == "fashion-mnist"
+        assert {"fid", "fid_ci_low", "kid_mean", "precision", "recall", "density", "coverage",
+                "ic_strong_error"} <= set(r["metrics"])
+        assert r["curve"]["n_fake"] == 1000 and r["curve"]["points"][-1]["step"] == 37500
+        assert len(r["curve"]["points"]) >= 5
+        assert r["config"]["ic_weak"]["every_steps"] == 3750  # the weak classifier every epoch
+        assert r["environment"]["git_commit"] and r["environment"]["device"].startswith("cpu")
+        assert path.with_name(path.stem + "-samples.png").stat().st_size > 0
+    assert len({r["protocol"]["id"] for r in records}) == 1
+
+
+def test_committed_board_regenerates_from_the_committed_records(tmp_path):
+    shutil.copytree(REFERENCE / "records" / SUITE, tmp_path / "leaderboards" / "records" / SUITE)
+    proc = run_cli("leaderboard", "--suite", SUITE, "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    for name in (f"{SUITE}.md", f"{SUITE}.csv", f"{SUITE}-metrics.csv"):
+        assert (tmp_path / "leaderboards" / name).read_text() == (REFERENCE / name).read_text(), name
+    assert (tmp_path / "leaderboards" / f"{SUITE}-fid.png").stat().st_size > 0
