@@ -195,7 +195,8 @@ def markdown(df: pd.DataFrame, mf: pd.DataFrame, suite: Suite, published: pd.Dat
         first = pub_fid.iloc[0]
         lines += [
             f"¹ Published on {suite.published_dataset} by {first['source']}. Protocol: {first['protocol']}. "
-            "**Not comparable** with our numbers: different FID code, sample counts and training budget; "
+            "**Not comparable** with our numbers: the paper's FID code and sample counts are not this "
+            "protocol's (and its training budget may not be this suite's, see the epochs column); "
             "shown for context and never ranked.",
         ]
     else:
