@@ -16,6 +16,7 @@ import torch
 
 from ganbench.errors import GanbenchError
 from ganbench.fileio import torch_save
+from ganbench.tensorfile import load_tensors
 
 FORMAT = 1
 
@@ -60,14 +61,23 @@ def save(path: Path, *, config: dict, step: int, model: torch.nn.Module, optimiz
     })
 
 
+FIELDS = {"format": int, "config": dict, "step": int, "finished": bool, "wall_time": (int, float), "model": dict,
+          "optimizers": dict, "rng": dict}
+
+
 def load(path: str | Path) -> dict:
     path = Path(path)
-    if not path.is_file():
-        raise GanbenchError(f"checkpoint not found: {path}")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # zip, unpickling and EOF errors all mean the same thing here
-        raise GanbenchError(f"damaged checkpoint {path}: {str(exc).splitlines()[0][:200]}") from None
-    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT or not {"config", "model", "step"} <= set(ckpt):
+    ckpt = load_tensors(path, "checkpoint")
+    if isinstance(ckpt, dict) and ckpt and all(isinstance(v, torch.Tensor) for v in ckpt.values()):
+        # A training snapshot (G's weights for the metric curve) or any bare state dict: no config to rebuild from.
+        run_dir = path.parent.parent if path.parent.name == "snapshots" else path.parent
+        raise GanbenchError(f"{path} holds bare weights (a training snapshot or a state dict), not a ganbench "
+                            f"checkpoint: pass the run's {run_dir / 'checkpoint.pt'}")
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise GanbenchError(f"{path} is not a ganbench checkpoint (format {FORMAT})")
+    for field, kind in FIELDS.items():
+        value = ckpt.get(field)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            problem = "has no" if field not in ckpt else "has a malformed"
+            raise GanbenchError(f"damaged checkpoint {path}: it {problem} '{field}' field")
     return ckpt

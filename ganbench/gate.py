@@ -122,7 +122,8 @@ def compare(baseline: dict, records: dict[str, dict], kinds: list[MetricKind], t
             if before is None or after is None:
                 raise GanbenchError(f"{key}: {kind.key} is not recorded in both the baseline and the record")
             worse = kind.worsening(before, after)
-            noise = math.hypot(kind.half_width(entry["metrics"]), kind.half_width(record["metrics"]))
+            noise = math.hypot(_noise(kind, entry["metrics"], f"the baseline's {key}"),
+                               _noise(kind, record["metrics"], f"the record of {key}"))
             allowed = threshold.allowed(before)
             if worse > allowed + noise:
                 status = "regressed"
@@ -136,6 +137,23 @@ def compare(baseline: dict, records: dict[str, dict], kinds: list[MetricKind], t
     for key in sorted(set(records) - set(baseline["entries"])):
         rows.append(GateRow(key, ",".join(k.key for k in kinds), None, None, None, None, None, "new (not gated)"))
     return rows
+
+
+def _noise(kind: MetricKind, metrics: dict, where: str) -> float:
+    """The 95% half-width the gate forgives, refused unless it is a finite, non-negative interval: an infinite
+    or NaN noise would forgive any regression."""
+    keys = kind.info.spread_keys
+    if not keys:
+        return 0.0
+    values = [metrics.get(k) for k in keys]
+    if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
+        raise GanbenchError(f"{where}: {kind.key} has no noise estimate ({', '.join(keys)}), which the gate needs "
+                            f"to tell a regression from noise (score with bootstrap or KID subsets)")
+    half_width = kind.half_width(metrics)
+    if not all(math.isfinite(v) for v in values) or not half_width >= 0:
+        shown = ", ".join(f"{k}={v}" for k, v in zip(keys, values))
+        raise GanbenchError(f"{where}: {kind.key}'s noise ({shown}) is not a finite, non-negative interval")
+    return half_width
 
 
 def exit_code(rows: list[GateRow]) -> int:

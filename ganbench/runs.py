@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import pickle
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from ganbench.registry import get_model
 from ganbench.scoring import RealReference, Scorer
 from ganbench.plots import read_log
 from ganbench.suites import Suite, get_suite
+from ganbench.tensorfile import load_tensors, state_dict_mismatch
 from ganbench.training import CHECKPOINT, LOG, Trainer, snapshot_path
 
 
@@ -132,7 +132,7 @@ def load_checkpoint_model(path: Path, device: torch.device) -> tuple[GAN, dict]:
     try:
         model.load_state_dict(ckpt["model"])
     except RuntimeError as exc:
-        raise GanbenchError(f"checkpoint {path} does not fit model '{config['model']}': {str(exc).splitlines()[0]}") from None
+        raise GanbenchError(f"checkpoint {path} does not fit model '{config['model']}': {state_dict_mismatch(exc)}") from None
     info = {"step": ckpt["step"], "finished": ckpt["finished"], "wall_time": ckpt["wall_time"]}
     return model.to(device).eval(), {**config, "checkpoint": info}
 
@@ -168,12 +168,14 @@ def _read_snapshot(generator: torch.nn.Module, path: Path) -> dict | None:
     """A snapshot's G weights, loaded into `generator` to check them; None (warned) when damaged: it costs its
     point (on every rank, when rank 0 reads it under torchrun)."""
     try:
-        weights = torch.load(path, map_location="cpu", weights_only=True)
+        weights = load_tensors(path, "snapshot")
         generator.load_state_dict(weights)
         return weights
-    except (RuntimeError, OSError, EOFError, pickle.UnpicklingError) as exc:
-        warn(f"skipping the curve point of {path}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
-        return None
+    except GanbenchError as exc:
+        warn(f"skipping the curve point of {path}: {exc}")
+    except RuntimeError as exc:
+        warn(f"skipping the curve point of {path}: {state_dict_mismatch(exc)}")
+    return None
 
 
 def training_summary(log_path: Path | None, config: dict, steps: int) -> dict | None:

@@ -39,6 +39,7 @@ from ganbench.model import GAN, Batch
 from ganbench.plots import read_log, save_grid, save_ic_curve, save_loss_curves
 from ganbench.progress import progress, warn
 from ganbench.sampling import generate, to_unit
+from ganbench.tensorfile import state_dict_mismatch
 
 CHECKPOINT = "checkpoint.pt"
 LOG = "log.jsonl"
@@ -187,8 +188,11 @@ class Trainer:
             raise GanbenchError(f"{self.ckpt_path} was written with another configuration; use another --out")
         try:
             self._load_state(ckpt)
-        except (RuntimeError, KeyError, ValueError) as exc:
-            raise GanbenchError(f"damaged checkpoint {self.ckpt_path}: {str(exc).splitlines()[0][:200]}") from None
+        except RuntimeError as exc:
+            raise GanbenchError(f"damaged checkpoint {self.ckpt_path}: {state_dict_mismatch(exc)}") from None
+        except (KeyError, ValueError) as exc:  # optimizer state of another shape or kind
+            raise GanbenchError(f"damaged checkpoint {self.ckpt_path}: optimizer state does not fit "
+                                f"({str(exc).splitlines()[0][:120]})") from None
         checkpoint.set_rng_state(ckpt["rng"])
         return ckpt
 

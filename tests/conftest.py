@@ -12,13 +12,16 @@ from tests.helpers import run_cli, write_pngs
 
 @pytest.fixture(scope="session", autouse=True)
 def isolated_environment(tmp_path_factory):
-    """Every test (and every CLI subprocess) uses a private cache and never downloads."""
+    """Every test (and every CLI subprocess) uses a private cache and torch hub folder, and never downloads:
+    weights a user downloaded into their own hub folder must not change what a test sees."""
     mp = pytest.MonkeyPatch()
     mp.setenv("GANBENCH_CACHE", str(tmp_path_factory.mktemp("cache")))
+    mp.setenv("TORCH_HOME", str(tmp_path_factory.mktemp("torch-home")))
     mp.setenv("GANBENCH_OFFLINE", "1")
     mp.delenv("GANBENCH_DATA", raising=False)
     mp.delenv("GANBENCH_INCEPTION_WEIGHTS", raising=False)
     mp.delenv("GANBENCH_RESNET18_WEIGHTS", raising=False)
+    mp.delenv("GANBENCH_VGG16_WEIGHTS", raising=False)
     yield
     mp.undo()
 

@@ -41,9 +41,12 @@ def test_clean_fid_backend_equals_clean_fids_own_compute_fid(png_sets, results, 
 
 
 def test_legacy_tensorflow_mode_agrees_with_torch_fidelity(results):
-    # clean-fid's README: legacy_tensorflow differs from the TensorFlow implementation by ~2e-05.
+    # clean-fid's README: legacy_tensorflow differs from the TensorFlow implementation by ~2e-05 (at FIDs of
+    # tens). The two feature paths run float32 Inception through different code, so the gap scales with the FID
+    # and varies by a few 1e-6 across CPUs and thread counts: a relative bound of 1e-6 holds that, and is 10^6
+    # times tighter than the gap a resize difference makes (the clean-mode test below).
     legacy, tfid = results["legacy_tensorflow"]["metrics"], results["torch-fidelity"]["metrics"]
-    assert abs(legacy["fid"] - tfid["fid"]) <= 2e-5
+    assert legacy["fid"] == pytest.approx(tfid["fid"], rel=1e-6)
     assert legacy["kid_mean"] == pytest.approx(tfid["kid_mean"], abs=1e-6)  # KID is near 0 here
 
 

@@ -147,3 +147,37 @@ def test_leaderboard_regenerates_views_and_reports_invalid_records(smoke_copy):
     for record in (smoke_copy / "runs" / SUITE).glob("*/record.json"):
         record.unlink()
     assert_one_line_error(run_cli("leaderboard", "--suite", SUITE, "--out", str(smoke_copy)), "no records")
+
+
+@pytest.mark.parametrize("where", ["baseline", "record"])
+@pytest.mark.parametrize("low, high, fragment", [
+    (float("-inf"), float("inf"), "is not a finite, non-negative interval"),
+    (float("nan"), float("nan"), "is not a finite, non-negative interval"),
+    (10.0, 5.0, "is not a finite, non-negative interval"),  # high below low: a negative half-width
+    (None, None, "has no noise estimate"),
+], ids=["infinite", "nan", "negative", "missing"])
+def test_gate_refuses_noise_that_would_forgive_anything(smoke_copy, where, low, high, fragment):
+    """An infinite interval once read a 268% regression as 'within noise' and passed the gate."""
+    assert _gate(smoke_copy, "--update-baseline").returncode == 0
+    _alter_fid(smoke_copy, "dcgan", 100.0)
+    baseline_path = smoke_copy / "baseline.json"
+    record_path = next((smoke_copy / "runs" / SUITE).glob("dcgan-*/record.json"))
+    path = baseline_path if where == "baseline" else record_path
+    doc = json.loads(path.read_text())
+    metrics = doc["entries"]["dcgan/seed0"]["metrics"] if where == "baseline" else doc["metrics"]
+    for key, value in (("fid_ci_low", low), ("fid_ci_high", high)):
+        if value is None:
+            metrics.pop(key)
+        else:
+            metrics[key] = value
+    path.write_text(json.dumps(doc))  # Python's json writes Infinity and NaN, as a hand-edited file might hold
+    last = assert_one_line_error(_gate(smoke_copy), fragment)
+    assert "dcgan/seed0" in last and "fid" in last
+
+
+def test_gate_refuses_a_baseline_that_names_a_run_without_a_record(smoke_copy):
+    assert _gate(smoke_copy, "--update-baseline").returncode == 0
+    baseline = json.loads((smoke_copy / "baseline.json").read_text())
+    baseline["entries"]["wgan/seed7"] = baseline["entries"]["fcgan/seed0"]
+    (smoke_copy / "baseline.json").write_text(json.dumps(baseline))
+    assert_one_line_error(_gate(smoke_copy), "the baseline gates wgan/seed7, which has no record")

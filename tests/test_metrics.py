@@ -119,7 +119,7 @@ def test_explicit_weights_paths(tmp_path):
         resolve_weights(tmp_path / "nope.pth")
     bad = tmp_path / "bad.pth"
     bad.write_bytes(b"junk")
-    with pytest.raises(GanbenchError, match="cannot load Inception weights"):
+    with pytest.raises(GanbenchError, match="damaged Inception weights"):
         resolve_weights(bad)
     w = resolve_weights(fid_helper_file())  # the TorchScript itself, given explicitly, is converted
     assert w.source == "explicit (converted TorchScript)" and not w.has_logits

