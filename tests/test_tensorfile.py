@@ -111,3 +111,16 @@ def test_an_object_array_is_refused_without_pointing_at_allow_pickle(tmp_path, p
     proc = run_cli("score", "--real", str(real), "--fake", str(path))
     assert_one_line_error(proc, "corrupt image array", "holds Python objects, not only tensors")
     assert "allow_pickle" not in proc.stderr and "unsafe" not in proc.stderr.lower(), proc.stderr
+
+
+def test_a_damaged_or_poisoned_classifier_cache_is_retrained_not_loaded(tmp_path, capsys):
+    from ganbench.classifiers.labels import _load_cached
+
+    marker = tmp_path / "ran"
+    evil, junk = tmp_path / "evil.pt", tmp_path / "junk.pt"
+    torch.save({"key": Payload(marker)}, evil)
+    junk.write_bytes(b"\x00" * 10)
+    assert _load_cached(evil, {}) is None and _load_cached(junk, {}) is None
+    err = " ".join(capsys.readouterr().err.split())  # rich wraps long warnings
+    assert "holds Python objects" in err and "not a torch tensor file" in err and "retraining" in err
+    assert "Error" not in err and not marker.exists()  # no exception type names in front of the user

@@ -21,6 +21,7 @@ from ganbench.errors import GanbenchError
 from ganbench.fileio import torch_save
 from ganbench.metrics.cache import key_hash
 from ganbench.progress import warn
+from ganbench.tensorfile import load_tensors
 
 EPOCHS = 3
 BUDGET = Budget(EPOCHS)
@@ -39,12 +40,14 @@ class LabelClassifier:
 
 def _load_cached(path, key: dict) -> dict | None:
     try:
-        stored = torch.load(path, map_location="cpu", weights_only=True)
+        stored = load_tensors(path, "classifier cache")
         if json.loads(stored["key"]) == key:
             return stored
         warn(f"classifier cache {path.name} does not match its key; retraining")
-    except Exception as exc:  # a truncated or foreign file: retrain, never trust it
-        warn(f"classifier cache {path.name} is damaged ({type(exc).__name__}); retraining")
+    except GanbenchError as exc:  # a truncated or foreign file: retrain, never trust it
+        warn(f"{exc}; retraining")
+    except (TypeError, KeyError, ValueError):
+        warn(f"classifier cache {path.name} is not one ganbench wrote; retraining")
     return None
 
 
