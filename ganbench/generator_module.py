@@ -9,6 +9,7 @@ metric sees.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import sys
@@ -56,11 +57,17 @@ class ExternalGenerator(nn.Module):
 
 
 def _user_code(call, failure: str):
-    """Run the user's code; its exceptions become one line that says what failed."""
+    """Run the user's code; its exceptions become one line that says what failed. What it prints goes to
+    stderr, so that `--json` keeps stdout for JSON alone."""
     try:
-        return call()
+        with contextlib.redirect_stdout(sys.stderr):
+            return call()
     except GanbenchError:
         raise
+    except SystemExit as exc:  # exit 0 from user code must not pass for a finished score
+        raise GanbenchError(f"{failure}: it called sys.exit({exc.code!r})") from None
+    except KeyboardInterrupt:
+        raise GanbenchError(f"{failure}: it raised KeyboardInterrupt") from None
     except Exception as exc:
         first = str(exc).splitlines()[0] if str(exc) else ""
         raise GanbenchError(f"{failure}: {type(exc).__name__}: {first}") from None

@@ -189,3 +189,52 @@ def test_precision_recall_use_vgg16_features_where_present(vgg16_file, quick_tra
     assert other["protocol"]["pr_features"] == "inception-v3-compat/2048"
     assert other["protocol"]["id"] != result["protocol"]["id"]
     assert other["metrics"]["fid"] == pytest.approx(result["metrics"]["fid"], rel=1e-12)
+
+
+PRINTING_GENERATOR = '''
+import torch
+from torch import nn
+
+print("loading my generator")
+
+
+class G(nn.Module):
+    latent_dim = 8
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 28 * 28)
+
+    def forward(self, z):
+        print("generating", len(z))
+        return torch.tanh(self.fc(z)).view(-1, 1, 28, 28)
+
+
+def build():
+    torch.manual_seed(0)
+    return G()
+'''
+
+
+def test_a_generator_that_prints_leaves_stdout_to_the_json(png_sets, tmp_path):
+    real, _ = png_sets
+    path = tmp_path / "chatty.py"
+    path.write_text(PRINTING_GENERATOR)
+    proc = run_cli("score", "--real", str(real), "--generator", f"{path}:build", "--n-fake", "8",
+                   "--metrics", "fid", "--bootstrap", "0", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["protocol"]["n_fake"] == 8  # nothing but JSON on stdout
+    assert "loading my generator" in proc.stderr and "generating" in proc.stderr
+
+
+@pytest.mark.parametrize("code, fragment", [
+    ("import sys\nsys.exit(0)\n", "it called sys.exit(0)"),
+    ("raise KeyboardInterrupt\n", "it raised KeyboardInterrupt"),
+], ids=["sys-exit-0", "keyboard-interrupt"])
+def test_a_generator_module_that_exits_is_an_error_not_a_pass(png_sets, tmp_path, code, fragment):
+    real, _ = png_sets
+    path = tmp_path / "quits.py"
+    path.write_text(code)
+    proc = run_cli("score", "--real", str(real), "--generator", f"{path}:G", "--n-fake", "4", "--json")
+    assert_one_line_error(proc, f"cannot import {path}", fragment)
+    assert proc.stdout == ""
