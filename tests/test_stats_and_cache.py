@@ -70,3 +70,34 @@ def test_cache_list_and_clear(tmp_path, png_sets):
     cleared = run_cli("cache", "clear", env=env)
     assert cleared.returncode == 0 and "removed 1" in cleared.stdout
     assert json.loads(run_cli(*args, env=env).stdout)["real_cache_hit"] is False
+
+
+def _stats_file(path, mu=None, sigma=None, **extra):
+    rng = np.random.default_rng(0)
+    feats = rng.normal(size=(64, 2048))
+    np.savez(path, mu=feats.mean(0) if mu is None else mu,
+             sigma=np.cov(feats, rowvar=False) if sigma is None else sigma, **extra)
+    return path
+
+
+@pytest.mark.parametrize("fields, fragment", [
+    ({"sigma": -np.eye(2048)}, "sigma is not positive semi-definite"),  # once scored as FID -1542
+    ({"sigma": np.triu(np.ones((2048, 2048)))}, "sigma is not symmetric"),
+    ({"sigma": np.eye(2048) * (1 + 1j)}, "sigma holds complex128 values, not real numbers"),
+    ({"n": np.arange(3)}, "sample count 'n' must be one integer"),
+    ({"protocol": json.dumps([1, 2])}, "'protocol' is not the JSON object"),
+    ({"protocol": "torch-fidelity"}, "'protocol' is not the JSON object"),
+], ids=["negative-definite", "asymmetric", "complex", "n-vector", "protocol-list", "protocol-string"])
+def test_impossible_statistics_are_refused_before_scoring(tmp_path, png_sets, fields, fragment):
+    _, fake = png_sets
+    path = _stats_file(tmp_path / "stats.npz", **fields)
+    proc = run_cli("score", "--real-stats", str(path), "--fake", str(fake), "--metrics", "fid")
+    assert_one_line_error(proc, fragment)
+    assert "Warning" not in proc.stderr  # numpy's ComplexWarning once leaked here
+
+
+def test_a_plain_array_is_not_a_statistics_file(tmp_path, png_sets):
+    _, fake = png_sets
+    np.save(tmp_path / "mu.npy", np.zeros(2048))
+    proc = run_cli("score", "--real-stats", str(tmp_path / "mu.npy"), "--fake", str(fake), "--metrics", "fid")
+    assert_one_line_error(proc, "is a single array, not a statistics file")
