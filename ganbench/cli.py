@@ -25,23 +25,26 @@ app = typer.Typer(
 )
 stdout = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)  # files and pipes get whole tables
 
+# --n-fake beyond this is a typo: 1,000,000 images is 20 times the largest protocol in use (50k).
+MAX_IMAGES = 1_000_000
+
 SuiteOpt = typer.Option(DEFAULTS["suite"], "--suite", help=HELP["suite"])
-SeedOpt = typer.Option(DEFAULTS["seed"], "--seed", help=HELP["seed"])
+SeedOpt = typer.Option(DEFAULTS["seed"], "--seed", min=0, help=HELP["seed"])
 DeviceOpt = typer.Option(DEFAULTS["device"], "--device", help=HELP["device"])
 OutOpt = typer.Option(Path(str(DEFAULTS["out"])), "--out", help=HELP["out"])
 WeightsOpt = typer.Option(None, "--inception-weights",
                           help="Inception weights file (torch-fidelity .pth or fid-helper TorchScript); default: found offline.")
 JsonOpt = typer.Option(False, "--json", help="Print only JSON on stdout.")
 MetricsOpt = typer.Option(DEFAULTS["metrics"], "--metrics", help=HELP["metrics"])
-BootstrapOpt = typer.Option(DEFAULTS["bootstrap"], "--bootstrap", help=HELP["bootstrap"])
+BootstrapOpt = typer.Option(DEFAULTS["bootstrap"], "--bootstrap", min=0, help=HELP["bootstrap"])
 BackendOpt = typer.Option("torch-fidelity", "--backend", help="Feature pipeline: torch-fidelity or clean-fid.")
 ModeOpt = typer.Option(None, "--mode", help="clean-fid's mode: clean (default) or legacy_tensorflow.")
 PrecisionOpt = typer.Option(DEFAULTS["precision"], "--precision", help=HELP["precision"])
-StepsOpt = typer.Option(None, "--steps", help="Training steps per model (default: the suite's budget).")
-EpochsOpt = typer.Option(None, "--epochs", help="Training epochs per model (default: the suite's budget).")
-AugPerClassOpt = typer.Option(DEFAULTS["aug_per_class"], "--aug-per-class", help=HELP["aug_per_class"])
-AugEpochsOpt = typer.Option(DEFAULTS["aug_epochs"], "--aug-epochs", help=HELP["aug_epochs"])
-IcWeakEveryOpt = typer.Option(DEFAULTS["ic_weak_every"], "--ic-weak-every", help=HELP["ic_weak_every"])
+StepsOpt = typer.Option(None, "--steps", min=1, help="Training steps per model (default: the suite's budget).")
+EpochsOpt = typer.Option(None, "--epochs", min=1, help="Training epochs per model (default: the suite's budget).")
+AugPerClassOpt = typer.Option(DEFAULTS["aug_per_class"], "--aug-per-class", min=1, help=HELP["aug_per_class"])
+AugEpochsOpt = typer.Option(DEFAULTS["aug_epochs"], "--aug-epochs", min=1, help=HELP["aug_epochs"])
+IcWeakEveryOpt = typer.Option(DEFAULTS["ic_weak_every"], "--ic-weak-every", min=0, help=HELP["ic_weak_every"])
 
 
 def _print_json(obj) -> None:
@@ -185,8 +188,8 @@ def suites(as_json: bool = JsonOpt):
 def train(
     model: str = typer.Argument(..., help="Model name (see `ganbench zoo`)."),
     suite: str = SuiteOpt,
-    steps: Optional[int] = typer.Option(None, "--steps", help="Training steps (default: the suite's budget)."),
-    epochs: Optional[int] = typer.Option(None, "--epochs", help="Training epochs (default: the suite's budget)."),
+    steps: Optional[int] = typer.Option(None, "--steps", min=1, help="Training steps (default: the suite's budget)."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", min=1, help="Training epochs (default: the suite's budget)."),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run of the same configuration."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Start again even if a checkpoint exists."),
     device: str = DeviceOpt,
@@ -221,9 +224,9 @@ def explore(
     flow_from: Optional[str] = typer.Option(None, "--from", help="The flow's first latent point (default: drawn from "
                                                                  "the prior with --seed)."),
     flow_to: Optional[str] = typer.Option(None, "--to", help="The flow's last latent point (default: drawn)."),
-    steps: int = typer.Option(10, "--steps", help="Images in each row of the flow."),
+    steps: int = typer.Option(10, "--steps", min=2, help="Images in each row of the flow."),
     label: int = typer.Option(0, "--label", help="A conditional model's class label for the point and the flow."),
-    grid: int = typer.Option(100, "--grid", help="Points along each axis of a 2-D map (100: the paper's 10,000)."),
+    grid: int = typer.Option(100, "--grid", min=2, help="Points along each axis of a 2-D map (100: the paper's 10,000)."),
     device: str = DeviceOpt,
     seed: int = SeedOpt,
     as_json: bool = JsonOpt,
@@ -262,7 +265,7 @@ def score(
     generator: Optional[str] = typer.Option(
         None, "--generator", help="A generator module instead of --fake: FILE.py:NAME or package.module:NAME, an "
                                   "nn.Module (or a function returning one) from noise to images."),
-    n_fake: Optional[int] = typer.Option(None, "--n-fake",
+    n_fake: Optional[int] = typer.Option(None, "--n-fake", min=2, max=MAX_IMAGES,
                                          help="Images to draw from --checkpoint or --generator (default: the suite's "
                                               "protocol count)."),
     latent_dim: Optional[int] = typer.Option(None, "--latent-dim",
@@ -270,8 +273,8 @@ def score(
     output_range: str = typer.Option("-1,1", "--output-range", help="--generator's output range: -1,1 or 0,1."),
     device: str = DeviceOpt,
     seed: int = SeedOpt,
-    kid_subset_size: int = typer.Option(DEFAULTS["kid_subset_size"], "--kid-subset-size", help=HELP["kid_subset_size"]),
-    kid_subsets: int = typer.Option(DEFAULTS["kid_subsets"], "--kid-subsets", help=HELP["kid_subsets"]),
+    kid_subset_size: int = typer.Option(DEFAULTS["kid_subset_size"], "--kid-subset-size", min=2, help=HELP["kid_subset_size"]),
+    kid_subsets: int = typer.Option(DEFAULTS["kid_subsets"], "--kid-subsets", min=1, help=HELP["kid_subsets"]),
     inception_weights: Optional[Path] = WeightsOpt,
     metrics: str = MetricsOpt,
     bootstrap: int = BootstrapOpt,

@@ -103,6 +103,25 @@ def test_usage_errors_get_click_s_message_and_exit_2(args, fragment):
     assert fragment in proc.stderr
 
 
+@pytest.mark.parametrize("args, option", [
+    (["train", "fcgan", "--epochs", "0"], "--epochs"),  # once trained the default 100 steps
+    (["train", "fcgan", "--steps", "-5"], "--steps"),
+    (["train", "fcgan", "--seed", "-1"], "--seed"),  # once an internal error, leaving a stray run folder
+    (["score", "--fake", "x", "--real", "y", "--n-fake", "0"], "--n-fake"),  # once scored 100 images
+    (["score", "--fake", "x", "--real", "y", "--n-fake", "-1"], "--n-fake"),
+    (["score", "--fake", "x", "--real", "y", "--n-fake", "100000000"], "--n-fake"),
+    (["score", "--fake", "x", "--real", "y", "--bootstrap", "-3"], "--bootstrap"),  # once accepted and recorded
+    (["score", "--fake", "x", "--real", "y", "--kid-subsets", "0"], "--kid-subsets"),  # once NaN in the JSON
+    (["score", "--fake", "x", "--real", "y", "--kid-subset-size", "0"], "--kid-subset-size"),
+    (["run", "--suite", "fashion-mnist-smoke", "--epochs", "0"], "--epochs"),
+], ids=lambda v: " ".join(v) if isinstance(v, list) else v)
+def test_counts_out_of_range_are_refused_naming_the_option(tmp_path, args, option):
+    proc = run_cli(*args, "--out", str(tmp_path)) if args[0] != "score" else run_cli(*args)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert f"Invalid value for '{option}'" in proc.stderr, proc.stderr
+    assert not any(tmp_path.iterdir())  # refused before any work
+
+
 def test_score_rejects_bad_folders(tmp_path, quick_test):
     good = tmp_path / "good"
     write_pngs(good, quick_test.images[:4].numpy())
