@@ -16,7 +16,9 @@ import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 from torchvision.utils import make_grid  # noqa: E402
 
+from ganbench.errors import GanbenchError  # noqa: E402
 from ganbench.fileio import atomic_path, save_figure  # noqa: E402
+from ganbench.progress import warn  # noqa: E402
 
 MIN_GRID_WIDTH = 480  # small images are upscaled (nearest) so a grid is readable
 
@@ -34,9 +36,24 @@ def save_grid(path: Path, images: torch.Tensor, title: str | None = None) -> Non
 
 
 def read_log(path: Path) -> list[dict]:
+    """The per-step log. A hard kill can leave its last line half-written: that line is dropped, and said so
+    (a resumed run writes it again); any other damage is an error."""
     if not path.is_file():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    text = path.read_text()
+    lines = text.splitlines()
+    records = []
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            if i == len(lines) - 1 and not text.endswith("\n"):
+                warn(f"{path}: dropped its last line, cut off mid-write (the run was stopped while logging)")
+                break
+            raise GanbenchError(f"damaged log {path}: line {i + 1} is not JSON") from None
+    return records
 
 
 def _smooth(y: np.ndarray, window: int) -> np.ndarray:

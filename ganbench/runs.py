@@ -185,8 +185,11 @@ def training_summary(log_path: Path | None, config: dict, steps: int) -> dict | 
         return None
     try:
         log = read_log(log_path)
-    except (OSError, ValueError) as exc:
-        warn(f"no convergence summary: {log_path} is unreadable ({type(exc).__name__})")
+    except GanbenchError as exc:
+        warn(f"no convergence summary: {exc}")
+        return None
+    except OSError as exc:
+        warn(f"no convergence summary: {log_path} is unreadable ({exc.strerror})")
         return None
     return convergence.summarize(log, config["steps_per_epoch"], steps)
 

@@ -147,3 +147,31 @@ def test_generator_nan_output_is_a_clear_error():
         model.G.net[0].weight.fill_(float("nan"))
     with pytest.raises(GanbenchError, match="generator produced NaN"):
         generate(model, 4, seed=0)
+
+
+def test_resume_after_a_torn_log_line_drops_it_and_ends_identically(tmp_path, small_data, capsys):
+    """A hard kill mid-write leaves half a JSON line at the log's end: resume once ended in an internal error."""
+    straight = plan_run("fcgan", SUITE, 3, tmp_path / "a", small_data, steps=15)
+    train(straight, small_data, torch.device("cpu"))
+    split = plan_run("fcgan", SUITE, 3, tmp_path / "b", small_data, steps=15)
+    train(split, small_data, torch.device("cpu"), stop_after=7)
+    log = split.run_dir / "log.jsonl"
+    with open(log, "a") as f:
+        f.write('{"step": 8, "epoch": 1, "loss_d": 0.6')  # no newline: cut off mid-write
+    second = train(split, small_data, torch.device("cpu"), resume=True)
+    assert second.finished and second.resumed_from == 7
+    assert "dropped its last line, cut off mid-write" in " ".join(capsys.readouterr().err.split())
+    assert_same_weights(state(straight.checkpoint)["model"], state(split.checkpoint)["model"])
+    log_a = [json.loads(x) for x in (straight.run_dir / "log.jsonl").read_text().splitlines()]
+    log_b = [json.loads(x) for x in log.read_text().splitlines()]
+    assert [r["loss_d"] for r in log_a] == [r["loss_d"] for r in log_b] and len(log_b) == 15
+
+
+def test_a_log_damaged_before_its_last_line_is_an_error(tmp_path, small_data):
+    plan = plan_run("fcgan", SUITE, 0, tmp_path, small_data, steps=6)
+    train(plan, small_data, torch.device("cpu"), stop_after=3)
+    log = plan.run_dir / "log.jsonl"
+    lines = log.read_text().splitlines()
+    log.write_text("\n".join([lines[0], "{broken", *lines[2:]]) + "\n")
+    with pytest.raises(GanbenchError, match="damaged log .* line 2 is not JSON"):
+        train(plan, small_data, torch.device("cpu"), resume=True)
