@@ -16,8 +16,10 @@ resumes with any number of processes.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import math
+import os
 import signal
 import threading
 import time
@@ -44,6 +46,23 @@ from ganbench.tensorfile import state_dict_mismatch
 CHECKPOINT = "checkpoint.pt"
 LOG = "log.jsonl"
 SNAPSHOTS = "snapshots"  # G's weights at the run's snapshot steps, for the metric curve
+
+
+@contextmanager
+def exclusive(run_dir: Path):
+    """One writer per run folder: a second `train` on it is refused, where it would delete the log the first one
+    is appending to. The lock is on the folder itself (flock), so it goes with the process, however it ends."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(run_dir, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise GanbenchError(f"{run_dir} is being trained by another ganbench process: wait for it to finish, "
+                                f"or train into another --out") from None
+        yield
+    finally:
+        os.close(fd)
 
 
 def snapshot_path(run_dir: Path, step: int) -> Path:
@@ -229,6 +248,10 @@ class Trainer:
 
     def fit(self, resume: bool = False, overwrite: bool = False, stop_after: int | None = None) -> TrainResult:
         """Train to total_steps. `stop_after` ends early with a checkpoint, as Ctrl-C would (for tests)."""
+        with exclusive(self.run_dir) if self.world.is_main else contextlib.nullcontext():
+            return self._fit(resume, overwrite, stop_after)
+
+    def _fit(self, resume: bool, overwrite: bool, stop_after: int | None) -> TrainResult:
         world, main = self.world, self.world.is_main
         ckpt = distributed.on_main(self._prepare, resume, overwrite)  # rank 0 reads; every rank gets it
         step, wall = (int(ckpt["step"]), float(ckpt["wall_time"])) if ckpt else (0, 0.0)

@@ -175,3 +175,21 @@ def test_a_log_damaged_before_its_last_line_is_an_error(tmp_path, small_data):
     log.write_text("\n".join([lines[0], "{broken", *lines[2:]]) + "\n")
     with pytest.raises(GanbenchError, match="damaged log .* line 2 is not JSON"):
         train(plan, small_data, torch.device("cpu"), resume=True)
+
+
+def test_a_second_writer_of_a_run_folder_is_refused(tmp_path, small_data):
+    """Two `train` processes on one folder both once exited 0, and one's log was lost."""
+    import fcntl
+    import os
+
+    plan = plan_run("fcgan", SUITE, 0, tmp_path, small_data, steps=3)
+    plan.run_dir.mkdir(parents=True)
+    fd = os.open(plan.run_dir, os.O_RDONLY)  # what a running `ganbench train` on this folder holds
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(GanbenchError, match="is being trained by another ganbench process"):
+            train(plan, small_data, torch.device("cpu"))
+        assert not plan.checkpoint.exists()
+    finally:
+        os.close(fd)
+    assert train(plan, small_data, torch.device("cpu")).finished  # released with its holder
