@@ -169,3 +169,33 @@ def test_bad_image_arrays(tmp_path, quick_test):
         load_images(tmp_path / "broken.npy")
     proc = run_cli("score", "--real", str(tmp_path / "float.npy"), "--fake", str(tmp_path / "float.npy"))
     assert_one_line_error(proc, "must be uint8")
+
+
+def test_16_bit_pngs_are_scaled_to_8_bits_not_clipped(tmp_path, quick_test):
+    """16-bit PNGs of the same images once scored FID 278.9 against 168.3 for their 8-bit versions."""
+    eight = quick_test.images[:6, 0].numpy()
+    (tmp_path / "8").mkdir()
+    (tmp_path / "16").mkdir()
+    for i, img in enumerate(eight):
+        Image.fromarray(img).save(tmp_path / "8" / f"{i}.png")
+        Image.fromarray(img.astype(np.uint16) * 257).save(tmp_path / "16" / f"{i}.png")  # the same image in 16 bits
+    assert Image.open(tmp_path / "16" / "0.png").mode.startswith("I")
+    assert torch.equal(load_folder(tmp_path / "16").images, load_folder(tmp_path / "8").images)
+
+
+def test_a_decompression_bomb_is_refused_in_one_line(tmp_path, png_sets):
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    # A valid PNG header claiming 50000 x 50000 pixels, with almost no data behind it.
+    header = struct.pack(">IIBBBBB", 50000, 50000, 8, 0, 0, 0, 0)
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 100)) + chunk(b"IEND", b"")
+    (tmp_path / "bomb").mkdir()
+    (tmp_path / "bomb" / "bomb.png").write_bytes(png)
+    real, _ = png_sets
+    proc = run_cli("score", "--real", str(real), "--fake", str(tmp_path / "bomb"))
+    assert_one_line_error(proc, "refused as a possible decompression bomb")
+    assert "Warning" not in proc.stderr

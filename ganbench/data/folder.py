@@ -8,6 +8,7 @@ and so the same KID subsets, in both tools.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Callable
 
@@ -31,14 +32,34 @@ def list_images(folder: Path) -> list[Path]:
     return sorted(files, key=str)
 
 
+SIXTEEN_BIT = ("I;16", "I;16B", "I;16L", "I")  # PIL's modes for 16-bit grayscale PNGs
+
+
 def read_image(path: Path, transform: Callable[[Image.Image], Image.Image] | None = None) -> Image.Image:
     try:
-        with Image.open(path) as im:
-            im.load()
-            img = im if im.mode in ("L", "RGB") else im.convert("RGB")
-            return transform(img) if transform else img.copy()
+        with warnings.catch_warnings():  # PIL warns, then raises, on an image claiming a huge pixel count
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                im.load()
+                img = _to_8_bit(im, path)
+                return transform(img) if transform else img.copy()
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise GanbenchError(f"image {path} claims more pixels than an image ganbench scores should have "
+                            f"(over {Image.MAX_IMAGE_PIXELS:,}); refused as a possible decompression bomb") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise GanbenchError(f"corrupt or unreadable image {path}: {str(exc).splitlines()[0]}") from None
+
+
+def _to_8_bit(im: Image.Image, path: Path) -> Image.Image:
+    """L or RGB, 8 bits. 16-bit grayscale is scaled (PIL's convert would clip every value above 255 to white)."""
+    if im.mode in ("L", "RGB"):
+        return im
+    if im.mode in SIXTEEN_BIT:
+        arr = np.asarray(im)
+        if arr.min() < 0 or arr.max() > 65535:
+            raise GanbenchError(f"image {path} holds {im.mode} values outside 16 bits; save it as 8-bit PNG")
+        return Image.fromarray(np.round(arr.astype(np.float64) / 257).astype(np.uint8), mode="L")
+    return im.convert("RGB")
 
 
 def images_to_tensor(imgs: list[Image.Image], where: str) -> torch.Tensor:
