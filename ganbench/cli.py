@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ganbench.config import DEFAULTS, HELP
-from ganbench.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, GanbenchError
+from ganbench.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, GanbenchError
 
 app = typer.Typer(
     name="ganbench",
@@ -584,6 +584,12 @@ def _report(message: str, exc: BaseException | None = None, distributed_run: boo
     print(message, file=sys.stderr)
 
 
+def _os_error(exc: OSError) -> str:
+    reason = exc.strerror or str(exc).splitlines()[0] or type(exc).__name__
+    where = f"{exc.filename}" + (f" -> {exc.filename2}" if exc.filename2 else "") if exc.filename else ""
+    return f"cannot use {where}: {reason}" if where else reason
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors become one line on stderr and a documented exit code (docs/cli.md)."""
     command = typer.main.get_command(app)
@@ -605,6 +611,9 @@ def main(argv: list[str] | None = None) -> None:
     except (KeyboardInterrupt, *CLICK_ABORT):
         _report("interrupted", distributed_run=distributed_run)
         sys.exit(EXIT_INTERRUPTED)
+    except OSError as exc:  # the user's file system: a path that is a file, a folder, read-only, a full disk
+        _report(f"error: {_os_error(exc)}", exc, distributed_run)
+        sys.exit(EXIT_BAD_INPUT)
     except Exception as exc:
         if os.environ.get("GANBENCH_DEBUG"):
             raise

@@ -143,3 +143,10 @@ def test_help_for_every_command():
     for cmd in ([], *([c] for c in sorted(commands)), ["stats", "export"], ["cache", "list"]):
         result = CliRunner().invoke(app, [*cmd, "--help"])
         assert result.exit_code == 0 and "Usage" in result.output, (cmd, result.output)
+
+
+def test_file_system_errors_are_one_line_bad_input(tmp_path):
+    """--out that is a file: once an internal error (exit 70)."""
+    (tmp_path / "afile").write_text("")
+    proc = run_cli("train", "fcgan", "--suite", "fashion-mnist-smoke", "--steps", "2", "--out", str(tmp_path / "afile"))
+    assert_one_line_error(proc, "cannot use", "Not a directory")
