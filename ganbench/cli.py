@@ -44,7 +44,7 @@ StepsOpt = typer.Option(None, "--steps", min=1, help="Training steps per model (
 EpochsOpt = typer.Option(None, "--epochs", min=1, help="Training epochs per model (default: the suite's budget).")
 AugPerClassOpt = typer.Option(DEFAULTS["aug_per_class"], "--aug-per-class", min=1, help=HELP["aug_per_class"])
 AugEpochsOpt = typer.Option(DEFAULTS["aug_epochs"], "--aug-epochs", min=1, help=HELP["aug_epochs"])
-IcWeakEveryOpt = typer.Option(DEFAULTS["ic_weak_every"], "--ic-weak-every", min=0, help=HELP["ic_weak_every"])
+IcWeakEveryOpt = typer.Option(DEFAULTS["ic_weak_every"], "--ic-weak-every", help=HELP["ic_weak_every"])
 
 
 def _print_json(obj) -> None:
