@@ -586,7 +586,7 @@ def _report(message: str, exc: BaseException | None = None, distributed_run: boo
 
 def _os_error(exc: OSError) -> str:
     reason = exc.strerror or str(exc).splitlines()[0] or type(exc).__name__
-    where = f"{exc.filename}" + (f" -> {exc.filename2}" if exc.filename2 else "") if exc.filename else ""
+    where = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f)  # filename2: a rename's target
     return f"cannot use {where}: {reason}" if where else reason
 
 

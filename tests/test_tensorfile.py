@@ -117,10 +117,12 @@ def test_a_damaged_or_poisoned_classifier_cache_is_retrained_not_loaded(tmp_path
     from ganbench.classifiers.labels import _load_cached
 
     marker = tmp_path / "ran"
-    evil, junk = tmp_path / "evil.pt", tmp_path / "junk.pt"
+    evil, junk, bare = tmp_path / "evil.pt", tmp_path / "junk.pt", tmp_path / "bare.pt"
     torch.save({"key": Payload(marker)}, evil)
     junk.write_bytes(b"\x00" * 10)
-    assert _load_cached(evil, {}) is None and _load_cached(junk, {}) is None
+    torch.save(torch.zeros(3), bare)  # readable tensors, but not a cache entry
+    assert _load_cached(evil, {}) is None and _load_cached(junk, {}) is None and _load_cached(bare, {}) is None
     err = " ".join(capsys.readouterr().err.split())  # rich wraps long warnings
     assert "holds Python objects" in err and "not a torch tensor file" in err and "retraining" in err
+    assert "bare.pt is not one ganbench wrote" in err
     assert "Error" not in err and not marker.exists()  # no exception type names in front of the user

@@ -41,13 +41,18 @@ class LabelClassifier:
 def _load_cached(path, key: dict) -> dict | None:
     try:
         stored = load_tensors(path, "classifier cache")
-        if json.loads(stored["key"]) == key:
-            return stored
-        warn(f"classifier cache {path.name} does not match its key; retraining")
     except GanbenchError as exc:  # a truncated or foreign file: retrain, never trust it
         warn(f"{exc}; retraining")
-    except (TypeError, KeyError, ValueError):
+        return None
+    if not isinstance(stored, dict) or not isinstance(stored.get("key"), str):
         warn(f"classifier cache {path.name} is not one ganbench wrote; retraining")
+        return None
+    try:
+        if json.loads(stored["key"]) == key:
+            return stored
+    except ValueError:
+        pass
+    warn(f"classifier cache {path.name} does not match its key; retraining")
     return None
 
 
