@@ -6,7 +6,8 @@ ranks, and the scorer shards and gathers.
     python -m pytest benchmarks/test_distributed_overhead.py -s
 
 GANBENCH_BENCH_STEPS sets the training steps (default 200), GANBENCH_BENCH_N the generated images (default
-256). Both paths must give the same numbers: the test checks the losses and the features are equal.
+256), GANBENCH_BENCH_REPEATS the repeats of each path (default 3). Both paths must give the same numbers: the
+test checks the losses and the features are equal.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import datetime
 import json
 import os
 import socket
+import statistics
 import time
 
 import pytest
@@ -29,8 +31,8 @@ from ganbench.suites import get_suite
 
 STEPS = int(os.environ.get("GANBENCH_BENCH_STEPS", "200"))
 N = int(os.environ.get("GANBENCH_BENCH_N", "256"))
+REPEATS = int(os.environ.get("GANBENCH_BENCH_REPEATS", "3"))
 DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-RESULTS: dict[str, dict[str, float]] = {}
 
 
 def one_process_group() -> None:
@@ -64,24 +66,36 @@ def timed_features() -> tuple[float, torch.Tensor]:
     return N / (time.perf_counter() - t0), feats
 
 
-@pytest.mark.parametrize("path", ["plain", "world size 1"])
-def test_distributed_path(path, tmp_path):
+def measure(path: str, out) -> dict:
     if path == "world size 1":
         one_process_group()
     try:
-        steps_per_s, log = timed_training(tmp_path)
+        steps_per_s, log = timed_training(out)
         images_per_s, feats = timed_features()
     finally:
         if dist.is_initialized():
             dist.destroy_process_group()
-    RESULTS[path] = {"steps_per_s": steps_per_s, "images_per_s": images_per_s, "log": log, "features": feats}
+    return {"steps_per_s": steps_per_s, "images_per_s": images_per_s, "log": log, "features": feats}
 
 
-def test_report():
-    plain, ws1 = RESULTS["plain"], RESULTS["world size 1"]
+def test_distributed_path_at_world_size_1(tmp_path):
+    """Both paths in one test (so that it runs alone), alternating, REPEATS times each; the median ratio."""
+    runs = {"plain": [], "world size 1": []}
+    for r in range(REPEATS):
+        for path in runs:
+            runs[path].append(measure(path, tmp_path / f"{path}-{r}"))
+    plain, ws1 = runs["plain"][0], runs["world size 1"][0]
     assert ws1["log"] == plain["log"], "the distributed path at world size 1 changed the training"
     assert torch.equal(ws1["features"], plain["features"]), "sharding at world size 1 changed the features"
-    print(f"\n{DEVICE}: dcgan training {plain['steps_per_s']:.1f} steps/s plain, {ws1['steps_per_s']:.1f} under "
-          f"DDP at world size 1 (ratio {ws1['steps_per_s'] / plain['steps_per_s']:.3f}); generation + Inception "
-          f"{plain['images_per_s']:.1f} images/s plain, {ws1['images_per_s']:.1f} sharded "
-          f"(ratio {ws1['images_per_s'] / plain['images_per_s']:.3f})")
+
+    def ratio(key: str) -> str:
+        ratios = [b[key] / a[key] for a, b in zip(runs["plain"], runs["world size 1"])]
+        return f"ratio {statistics.median(ratios):.3f} ({min(ratios):.3f}-{max(ratios):.3f})"
+
+    def median(path: str, key: str) -> float:
+        return statistics.median(m[key] for m in runs[path])
+
+    print(f"\n{DEVICE}, median of {REPEATS}: dcgan training {median('plain', 'steps_per_s'):.1f} steps/s plain, "
+          f"{median('world size 1', 'steps_per_s'):.1f} under DDP at world size 1 ({ratio('steps_per_s')}); "
+          f"generation + Inception {median('plain', 'images_per_s'):.1f} images/s plain, "
+          f"{median('world size 1', 'images_per_s'):.1f} sharded ({ratio('images_per_s')})")

@@ -104,8 +104,8 @@ def complete(states: list[RunState], suite: Suite, device: torch.device, seed: i
 
 def plan_runs(suite: Suite, models: list[str], seeds: list[int], out: Path, steps: int | None,
               epochs: int | None, ic_weak_every: float | None = None) -> list[RunPlan]:
-    for name in models:
-        get_model(name)  # unknown names fail before any work starts
+    for name in models:  # unknown names and impossible sizes fail before any work starts
+        get_model(name).check_resolution(suite.resolution, suite.name)
     train_data = suite_data(suite, "train")
     return [plan_run(m, suite, seed, out, train_data, steps, epochs, ic_weak_every) for m in models for seed in seeds]
 

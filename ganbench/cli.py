@@ -62,7 +62,8 @@ def _models_option(models: Optional[str], default: tuple[str, ...]) -> list[str]
 
 @app.command()
 def run(
-    suite: str = SuiteOpt,
+    suite: Optional[str] = typer.Option(None, "--suite", help=HELP["suite"] + f" Default: {DEFAULTS['suite']}, or "
+                                        "with --models the first suite that holds them all."),
     models: Optional[str] = typer.Option(None, "--models", help="Comma-separated models (default: the suite's)."),
     device: str = DeviceOpt,
     seed: int = SeedOpt,
@@ -87,6 +88,8 @@ def run(
     from ganbench.provenance import resolve_device
     from ganbench.suites import SUITE_GROUPS, expand_suites
 
+    if suite is None:
+        suite = _suite_holding(_models_option(models, ())).name if models else str(DEFAULTS["suite"])
     keys, dev = parse_metrics(metrics), distributed.setup(resolve_device(device))
     members = expand_suites(suite)
     group = suite.partition(":")[0] if suite.partition(":")[0] in SUITE_GROUPS else None
@@ -113,8 +116,19 @@ def run(
                                       Settings(**aug), steps, epochs, ic_weak_every))
 
 
+def _suite_holding(models: list[str]):
+    """No --suite: the first suite holding every named model, said before any work."""
+    from ganbench.progress import info
+    from ganbench.suites import suite_for
+
+    chosen = suite_for(models)
+    info(f"no --suite given: using {chosen.name}, the first suite that holds {', '.join(models)} "
+         f"({chosen.description})")
+    return chosen
+
+
 def _print_study(table, files) -> None:
-    """A group study's rows (seed 001's augmentation accuracies) beside the published ones."""
+    """A group study's rows (Wang et al.'s augmentation accuracies) beside the published ones."""
     stdout.print(table[["metric", "model", "value", "±95%", "published"]].to_string(index=False), highlight=False)
     stdout.print("wrote " + ", ".join(map(str, files)), highlight=False)
 
@@ -231,7 +245,7 @@ def explore(
     seed: int = SeedOpt,
     as_json: bool = JsonOpt,
 ):
-    """Explore a checkpoint's latent space (seed 003): map of class areas, smooth flow, layer activations (PNG)."""
+    """Explore a checkpoint's latent space (Korotka et al., 2024): map of class areas, smooth flow, layer activations (PNG)."""
     from ganbench.explore import Options, explore as explore_checkpoint, parse_point
     from ganbench.provenance import resolve_device
 
@@ -344,7 +358,7 @@ def leaderboard(suite: str = SuiteOpt, out: Path = OutOpt, as_json: bool = JsonO
     from ganbench.records import board_records, keep_records as keep
     from ganbench.suites import SUITE_GROUPS, get_suite
 
-    if suite in SUITE_GROUPS:  # the group's augmentation study (seed 001's ore set-up)
+    if suite in SUITE_GROUPS:  # the group's augmentation study (Wang et al.'s ore set-up)
         from ganbench.group_study import write_leaderboard
 
         table, files = write_leaderboard(suite, out)
@@ -365,7 +379,8 @@ def leaderboard(suite: str = SuiteOpt, out: Path = OutOpt, as_json: bool = JsonO
 def compare(
     models: list[str] = typer.Argument(..., help="Two or more models; the first is the reference the others are "
                                                 "tested against."),
-    suite: str = SuiteOpt,
+    suite: Optional[str] = typer.Option(None, "--suite", help=HELP["suite"] + " Default: the first suite that "
+                                        "holds every named model."),
     seeds: str = typer.Option("0", "--seeds", help="Comma-separated training seeds per model; with several, "
                                                    "differences are tested over seeds (Welch)."),
     device: str = DeviceOpt,
@@ -396,7 +411,7 @@ def compare(
         raise GanbenchError("--seeds needs at least one seed")
     if not 0 < alpha < 1:
         raise GanbenchError(f"--alpha must lie between 0 and 1, not {alpha}")
-    s = get_suite(suite)
+    s = get_suite(suite) if suite else _suite_holding(models)
     keys = parse_metrics(metrics)
     dev = resolve_device(device)
     plans = plan_runs(s, models, seed_list, out, steps, epochs)
@@ -419,7 +434,8 @@ def compare(
         table.add_column("verdict" if len(models) == 2 else f"verdict ({m})")
     for row in result.rows:
         kind, info = row.kind, row.kind.info
-        cells = [info.label if kind.is_count else f"{info.label} ({info.direction.value})"]
+        cells = [info.label if kind.is_count else f"{info.label} ({info.direction.value})"
+                 + (f"; on {row.features}" if row.features else "")]
         for m in models:
             e = row.estimates[m]
             cells.append(kind.format(e.mean) + (f" ± {e.half_width:.2g}" if e.half_width else ""))
@@ -612,6 +628,8 @@ def main(argv: list[str] | None = None) -> None:
         _report("interrupted", distributed_run=distributed_run)
         sys.exit(EXIT_INTERRUPTED)
     except OSError as exc:  # the user's file system: a path that is a file, a folder, read-only, a full disk
+        if os.environ.get("GANBENCH_DEBUG"):
+            raise
         _report(f"error: {_os_error(exc)}", exc, distributed_run)
         sys.exit(EXIT_BAD_INPUT)
     except Exception as exc:

@@ -30,6 +30,7 @@ class MetricRow:
     kind: MetricKind
     estimates: dict[str, Estimate]  # model -> its value over its runs
     differences: dict[str, Difference]  # each model after the first -> its difference from the first
+    features: str | None = None  # the feature network behind the metric, where a run may use one of several
 
 
 @dataclass(frozen=True)
@@ -61,13 +62,15 @@ def build(records: dict[str, list[dict]], suite: str, alpha: float = ALPHA) -> C
                             ", ".join(f"{run}: {pid}" for pid, run in ids.items()) +
                             "): rescore them alike with `ganbench run`, or compare runs of one protocol")
     models = list(records)
+    protocol = next(iter(records.values()))[0]["protocol"]  # one protocol for all, checked above
     rows = []
     for kind in MetricKind:
         estimates = {m: estimate(kind, [metric_values(r) for r in rs]) for m, rs in records.items()}
         if any(e is None for e in estimates.values()):
             continue  # shared metrics only
         first = estimates[models[0]]
-        rows.append(MetricRow(kind, estimates, {m: difference(kind, first, estimates[m]) for m in models[1:]}))
+        rows.append(MetricRow(kind, estimates, {m: difference(kind, first, estimates[m]) for m in models[1:]},
+                              kind.features(protocol)))
     return Comparison(suite, models, records, rows, alpha)
 
 
@@ -78,7 +81,7 @@ def _num(v: float | None) -> str:
 def table(c: Comparison) -> pd.DataFrame:
     rows = []
     for row in c.rows:
-        out = {"metric": row.kind.info.label, "direction": row.kind.info.direction.value}
+        out = {"metric": row.kind.info.label, "direction": row.kind.info.direction.value, "features": row.features}
         for m, e in row.estimates.items():
             out[m] = e.mean
             out[f"{m} ±95%"] = e.half_width
@@ -98,6 +101,7 @@ def as_json(c: Comparison, files: dict[str, str]) -> dict:
         "seeds": {m: [r["seed"] for r in rs] for m, rs in c.records.items()},
         "rows": [{
             "metric": row.kind.key, "label": row.kind.info.label, "direction": row.kind.info.direction.value,
+            "features": row.features,
             "values": {m: {"mean": e.mean, "half_width": e.half_width, "runs": list(e.values), "interval": e.basis}
                        for m, e in row.estimates.items()},
             "differences": [{"model": m, "reference": c.models[0], "difference": d.difference, "p_value": d.p_value,

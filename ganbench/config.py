@@ -45,11 +45,11 @@ HELP: dict[str, str] = {
                         "preempted or stopped run resumes from the last one).",
     "metrics": "Comma-separated metrics: fid, kid, is, pr, dc, fid-inf, ic-strong, ic-weak, aug "
                "(see docs/metrics.md).",
-    "aug_per_class": "aug: generated (and traditionally augmented) images added per class (seed 001: 2000).",
+    "aug_per_class": "aug: generated (and traditionally augmented) images added per class (Wang et al.: 2000).",
     "aug_epochs": "aug: the most epochs each classifier trains; it stops earlier when its validation loss stops "
-                  "falling (seed 001: 500).",
+                  "falling (Wang et al.: 500).",
     "ic_weak_every": "Train the weak independent classifier every N epochs of GAN training (fractions allowed) and "
-                     "log its error; 0: never (seed 003: every 10). Default: the suite's (see `ganbench suites`).",
+                     "log its error; 0: never (Korotka et al., 2024: every 10). Default: the suite's (see `ganbench suites`).",
     "ic_weak_samples": "Real and generated images the weak independent classifier uses during training, each.",
     "bootstrap": "Bootstrap resamples of the generated set for FID's 95% interval (0: none).",
     "alpha": "Significance level of each test of a difference between two models.",
@@ -59,7 +59,7 @@ ENV_CACHE = "GANBENCH_CACHE"
 ENV_DATA = "GANBENCH_DATA"
 ENV_OFFLINE = "GANBENCH_OFFLINE"
 ENV_INCEPTION = "GANBENCH_INCEPTION_WEIGHTS"
-ENV_RESNET18 = "GANBENCH_RESNET18_WEIGHTS"  # ImageNet ResNet18 for BEGAN's encoder (seed 004)
+ENV_RESNET18 = "GANBENCH_RESNET18_WEIGHTS"  # ImageNet ResNet18 for BEGAN's encoder (Zaika, 2025)
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 
 

@@ -1,5 +1,5 @@
 """BEGAN's convergence measure M and equilibrium term k: from a run's per-step log to its per-epoch table,
-its final values, and the PNGs that put a trajectory beside the thesis's (seed 004).
+its final values, and the PNGs that put a trajectory beside the thesis's (Zaika, 2025).
 
 The log holds M and k at every step (a model whose discriminator is an autoencoder logs them; no other
 model does, and M is then undefined, never 0). Per epoch we keep two views:
@@ -24,10 +24,25 @@ import pandas as pd  # noqa: E402
 from ganbench.fileio import save_figure  # noqa: E402
 from ganbench.metrics.kinds import MetricKind  # noqa: E402
 
-LOG_STEP = 900  # seed 004 prints "Step [900/938]" once per epoch
+LOG_STEP = 900  # Zaika (2025) prints "Step [900/938]" once per epoch
 M, K = "M", "k"  # the log's keys
 RECORD_KEYS = {M: MetricKind.BEGAN_M.info.value_key, K: MetricKind.BEGAN_K.info.value_key}
 AT_LOG_STEP = {key: f"{key} at step {LOG_STEP}" for key in (M, K)}  # the comparison table's columns
+
+
+def encoder(record: dict) -> str | None:
+    """How the run's discriminator encoder started: "imagenet", "random", or None for a model without one
+    (the configuration's `encoder_init`, e.g. "random (no ImageNet ResNet18 file: ...)")."""
+    init = ((record.get("config") or {}).get("hparams") or {}).get("encoder_init")
+    return None if not init else str(init).split(" ", 1)[0]
+
+
+def versus_published(encoder_init: str | None) -> str:
+    """Whether a run's M and k can be read beside the thesis's: its encoder started from ImageNet weights, and a
+    random encoder trains a different discriminator, so its trajectory is not the same experiment."""
+    if encoder_init == "random":
+        return "not comparable: random encoder (the published run's was ImageNet-initialised)"
+    return "comparable" if encoder_init == "imagenet" else "not comparable: another discriminator"
 
 
 def has_measure(log: list[dict]) -> bool:
@@ -95,10 +110,12 @@ def comparison_table(records: list[dict], published: pd.DataFrame) -> pd.DataFra
         if not summary:
             continue
         theirs = published_trajectory(published, r["model"])
+        init = encoder(r)
         for e in summary["epochs"]:
             pub = theirs.get(e["epoch"], {})
             rows.append({
-                "model": r["model"], "seed": r["seed"], "epoch": e["epoch"], "steps": e["steps"],
+                "model": r["model"], "seed": r["seed"], "encoder": init or "–", "epoch": e["epoch"],
+                "steps": e["steps"], "versus published": versus_published(init) if pub else "–",
                 AT_LOG_STEP[M]: e["M_at_log_step"], "published M": pub.get(M), "M epoch mean": e["M_mean"],
                 AT_LOG_STEP[K]: e["k_at_log_step"], "published k": pub.get(K), "k epoch mean": e["k_mean"],
             })
@@ -113,17 +130,20 @@ def markdown(table: pd.DataFrame, source: str | None) -> list[str]:
     """The leaderboard's section: our trajectory beside the published one, epoch by epoch."""
     if table.empty:
         return []
-    cols = [c for c in table.columns if c not in ("model", "seed", "epoch", "steps")]
+    fixed = ("model", "seed", "encoder", "epoch", "steps")
+    cols = [c for c in table.columns if c not in fixed and c != "versus published"]
     lines = ["## BEGAN convergence: M and k by epoch", "",
              f"M = L(x) + |γ L(x) − L_G| and the equilibrium term k, from each run's per-step log. 'at step "
              f"{LOG_STEP}' is the {LOG_STEP}th step of the epoch, one batch, the thesis's only logged value; the "
              "epoch mean averages every step of the epoch. Both are training statistics of the run's own "
-             "discriminator, so they compare across runs of one architecture and budget, not across models.",
-             "", "| model | seed | epoch | steps | " + " | ".join(cols) + " |",
-             "|---|---:|---:|---:|" + "---:|" * len(cols)]
+             "discriminator, so they compare across runs of one architecture and budget, not across models. The "
+             "encoder column says how the discriminator's encoder started (ImageNet weights or random); only a run "
+             "whose encoder started as the published run's can be read beside it.",
+             "", "| model | seed | encoder | epoch | steps | " + " | ".join(cols) + " | versus published |",
+             "|---|---:|---|---:|---:|" + "---:|" * len(cols) + "---|"]
     for r in table.to_dict("records"):
-        lines.append(f"| {r['model']} | {r['seed']} | {r['epoch']} | {r['steps']} | "
-                     + " | ".join(_cell(r[c]) for c in cols) + " |")
+        lines.append(f"| {r['model']} | {r['seed']} | {r['encoder']} | {r['epoch']} | {r['steps']} | "
+                     + " | ".join(_cell(r[c]) for c in cols) + f" | {r['versus published']} |")
     if source:
         lines += ["", f"Published: {source}."]
     return lines + [""]

@@ -1,4 +1,4 @@
-"""`ganbench explore`: seed 003's latent-space interface, computed (the pictures are in explore_plots).
+"""`ganbench explore`: Korotka et al.'s latent-space interface, computed (the pictures are in explore_plots).
 
 - the map of class areas: a grid of latent points in [-1, 1]^2, each named by the class a classifier
   (trained by ganbench on the suite's labelled data) gives its image; for a 3-D latent, 16 sections along

@@ -1,6 +1,6 @@
-"""Seed 001's augmentation study over a suite group: one generator per class.
+"""Wang et al.'s augmentation study over a suite group: one generator per class.
 
-Seed 001 trains one generator per ore class and adds 2,000 of each one's images to its class (Table 2). The
+Wang et al. train one generator per ore class and adds 2,000 of each one's images to its class (Table 2). The
 `ore` group's suites train each class on its own; this study takes each model's finished runs on every
 class suite of the group (same seed and budget), labels the real images by their suite, holds out a seeded
 fifth of each class as the test split (the paper does not state its own), and writes one record per model
@@ -63,7 +63,7 @@ def group_suite(name: str, members: list[Suite], n_test: int, per_class: int) ->
     first = members[0]
     return Suite(name, "+".join(s.data for s in members), first.resolution, first.channels, first.models,
                  Protocol(n_test, per_class * len(members)), published_dataset=f"{name} ({len(members)} classes)",
-                 description=f"seed 001's augmentation study over {', '.join(s.name for s in members)}: one "
+                 description=f"Wang et al.'s augmentation study over {', '.join(s.name for s in members)}: one "
                              f"generator per class, {per_class} of its images added to its class")
 
 

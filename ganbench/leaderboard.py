@@ -45,6 +45,7 @@ def table(records: list[dict], suite: Suite, published: pd.DataFrame) -> pd.Data
             "KID std": m.get("kid_std"),
             "M": m.get(MetricKind.BEGAN_M.info.value_key),  # BEGAN's convergence measure; None for other models
             "k": m.get(MetricKind.BEGAN_K.info.value_key),
+            "encoder": convergence.encoder(r),  # how a BEGAN's encoder started; M and k depend on it
             "n fake": p["n_fake"],
             "n real": p["n_real"],
             "epochs": t.get("epochs"),
@@ -74,6 +75,14 @@ def _published_note(match: pd.DataFrame) -> str:
     return f"comparable with {comparable}{more}"
 
 
+def _encoder_note(kind: MetricKind, runs: list[dict]) -> str:
+    """M and k are statistics of the run's own discriminator: say how its encoder started."""
+    if kind not in (MetricKind.BEGAN_M, MetricKind.BEGAN_K):
+        return ""
+    inits = sorted({convergence.encoder(r) for r in runs} - {None})
+    return f"encoder: {', '.join(inits)}" if inits else ""
+
+
 def metric_table(records: list[dict], suite: Suite, published: pd.DataFrame) -> pd.DataFrame:
     """One row per protocol, model and metric: our value over its seeds with its 95% interval, the published
     value and the difference, and a rank among the rows of the same protocol and metric."""
@@ -97,7 +106,10 @@ def metric_table(records: list[dict], suite: Suite, published: pd.DataFrame) -> 
                 "difference": None if theirs is None else e.mean - theirs,
                 "published source": match["source"].iloc[0] if len(match) else None,
                 "published protocol": match["protocol"].iloc[0] if len(match) else None,
-                "note": _published_note(match), "protocol": pid, "_order": order,
+                "features": kind.features(runs[0]["protocol"]),  # one protocol id: one feature network
+                "note": "; ".join(filter(None, (kind.features(runs[0]["protocol"]), _published_note(match),
+                                                _encoder_note(kind, runs)))),
+                "protocol": pid, "_order": order,
                 "_rank_key": (kind.worsening(0.0, e.mean) if kind.info.direction is not Direction.EXACT
                               and kind.info.across_models else None),
             })
@@ -131,8 +143,8 @@ def metric_markdown(mf: pd.DataFrame) -> list[str]:
         "",
         "Our value is the mean over the listed seeds; ± is its 95% interval (over seeds when there are several, "
         "else the run's own noise estimate, named in the interval column). Published values come from "
-        "leaderboards/published.csv; the difference is ours minus theirs, and the note says whether the "
-        "protocols allow reading it.",
+        "ganbench/assets/published.csv (shipped with ganbench); the difference is ours minus theirs, and the "
+        "note says whether the protocols allow reading it.",
         "",
         "| metric | rank | model | seeds | ours ± 95% | interval | published | ours − published | note |",
         "|---|---:|---|---|---:|---|---:|---:|---|",
@@ -160,14 +172,16 @@ def has_convergence(df: pd.DataFrame) -> bool:
 
 M_FOOTNOTE = ("³ BEGAN's convergence measure M = L(x) + |γ L(x) − L_G| (mean over the last epoch's steps) and its "
               "equilibrium term k (after the last step), from the training log. M is defined only for a model whose "
-              "discriminator is an autoencoder: – for every other model, never 0.")
+              "discriminator is an autoencoder: – for every other model, never 0. Both depend on how the "
+              "discriminator's encoder started (the encoder column: ImageNet weights, or random when no ImageNet "
+              "ResNet18 file was given); a random encoder's M and k are not comparable with a published run's.")
 
 
 def markdown(df: pd.DataFrame, mf: pd.DataFrame, suite: Suite, published: pd.DataFrame,
              began: pd.DataFrame | None = None) -> str:
     p = suite.protocol
     with_m = has_convergence(df)
-    m_head, m_rule = (" M³ | k³ |", "---:|---:|") if with_m else ("", "")
+    m_head, m_rule = (" M³ | k³ | encoder³ |", "---:|---:|---|") if with_m else ("", "")
     lines = [
         f"# Leaderboard: {suite.name}",
         "",
@@ -182,7 +196,7 @@ def markdown(df: pd.DataFrame, mf: pd.DataFrame, suite: Suite, published: pd.Dat
         "|---:|---|---:|---:|---:|" + m_rule + "---|---|---:|---|",
     ]
     for r in df.to_dict("records"):
-        m_cells = f" {_fmt(r['M'], 4)} | {_fmt(r['k'], 4)} |" if with_m else ""
+        m_cells = f" {_fmt(r['M'], 4)} | {_fmt(r['k'], 4)} | {_fmt(r['encoder'])} |" if with_m else ""
         lines.append(
             f"| {r['rank']} | {r['model']} | {r['seed']} | {_fmt(r['FID'])} ± {_fmt(r['FID ±'])} | "
             f"{_fmt(_milli(r['KID']))} ± {_fmt(_milli(r['KID std']))} |{m_cells} {r['n fake']} / {r['n real']} | "

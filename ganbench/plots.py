@@ -90,7 +90,7 @@ def save_loss_curves(path: Path, log: list[dict], title: str, steps_per_epoch: i
 
 
 def save_ic_curve(path: Path, log: list[dict], title: str, steps_per_epoch: int) -> None:
-    """Seed 003's Fig. 7: the weak independent classifier's held-out error over training, with its 95% Wilson
+    """Korotka et al.'s Fig. 7: the weak independent classifier's held-out error over training, with its 95% Wilson
     interval and the ideal 50% (the classifier cannot tell generated from real)."""
     rows = [r for r in log if "ic_weak_error" in r]
     epochs = np.array([r["step"] / steps_per_epoch for r in rows])

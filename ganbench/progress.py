@@ -52,3 +52,13 @@ def info(message: str) -> None:
 
 def warn(message: str) -> None:
     console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
+
+
+_warned: set[str] = set()
+
+
+def warn_once(message: str) -> None:
+    """A warning that a process repeats for every model it scores is said once."""
+    if message not in _warned:
+        _warned.add(message)
+        warn(message)

@@ -1,4 +1,5 @@
-"""Published numbers (leaderboards/published.csv): what our leaderboards put beside our own."""
+"""Published numbers (ganbench/assets/published.csv, shipped with the package): what our leaderboards put
+beside our own. $GANBENCH_PUBLISHED names another file of the same columns."""
 
 from __future__ import annotations
 
@@ -14,17 +15,18 @@ COLUMNS = ["source", "model", "dataset", "resolution", "metric", "value", "proto
 ANY_MODEL = "*"  # a row for every model: a reference the model does not change (training on real data alone)
 
 
-def published_path() -> Path | None:
+SHIPPED = Path(__file__).resolve().parent / "assets" / "published.csv"  # package data, in every install
+
+
+def published_path() -> Path:
     if os.environ.get(ENV_PUBLISHED):
-        return Path(os.environ[ENV_PUBLISHED])
-    here = Path(__file__).resolve().parents[1] / "leaderboards" / "published.csv"  # a source checkout
-    return here if here.is_file() else None
+        return Path(os.environ[ENV_PUBLISHED]).expanduser()
+    return SHIPPED
 
 
 def load_published() -> pd.DataFrame:
+    """The published rows; a missing or unreadable file is an error, never an empty column."""
     path = published_path()
-    if path is None:
-        return pd.DataFrame(columns=COLUMNS)
     try:
         df = pd.read_csv(path)
     except (OSError, ValueError) as exc:

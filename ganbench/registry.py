@@ -41,11 +41,15 @@ class ModelSpec:
     variants: Mapping[str, Mapping[str, Any]] | None = None
     plugin: str = field(default="", compare=False)  # the distribution that provided it
 
-    def create(self, resolution: int, channels: int, overrides: Mapping[str, Any] | None = None) -> GAN:
+    def check_resolution(self, resolution: int, suite: str = "") -> None:
         if self.resolutions is not None and resolution not in self.resolutions:
+            where = f" (suite {suite})" if suite else ""
             raise GanbenchError(
-                f"model '{self.name}' supports resolutions {list(self.resolutions)}, not {resolution}"
+                f"model '{self.name}' supports resolutions {list(self.resolutions)}, not {resolution}{where}"
             )
+
+    def create(self, resolution: int, channels: int, overrides: Mapping[str, Any] | None = None) -> GAN:
+        self.check_resolution(resolution)
         hparams = {**self.defaults, **(overrides or {})}
         return self.build(resolution, channels, hparams)
 

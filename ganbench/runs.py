@@ -113,7 +113,7 @@ def train(plan: RunPlan, data: ImageData, device: torch.device, resume: bool = T
 
 
 def monitors(config: dict, data: ImageData, device: torch.device) -> tuple:
-    """The measurements a run's configuration asks for during training: seed 003's weak classifier on a
+    """The measurements a run's configuration asks for during training: Korotka et al.'s weak classifier on a
     seeded subset of the training images."""
     weak = config.get("ic_weak")
     if not weak:
@@ -195,7 +195,7 @@ def training_summary(log_path: Path | None, config: dict, steps: int) -> dict | 
 
 
 def augmentation_utility(model: GAN, config: dict, scorer: Scorer, device: torch.device) -> dict:
-    """Seed 001's augmentation study of a model on its suite's labelled train and test splits."""
+    """Wang et al.'s augmentation study of a model on its suite's labelled train and test splits."""
     from ganbench.classifiers.augmentation import model_utility
 
     suite = get_suite(config["suite"])

@@ -32,9 +32,9 @@ from ganbench.metrics.features import (
 )
 from ganbench.metrics.inception import EXTRACTOR_NAME, resolve_weights
 from ganbench.metrics.stats import RealStats, load_stats
-from ganbench.metrics.vgg_features import PR_LAYER, VGG16Features, find_vgg16
+from ganbench.metrics.vgg_features import ENV_VGG16, PR_LAYER, VGG16_FILENAME, VGG16Features, find_vgg16
 from ganbench.model import GAN
-from ganbench.progress import warn
+from ganbench.progress import warn, warn_once
 from ganbench.sampling import QUANTIZATION, generate_batches
 
 PROTOCOL_VERSION = 1
@@ -122,6 +122,9 @@ class Scorer:
         needs_logits = any(METRICS[k].needs_logits for k in metrics)
         self.uses_pr_features = any(METRICS[k].uses_pr_features for k in metrics)
         vgg16 = find_vgg16(vgg16_weights) if self.uses_pr_features else None
+        if self.uses_pr_features and vgg16 is None:
+            warn_once(f"no VGG16 weights ({VGG16_FILENAME}: --vgg16-weights or ${ENV_VGG16}): precision/recall and "
+                      "density/coverage use Inception pool3 features instead, and every table says so")
         self.extract = make_extractor(backend, mode, weights_path, device, batch_size, needs_logits, precision, vgg16)
         self.pr_features = f"vgg16-torchvision/{PR_LAYER}" if vgg16 else f"{EXTRACTOR_NAME}/{FEATURE_LAYER}"
         self.weights = self.extract.weights

@@ -49,7 +49,7 @@ class Suite:
     protocol: Protocol
     epochs: int | None = None  # training budget; None: each model's own default (the paper's)
     steps: int | None = None  # a budget in steps instead, for suites shorter than an epoch
-    published_dataset: str | None = None  # the `dataset` column of leaderboards/published.csv
+    published_dataset: str | None = None  # the `dataset` column of ganbench/assets/published.csv
     description: str = ""
     # The weak independent classifier during training, every N epochs (0: never), unless --ic-weak-every says
     # otherwise: part of a run's configuration, so a reference suite's runs are found again without the option.
@@ -63,19 +63,19 @@ class Suite:
 
 
 SEED_002_MODELS = ("fcgan", "dcgan")
-# Every 64x64 model: seed 000's SAGAN, seed 001's Table 1 baseline and its WGAN family (Table 3's rows),
-# seed 004's BEGAN and the original BEGAN it summarizes.
+# Every 64x64 model: Bury's SAGAN, Wang et al.'s Table 1 baseline and its WGAN family (Table 3's rows),
+# Zaika's BEGAN and the original BEGAN it summarizes.
 BEGAN_MODELS = ("began", "began-original")
 MODELS_64 = ("sagan", "dcgan64", "wgan", "wgan-sn", "wgan-sa", "wgan-res", "wgan-improved", *BEGAN_MODELS)
-# Seed 003: the latent-space GANs and the CGAN on 28x28 digits; its activation study (Tables 1 and 4, whose
+# Korotka et al. (2024): the latent-space GANs and the CGAN on 28x28 digits; its activation study (Tables 1 and 4, whose
 # generator count 1,126,720 is the 4-D one) at 500 epochs; its landscape GAN with each activation (Table 2).
 SEED_003_MODELS = ("latent2d", "latent3d", "latent4d", "cgan")
 SEED_003_ACTIVATIONS = ("relu", "leakyrelu", "prelu", "elu")
 ACTIVATION_STUDY_EPOCHS = 500
-TF_TUTORIAL_EPOCHS = 50  # TensorFlow's DCGAN tutorial, whose networks seed 003's counts match
-BEGAN_THESIS_EPOCHS = 8  # seed 004: "num_epochs = 8" at batch 64 (each model's default batch)
+TF_TUTORIAL_EPOCHS = 50  # TensorFlow's DCGAN tutorial, whose networks Korotka et al.'s counts match
+BEGAN_THESIS_EPOCHS = 8  # Zaika (2025): "num_epochs = 8" at batch 64 (each model's default batch)
 
-# Seed 001's ore images (private): one suite per class, each trained and scored on its own as in its Table 1,
+# Wang et al.'s ore images (private): one suite per class, each trained and scored on its own as in its Table 1,
 # with the paper's image count as the real sample and its 2,000 generated images per class.
 ORE_IMAGES = dict(zip(ORE_CLASSES, (1207, 664)))  # images per class in the paper
 ORE_STEPS = 10000  # "the training is stopped after 10,000 epochs of iterations"
@@ -97,16 +97,16 @@ SUITES: dict[str, Suite] = {
         # curve point keeps the curve's cost under a tenth of the final scoring's on a CPU.
         Suite("fashion-mnist", "fashion-mnist", 28, 1, SEED_002_MODELS, Protocol(10000, 10000, curve_n_fake=1000),
               published_dataset="Fashion-MNIST", ic_weak_every=1.0,
-              description="full Fashion-MNIST, seed 002's 10 epochs, the weak independent classifier every epoch"),
+              description="full Fashion-MNIST, McGinney et al.'s 10 epochs, the weak independent classifier every epoch"),
         Suite("mnist", "mnist", 28, 1, SEED_002_MODELS, Protocol(10000, 10000),
-              published_dataset="MNIST", description="MNIST, seed 002's 10 epochs"),
+              published_dataset="MNIST", description="MNIST, McGinney et al.'s 10 epochs"),
         Suite("cifar10", "cifar10", 32, 3, SEED_002_MODELS, Protocol(10000, 10000),
-              published_dataset="CIFAR-10", description="CIFAR-10 32x32, seed 002's 10 epochs"),
+              published_dataset="CIFAR-10", description="CIFAR-10 32x32, McGinney et al.'s 10 epochs"),
         Suite("cifar100", "cifar100", 32, 3, SEED_002_MODELS, Protocol(10000, 10000),
-              published_dataset="CIFAR-100", description="CIFAR-100 32x32, seed 002's 10 epochs"),
+              published_dataset="CIFAR-100", description="CIFAR-100 32x32, McGinney et al.'s 10 epochs"),
         Suite("fashion-mnist64", "fashion-mnist", 64, 1, MODELS_64, Protocol(10000, 10000),
               published_dataset="Fashion-MNIST",
-              description="full Fashion-MNIST resized to 64x64 (as seed 004 does): every 64x64 model on real data; "
+              description="full Fashion-MNIST resized to 64x64 (as Zaika (2025) does): every 64x64 model on real data; "
                           "each model's own budget"),
         Suite("fashion-mnist64-smoke", "fashion-mnist-quick", 64, 1, MODELS_64,
               Protocol(50, 50, curve_points=2, curve_n_fake=25), steps=20,
@@ -114,32 +114,32 @@ SUITES: dict[str, Suite] = {
               description="the embedded subset at 64x64, 20 steps, 50 samples: a CPU check of the 64x64 models"),
         Suite("began-thesis", "fashion-mnist", 64, 1, BEGAN_MODELS, Protocol(10000, 10000),
               epochs=BEGAN_THESIS_EPOCHS, published_dataset="Fashion-MNIST",
-              description="seed 004's run: full Fashion-MNIST at 64x64, 8 epochs at batch 64; BEGAN's M and k by "
+              description="Zaika's run: full Fashion-MNIST at 64x64, 8 epochs at batch 64; BEGAN's M and k by "
                           "epoch beside the thesis's log"),
         Suite("mnist-latent", "mnist", 28, 1, SEED_003_MODELS, Protocol(10000, 10000),
               published_dataset="MNIST",
-              description="seed 003's latent-space GANs and CGAN on MNIST, each the paper's budget (Table 3: "
+              description="Korotka et al.'s latent-space GANs and CGAN on MNIST, each the paper's budget (Table 3: "
                           "5k, 2k, 1k epochs; 60k steps)"),
         Suite("mnist-activations", "mnist", 28, 1, tuple(f"latent4d:{a}" for a in SEED_003_ACTIVATIONS),
               Protocol(10000, 10000), epochs=ACTIVATION_STUDY_EPOCHS, published_dataset="MNIST",
-              description="seed 003's activation study (Tables 1 and 4): the 4-D latent GAN with ReLU, "
+              description="Korotka et al.'s activation study (Tables 1 and 4): the 4-D latent GAN with ReLU, "
                           "LeakyReLU, PReLU and ELU, 500 epochs"),
         Suite("fashion-mnist-latent", "fashion-mnist", 28, 1, SEED_003_MODELS, Protocol(10000, 10000),
               epochs=TF_TUTORIAL_EPOCHS, published_dataset="Fashion-MNIST",
-              description="seed 003's latent-space GANs and CGAN on full Fashion-MNIST (offline), 50 epochs"),
+              description="Korotka et al.'s latent-space GANs and CGAN on full Fashion-MNIST (offline), 50 epochs"),
         Suite("fashion-mnist-latent-smoke", "fashion-mnist-quick", 28, 1, SEED_003_MODELS,
               Protocol(50, 50, curve_points=2, curve_n_fake=25), steps=20, published_dataset="Fashion-MNIST",
-              description="the embedded subset, 20 steps, 50 samples: a CPU check of seed 003's models"),
+              description="the embedded subset, 20 steps, 50 samples: a CPU check of Korotka et al.'s models"),
         Suite("landscape64", "landscape64", 64, 3, tuple(f"landscape:{a}" for a in SEED_003_ACTIVATIONS),
               Protocol(10000, 10000), published_dataset="landscapes (90k photos)",
-              description="seed 003's landscape GAN with each activation (Table 2) on your landscape photos "
+              description="Korotka et al.'s landscape GAN with each activation (Table 2) on your landscape photos "
                           "(not shipped) at 64x64, 1,000 epochs"),
         Suite("celeba64", "celeba64", 64, 3, MODELS_64, Protocol(10000, 10000),
               published_dataset="CelebA",
-              description="CelebA, centre crop 160, 64x64 (seed 000's protocol); each model's own budget"),
+              description="CelebA, centre crop 160, 64x64 (Bury's protocol); each model's own budget"),
         *(Suite(f"ore-{c}", f"ore-{c}", 64, 3, MODELS_64, Protocol(n, 2000), steps=ORE_STEPS,
                 published_dataset=f"ore {c}",
-                description=f"seed 001's {c} ore images (private: bring your own; --suite ore:FOLDER runs both "
+                description=f"Wang et al.'s {c} ore images (private: bring your own; --suite ore:FOLDER runs both "
                             f"classes) at 64x64, {ORE_STEPS:,} steps")
           for c, n in ORE_IMAGES.items()),
     )
@@ -158,6 +158,16 @@ def get_suite(name: str) -> Suite:
     if base not in FOLDER_CLASS:
         raise GanbenchError(f"suite {base} reads no folder; `NAME:FOLDER` is for {', '.join(FOLDER_CLASS)} and ore")
     return replace(suite, data=f"folder:{Path(folder).expanduser() / FOLDER_CLASS[base]}")
+
+
+def suite_for(models: list[str]) -> Suite:
+    """With no --suite: the first suite (in `ganbench suites` order, the default first) that holds every named
+    model; none holding them all is refused before any work, naming the suites that hold each."""
+    for suite in SUITES.values():
+        if all(m in suite.models for m in models):
+            return suite
+    holders = [f"{m}: {', '.join(s.name for s in SUITES.values() if m in s.models) or 'none'}" for m in models]
+    raise GanbenchError(f"no suite holds all of {', '.join(models)} ({'; '.join(holders)}): name one with --suite")
 
 
 def expand_suites(name: str) -> list[Suite]:

@@ -70,7 +70,7 @@ def snapshot_path(run_dir: Path, step: int) -> Path:
 
 
 class Monitor(Protocol):
-    """A measurement of the model taken every `every` steps (seed 003's weak classifier), logged in that
+    """A measurement of the model taken every `every` steps (Korotka et al.'s weak classifier), logged in that
     step's line. It must leave the training RNG and the model's mode as it found them."""
 
     every: int

@@ -7,21 +7,16 @@ import shutil
 import pytest
 
 from ganbench.data import load_data
-from tests.helpers import run_cli, write_pngs
+from tests.helpers import isolate, run_cli, write_pngs
 
 
 @pytest.fixture(scope="session", autouse=True)
 def isolated_environment(tmp_path_factory):
-    """Every test (and every CLI subprocess) uses a private cache and torch hub folder, and never downloads:
-    weights a user downloaded into their own hub folder must not change what a test sees."""
+    """Every test (and every CLI subprocess) uses a private cache and torch hub folder, never downloads, and
+    runs on the CPU even where a GPU is present (the tests' expectations are the CPU's)."""
     mp = pytest.MonkeyPatch()
-    mp.setenv("GANBENCH_CACHE", str(tmp_path_factory.mktemp("cache")))
-    mp.setenv("TORCH_HOME", str(tmp_path_factory.mktemp("torch-home")))
-    mp.setenv("GANBENCH_OFFLINE", "1")
-    mp.delenv("GANBENCH_DATA", raising=False)
-    mp.delenv("GANBENCH_INCEPTION_WEIGHTS", raising=False)
-    mp.delenv("GANBENCH_RESNET18_WEIGHTS", raising=False)
-    mp.delenv("GANBENCH_VGG16_WEIGHTS", raising=False)
+    isolate(mp, tmp_path_factory)
+    mp.setenv("CUDA_VISIBLE_DEVICES", "")
     yield
     mp.undo()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,18 @@ needs_full_fashion_mnist = pytest.mark.skipif(
     not (FULL_FASHION_MNIST / "train-images-idx3-ubyte.gz").is_file(),
     reason=f"full Fashion-MNIST not installed at {FULL_FASHION_MNIST} (apt-get install dataset-fashion-mnist)",
 )
+
+
+def isolate(mp: pytest.MonkeyPatch, tmp_path_factory) -> None:
+    """A private ganbench cache and torch hub folder, offline, with none of the user's weight or data variables:
+    weights a user downloaded into their own hub folder must not change what a test sees, and a test that
+    clears a cache clears its own."""
+    mp.setenv("GANBENCH_CACHE", str(tmp_path_factory.mktemp("cache")))
+    mp.setenv("TORCH_HOME", str(tmp_path_factory.mktemp("torch-home")))
+    mp.setenv("GANBENCH_OFFLINE", "1")
+    for name in ("GANBENCH_DATA", "GANBENCH_INCEPTION_WEIGHTS", "GANBENCH_RESNET18_WEIGHTS",
+                 "GANBENCH_VGG16_WEIGHTS", "GANBENCH_PUBLISHED"):
+        mp.delenv(name, raising=False)
 
 
 def write_pngs(folder: Path, images: np.ndarray, prefix: str = "img") -> list[Path]:
@@ -67,12 +80,23 @@ def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None) -> sub
     return subprocess.CompletedProcess(["ganbench", *args], code, out.getvalue(), err.getvalue())
 
 
+# What a user must never see on stderr: a traceback, an exception dumped by type name, a Python warning.
+_DUMP = re.compile(r'^\s*File "|Traceback|^\s*\w+(Error|Exception|Warning): |\.py:\d+: \w*Warning|warnings\.warn\(')
+
+
 def assert_one_line_error(proc, *fragments: str, code: int = 2) -> str:
-    """The contract for bad input: exit code, no traceback, a last line `error: ...` naming the problem."""
+    """The contract for bad input: exit code, one error line and it is the last (progress lines before it are
+    fine), naming the problem; nothing on stderr is a traceback, an exception dump or a library warning.
+    Exit 70 (an internal error) says `internal error: ` instead of `error: `."""
     assert proc.returncode == code, (proc.returncode, proc.stdout, proc.stderr)
-    assert "Traceback" not in proc.stderr, proc.stderr
-    last = proc.stderr.strip().splitlines()[-1]
-    assert last.startswith("error: "), proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    prefix = "internal error: " if code == 70 else "error: "
+    errors = [line for line in lines if line.startswith(("error: ", "internal error: "))]
+    assert len(errors) == 1 and lines[-1] == errors[0] and errors[0].startswith(prefix), proc.stderr
+    dumps = [line for line in lines[:-1] if _DUMP.search(line)]
+    assert not dumps, proc.stderr
+    if code != 70:  # only an internal error names an exception type (with how to get its traceback)
+        assert not _DUMP.search(lines[-1]), lines[-1]
     for fragment in fragments:
-        assert fragment in last, (fragment, last)
-    return last
+        assert fragment in lines[-1], (fragment, lines[-1])
+    return lines[-1]

@@ -1,4 +1,4 @@
-"""BEGAN (seed 004) and the original BEGAN: the control law, the convergence measure M, the networks, the
+"""BEGAN (Zaika, 2025) and the original BEGAN: the control law, the convergence measure M, the networks, the
 per-epoch table, resume, and M and k in records and leaderboards from real training on 64x64 Fashion-MNIST."""
 
 from __future__ import annotations
@@ -272,6 +272,39 @@ def test_leaderboard_shows_m_with_a_dash_and_footnote_and_the_published_trajecto
     metrics = pd.read_csv(out / "leaderboards" / f"{SUITE}-metrics.csv")
     m_row = metrics[metrics["metric"] == "began-m"].iloc[0]
     assert m_row["model"] == "began" and pd.isna(m_row["rank"])  # M ranks no model against another
+
+
+def test_a_random_encoder_is_said_when_training_starts_and_beside_every_m_and_k(smoke_run):
+    """Offline (the test suite's TORCH_HOME holds no ResNet18 file) began's encoder starts random: the run says
+    so, the runs table and the metric table show it, and the thesis's trajectory is marked not comparable."""
+    out, result = smoke_run
+    assert result.stderr.count("encoder starts from a random initialisation") == 1
+    board = (out / "leaderboards" / f"{SUITE}.md").read_text()
+    header = next(line for line in board.splitlines() if line.startswith("| rank"))
+    col = [c.strip() for c in header.split("|")].index("encoder³")
+    rows = {line.split("|")[2].strip(): [c.strip() for c in line.split("|")]
+            for line in board.splitlines() if line.startswith("| ") and "seed" not in line}
+    assert (rows["began"][col], rows["dcgan64"][col]) == ("random", "–")
+    table = pd.read_csv(out / "leaderboards" / f"{SUITE}-convergence.csv")
+    assert list(table["encoder"]) == ["random"]
+    assert table["versus published"].iloc[0].startswith("not comparable: random encoder")
+    section = board[board.index("## BEGAN convergence"):]
+    assert "| began | 0 | random | 1 |" in section and "not comparable: random encoder" in section
+    metrics = pd.read_csv(out / "leaderboards" / f"{SUITE}-metrics.csv")
+    for key in ("began-m", "began-k"):
+        assert metrics[metrics["metric"] == key]["note"].iloc[0] == "encoder: random"
+
+
+def test_an_imagenet_encoder_makes_the_thesis_trajectory_comparable():
+    record = {"model": "began", "seed": 0, "config": {"hparams": {"encoder_init": "imagenet (resnet18.pth)"}},
+              "training": {"convergence": {"epochs": [{"epoch": 1, "steps": 938, "M_mean": 0.2, "k_mean": 0.05,
+                                                       "M_at_log_step": 0.21, "k_at_log_step": 0.06}]}}}
+    published = pd.DataFrame([{"model": "began", "metric": "began-m@epoch1", "value": 0.2177},
+                              {"model": "began", "metric": "began-k@epoch1", "value": 0.0770}])
+    row = convergence.comparison_table([record], published).iloc[0]
+    assert (row["encoder"], row["versus published"], row["published M"]) == ("imagenet", "comparable", 0.2177)
+    original = {**record, "model": "began-original", "config": {"hparams": {}}}
+    assert convergence.comparison_table([original], published).iloc[0]["encoder"] == "–"
 
 
 def test_m_is_never_a_verdict_between_two_models():

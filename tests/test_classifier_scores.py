@@ -1,5 +1,5 @@
-"""The classifier-based scores on real Fashion-MNIST: seed 003's strong and weak independent classifiers
-(during training too) and seed 001's augmentation utility, end to end through the CLI and the leaderboard."""
+"""The classifier-based scores on real Fashion-MNIST: Korotka et al.'s strong and weak independent classifiers
+(during training too) and Wang et al.'s augmentation utility, end to end through the CLI and the leaderboard."""
 
 from __future__ import annotations
 
@@ -138,7 +138,7 @@ def test_the_references_are_cached_and_a_second_scoring_gives_the_same_numbers(s
 
 
 def test_published_ic_errors_sit_beside_ours(scored_run, tmp_path):
-    """Seed 003's Table 3 gives the 2-D latent GAN's strong IC error on MNIST: a record of ours for it on
+    """Korotka et al.'s Table 3 gives the 2-D latent GAN's strong IC error on MNIST: a record of ours for it on
     mnist-latent (here a relabelled real one) gets the published value and the difference beside it."""
     (record,) = load_records(scored_run / "runs", "fashion-mnist-quick")
     record = {**record, "model": "latent2d", "suite": "mnist-latent"}
@@ -180,7 +180,7 @@ def test_traditional_augmentation_moves_each_image_its_own_way_and_is_seeded(qui
 
 
 def test_the_ore_group_studies_one_generator_per_class_beside_the_published_accuracies(tmp_path, quick_train):
-    """Seed 001's set-up with two real Fashion-MNIST classes standing in for the private ore images: each class
+    """Wang et al.'s set-up with two real Fashion-MNIST classes standing in for the private ore images: each class
     suite trains its own dcgan64, then one study adds each generator's images to its class."""
     for name, label in (("concentrate", 1), ("waste", 8)):  # trousers and bags
         images = quick_train.images[quick_train.labels == label][:80].numpy()
@@ -192,7 +192,7 @@ def test_the_ore_group_studies_one_generator_per_class_beside_the_published_accu
     m = record["metrics"]
     assert m["aug_detail"]["generated"]["labels"] == "one generator per class"
     assert m["aug_detail"]["n_test"] == 32 and m["aug_detail"]["real"]["n_train"] == 128 - 13  # 20% test, 10% val
-    assert m["aug_detail"]["classifier"].startswith("torchvision-mobilenet_v2")  # seed 001's, at 64x64
+    assert m["aug_detail"]["classifier"].startswith("torchvision-mobilenet_v2")  # Wang et al.'s, at 64x64
     assert len(record["config"]["class_runs"]) == 2
     rows = pd.read_csv(tmp_path / "leaderboards" / "ore-metrics.csv")
     published = dict(zip(rows["metric"], rows["published"]))

@@ -146,7 +146,10 @@ def test_help_for_every_command():
 
 
 def test_file_system_errors_are_one_line_bad_input(tmp_path):
-    """--out that is a file: once an internal error (exit 70)."""
+    """--out that is a file: bad input (exit 2), not an internal error."""
     (tmp_path / "afile").write_text("")
     proc = run_cli("train", "fcgan", "--suite", "fashion-mnist-smoke", "--steps", "2", "--out", str(tmp_path / "afile"))
     assert_one_line_error(proc, "cannot use", "Not a directory")
+    with pytest.raises(NotADirectoryError):  # GANBENCH_DEBUG=1 shows the error itself, traceback and all
+        run_cli("train", "fcgan", "--suite", "fashion-mnist-smoke", "--steps", "2", "--out", str(tmp_path / "afile"),
+                env={"GANBENCH_DEBUG": "1"})

@@ -120,3 +120,28 @@ def test_leaderboard_metric_rows_rank_within_a_protocol_and_pool_seeds(smoke_cop
     md = (smoke_copy / "leaderboards" / f"{SUITE}.md").read_text()
     assert "## Every metric" in md and "| FID (lower is better) | 1 | dcgan-other |" in md
     assert open(smoke_copy / "leaderboards" / f"{SUITE}-curves.png", "rb").read(8) == PNG
+
+
+def test_with_no_suite_compare_takes_the_first_suite_holding_every_model():
+    from ganbench.suites import suite_for
+
+    assert suite_for(["sagan", "began"]).name == "fashion-mnist64"  # the 64x64 models, on real Fashion-MNIST
+    assert suite_for(["dcgan", "fcgan"]).name == "fashion-mnist-quick"  # the default suite holds them
+    assert suite_for(["latent2d", "cgan"]).name == "mnist-latent"
+
+
+def test_models_no_suite_holds_are_refused_before_any_work(tmp_path):
+    proc = run_cli("compare", "sagan", "latent2d", "--out", str(tmp_path / "out"))
+    assert_one_line_error(proc, "no suite holds all of sagan, latent2d", "sagan: fashion-mnist64",
+                          "latent2d: mnist-latent", "--suite")
+    assert not (tmp_path / "out").exists()
+    proc = run_cli("run", "--models", "began,fcgan", "--out", str(tmp_path / "out"))
+    assert_one_line_error(proc, "no suite holds all of began, fcgan")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_model_of_another_size_is_refused_before_training_or_weights(tmp_path):
+    proc = run_cli("compare", "sagan", "began", "--suite", "fashion-mnist-smoke", "--steps", "1",
+                   "--out", str(tmp_path / "out"))
+    assert_one_line_error(proc, "model 'sagan' supports resolutions [64], not 28 (suite fashion-mnist-smoke)")
+    assert "converting" not in proc.stderr and not (tmp_path / "out" / "runs").exists()

@@ -41,7 +41,7 @@ def celeba_root(tmp_path, monkeypatch):
 def test_celeba64_crops_the_central_160_and_resizes_to_64(celeba_root):
     train, test = load_data("celeba64", "train"), load_data("celeba64", "test")
     assert train.images.shape == (4, 3, 64, 64) and test.images.shape == (1, 3, 64, 64)  # the official split
-    # Seed 000: "Each photo is cropped to 160 x 160 pixels", "then ... scaled to 64 x 64 pixels"
+    # Bury (2024): "Each photo is cropped to 160 x 160 pixels", "then ... scaled to 64 x 64 pixels"
     for image, name in [(train.images[0], "000001.jpg"), (test.images[0], "000006.jpg")]:
         pixels = np.asarray(Image.open(celeba_root / name).convert("RGB"))
         top, left = (CELEBA_H - 160) // 2, (CELEBA_W - 160) // 2
@@ -70,7 +70,7 @@ def test_ore_template_scores_each_class_on_its_own(tmp_path, quick_test, monkeyp
     c, w = suite_data(concentrate, "train"), suite_data(waste, "train")
     assert c.images.shape == (5, 3, 64, 64) and w.images.shape == (3, 3, 64, 64)  # RGB 64x64, as the paper
     assert get_suite(f"ore-waste:{tmp_path / 'mine'}") == waste
-    # published per class (seed 001, Table 1)
+    # published per class (Wang et al., Table 1)
     published = load_published()
     rows = suite_published(published, waste)
     assert dict(zip(rows[rows["metric"] == "fid"]["model"], rows[rows["metric"] == "fid"]["value"])) == {
@@ -98,7 +98,7 @@ def test_fashion_mnist64_published_rows_are_those_at_64x64():
     at64 = suite_published(published, get_suite("fashion-mnist64"))
     at28 = suite_published(published, get_suite("fashion-mnist"))
     assert len(at64) and set(at64["resolution"]) == {"64x64x1"}  # the BEGAN thesis's run
-    assert len(at28) and set(at28["resolution"]) == {"28x28x1"}  # seed 002's poster
+    assert len(at28) and set(at28["resolution"]) == {"28x28x1"}  # McGinney et al.'s poster
 
 
 @needs_full_fashion_mnist

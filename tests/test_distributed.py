@@ -173,10 +173,14 @@ def test_killing_a_rank_ends_the_run_clearly_and_it_resumes_in_one_process(tmp_p
     args = ("train", "dcgan", "--suite", SUITE, "--steps", "60", "--checkpoint-every", "20", "--out", str(tmp_path),
             "--device", "cpu")
     run = torchrun(2, *args, env={"GANBENCH_TEST_TAG": tag}, wait=False)
-    deadline = time.time() + 300
-    while not list(tmp_path.glob("runs/*/*/checkpoint.pt")) and run.poll() is None and time.time() < deadline:
-        time.sleep(0.05)
-    pid = _rank_pid(tag, 1)
+    # The event is the first checkpoint; rank 1's pid is found before it, so that the kill follows at once
+    # (40 steps remain then), with no delay to tune.
+    deadline, pid = time.time() + 300, None
+    while run.poll() is None and time.time() < deadline:
+        pid = pid or _rank_pid(tag, 1)
+        if pid and list(tmp_path.glob("runs/*/*/checkpoint.pt")):
+            break
+        time.sleep(0.01)
     assert pid is not None and run.poll() is None, "the run ended before a rank could be killed"
     os.kill(pid, signal.SIGKILL)
     _, stderr = run.communicate(timeout=300)

@@ -1,4 +1,4 @@
-"""`ganbench explore` on briefly trained seed 003 models: the map of class areas (2-D, 3-D sections, per
+"""`ganbench explore` on briefly trained Korotka et al. (2024) models: the map of class areas (2-D, 3-D sections, per
 CGAN label), the smooth flow and the layer activations at their stated sizes, the cached classifier, the
 orientation of the map, and the one-line refusals."""
 

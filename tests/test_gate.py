@@ -32,7 +32,7 @@ def test_metric_directions_come_from_one_table():
         Threshold.parse("two")
 
 
-# Every number of ../shared/reference/published-numbers.md, as (model, metric, value).
+# Every number the five papers publish, read from the papers by hand, as (model, metric, value).
 REFERENCE = [
     ("duelgan (Wei et al., ECCV 2022)", "fid", 13.95),
     ("dcgan64", "fid", 148), ("dcgan64", "fid", 183), ("wgan", "fid", 144), ("wgan", "fid", 202),

@@ -171,8 +171,9 @@ def test_vgg16_features_equal_torch_fidelitys_extractor(vgg16_file, odd_sizes):
         assert (a - b).abs().max() <= 1e-4 * a.abs().max(), tuple(x.shape)
 
 
-def test_precision_recall_use_vgg16_features_where_present(vgg16_file, quick_train, quick_test):
+def test_precision_recall_use_vgg16_features_where_present(vgg16_file, quick_train, quick_test, capfd):
     scorer = Scorer(CPU, metrics=("fid", "pr"), vgg16_weights=str(vgg16_file), settings=Settings(bootstrap=0))
+    assert "VGG16" not in capfd.readouterr().err  # no substitute, nothing to warn of
     real = scorer.real(quick_test.subset(12, 0))
     fake = scorer.fake_from_images(quick_train.images[:12])
     result = scorer.score(fake, real)

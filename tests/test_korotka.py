@@ -1,4 +1,4 @@
-"""Seed 003's zoo: exact parameter counts, shapes, the activation variants training on real data, the CGAN's
+"""Korotka et al.'s zoo: exact parameter counts, shapes, the activation variants training on real data, the CGAN's
 labels, and MODEL:VARIANT names through the registry, the run folders and `ganbench zoo`."""
 
 from __future__ import annotations

@@ -121,6 +121,8 @@ def test_all_metrics_through_the_cli(png_sets):
     assert out["protocol"]["metrics"] == ["fid", "kid", "pr", "dc", "fid-inf"]
     assert out["protocol"]["settings"]["bootstrap"] == 20
     assert out["protocol"]["pr_features"] == "inception-v3-compat/2048"  # no VGG16 weights offline
+    # ... and the substitute is said, once, for pr and dc together
+    assert proc.stderr.count("no VGG16 weights") == 1 and "Inception pool3 features instead" in proc.stderr
 
 
 def test_inception_score_is_refused_without_logits(png_sets):

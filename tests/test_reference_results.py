@@ -3,9 +3,11 @@ runs/ by the leaderboard and by compare, and refused in one line when damaged or
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tests.helpers import assert_one_line_error, run_cli
@@ -99,3 +101,30 @@ def test_committed_board_regenerates_from_the_committed_records(tmp_path):
     for name in (f"{SUITE}.md", f"{SUITE}.csv", f"{SUITE}-metrics.csv"):
         assert (tmp_path / "leaderboards" / name).read_text() == (REFERENCE / name).read_text(), name
     assert (tmp_path / "leaderboards" / f"{SUITE}-fid.png").stat().st_size > 0
+
+
+def test_precision_rows_name_their_feature_network(tmp_path):
+    """The reference runs were scored without VGG16 weights: every table says which features stood in."""
+    shutil.copytree(REFERENCE / "records" / SUITE, tmp_path / "leaderboards" / "records" / SUITE)
+    metrics = pd.read_csv(REFERENCE / f"{SUITE}-metrics.csv")
+    for metric in ("precision", "recall", "density", "coverage"):
+        rows = metrics[metrics["metric"] == metric]
+        assert len(rows) == 2 and rows["note"].str.startswith("Inception pool3 features (no VGG16 weights)").all()
+    assert metrics[metrics["metric"] == "fid"]["features"].isna().all()
+    board = (REFERENCE / f"{SUITE}.md").read_text()
+    assert board.count("| Inception pool3 features (no VGG16 weights)") == 8
+    proc = run_cli("compare", "dcgan", "fcgan", "--suite", SUITE, "--seeds", "0,1,2", "--out", str(tmp_path), "--json")
+    assert proc.returncode == 0, proc.stderr
+    rows = {r["metric"]: r for r in json.loads(proc.stdout)["rows"]}
+    assert rows["recall"]["features"] == "Inception pool3 features (no VGG16 weights)"
+    assert rows["fid"]["features"] is None
+
+
+def test_todays_plans_name_the_committed_runs(tmp_path):
+    """A run's folder is a hash of its configuration: a change to any field a plan records (a model's source
+    text included) would orphan every committed record and every user's runs. Pinned here."""
+    from ganbench.bench import plan_runs
+    from ganbench.suites import get_suite
+
+    plans = plan_runs(get_suite(SUITE), ["dcgan", "fcgan"], [0, 1, 2], tmp_path, None, None)
+    assert {p.run_dir.name for p in plans} == {p.stem for p in (REFERENCE / "records" / SUITE).glob("*.json")}

@@ -14,6 +14,7 @@ from ganbench.registry import ModelSpec, get_model, load_zoo
 from tests.helpers import assert_one_line_error, run_cli, run_cli_process
 
 PLUGIN_MODULE = textwrap.dedent('''
+    from dataclasses import replace
     from torch import nn
     from ganbench.registry import ModelSpec
     from zoo.common import BCEGAN
@@ -38,6 +39,19 @@ PLUGIN_MODULE = textwrap.dedent('''
 
     SPEC = ModelSpec(name="tinygan", family="tiny", source="a test plugin", build=build,
                      defaults={"latent_dim": 8, "lr_g": 1e-3, "lr_d": 1e-3, "batch_size": 8, "epochs": 1})
+
+    class Buggy(BCEGAN):  # a plugin with a bug in its step: ganbench's internal-error path
+        def train_step(self, batch, optimizers, step):
+            return {"loss_d": 1 / 0}
+
+    class Diverging(BCEGAN):  # a step whose loss is no number: a diverged model, which is the user's news
+        def train_step(self, batch, optimizers, step):
+            losses = super().train_step(batch, optimizers, step)
+            return {**losses, "loss_g": float("nan")} if step >= 2 else losses
+
+    BUGGY = [replace(SPEC, name="buggygan", build=lambda res, ch, h: Buggy(G(h["latent_dim"], res, ch), D(res, ch), h)),
+             replace(SPEC, name="diverginggan",
+                     build=lambda res, ch, h: Diverging(G(h["latent_dim"], res, ch), D(res, ch), h))]
 ''')
 
 
@@ -50,7 +64,7 @@ def plugin_path(tmp_path, monkeypatch):
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: tinyplugin\nVersion: 0.1\n")
     (dist / "entry_points.txt").write_text(
-        "[ganbench.models]\ntinygan = tinyplugin:SPEC\nbroken = brokenplugin:SPEC\n"
+        "[ganbench.models]\ntinygan = tinyplugin:SPEC\nbroken = brokenplugin:SPEC\nbuggy = tinyplugin:BUGGY\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     load_zoo.cache_clear()
@@ -128,4 +142,20 @@ def test_zoo_json_parameter_counts_match_the_modules():
         counts = by_name[name]["params"]["28x28x1"]
         assert counts["G"] == sum(p.numel() for p in model.G.parameters())
         assert counts["D"] == sum(p.numel() for p in model.D.parameters())
-        assert by_name[name]["source"].startswith("002")
+        assert by_name[name]["source"].startswith("002: McGinney et al.")
+
+
+def test_a_bug_is_an_internal_error_exit_70_and_debug_shows_its_traceback(plugin_path):
+    env = {"PYTHONPATH": str(plugin_path)}
+    args = ("train", "buggygan", "--suite", "fashion-mnist-smoke", "--steps", "3", "--out", str(plugin_path / "o"))
+    proc = run_cli_process(*args, env=env)
+    last = assert_one_line_error(proc, "ZeroDivisionError", "GANBENCH_DEBUG=1", code=70)
+    assert last.startswith("internal error: ")
+    debug = run_cli_process(*args, env={**env, "GANBENCH_DEBUG": "1"})
+    assert debug.returncode != 0 and "Traceback" in debug.stderr and "1 / 0" in debug.stderr
+
+
+def test_a_diverged_model_is_a_one_line_error_exit_2_through_the_cli(plugin_path):
+    proc = run_cli_process("train", "diverginggan", "--suite", "fashion-mnist-smoke", "--steps", "6",
+                           "--out", str(plugin_path / "o"), env={"PYTHONPATH": str(plugin_path)})
+    assert_one_line_error(proc, "training diverged", "loss_g is nan at step 3")

@@ -115,11 +115,12 @@ def test_ctrl_c_writes_a_checkpoint_and_resume_finishes_identically(tmp_path, qu
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     logs = tmp_path / "cli" / "runs" / "fashion-mnist-quick"
     deadline = time.time() + 120
-    while time.time() < deadline:
+    while time.time() < deadline and proc.poll() is None:  # the event: 20 steps logged (380 remain)
         found = list(logs.glob("*/log.jsonl"))
         if found and len(found[0].read_text().splitlines()) >= 20:
             break
-        time.sleep(0.2)
+        time.sleep(0.01)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err

@@ -1,4 +1,4 @@
-"""The 64x64 zoo (seeds 000 and 001): the structural facts the papers state, their training steps, and that
+"""The 64x64 zoo (Bury, 2024, and Wang et al.): the structural facts the papers state, their training steps, and that
 each model trains on real 64x64 Fashion-MNIST and scores through `ganbench score`."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""BEGAN (Berthelot et al. 2017) as seed 004 (Zaika's thesis) builds it, and in its original form.
+"""BEGAN (Berthelot et al. 2017) as Zaika's thesis builds it, and in its original form.
 
 The discriminator is an autoencoder. With the L1 reconstruction loss L(v) = mean |v - D(v)| (the thesis's
 `recon_loss`), each step does, exactly as the thesis's appendix code:
@@ -18,7 +18,7 @@ Where the thesis's text and its code differ, the code produced its numbers and i
 - D's learning rate is 1e-5 and G's 1e-4 ("reducing the learning rate of the discriminator"), Adam betas
   (0.5, 0.999), batch 64, 8 epochs of Fashion-MNIST resized to 64x64.
 
-`began` (seed 004's appendix):
+`began` (Zaika's appendix):
 - D = ResNet18Autoencoder: the encoder is torchvision's ResNet18 up to its average pool (a 512-d code) with
   its first convolution replaced by a fresh Conv2d(C, 64, 7, 2, 3) for the suite's C channels. The thesis
   loads ImageNet weights (`weights='DEFAULT'`) for the rest; offline, they come from a local file
@@ -52,6 +52,7 @@ from ganbench import config
 from ganbench.errors import GanbenchError
 from ganbench.fileio import file_hash
 from ganbench.model import GAN, Batch
+from ganbench.progress import warn
 from ganbench.registry import ModelSpec
 
 SEED_004_SOURCE = "004: Zaika, Structural-parametric synthesis of the BEGAN network (bachelor thesis, KAI, 2025)"
@@ -93,7 +94,12 @@ class BEGAN(GAN):
 
     def load_initial_weights(self) -> None:
         if isinstance(self.D, ResNet18Autoencoder):
-            self.D.encoder.load_imagenet(self.hparams.get("encoder_weights"))
+            weights = self.hparams.get("encoder_weights")
+            if not weights:  # offline this is the usual case: say so, since M and k depend on it
+                warn(f"began's ResNet18 encoder starts from a random initialisation, not ImageNet weights (set "
+                     f"{config.ENV_RESNET18} to the file {IMAGENET_FILE}); its M and k are then not "
+                     "comparable with Zaika (2025)'s, and the leaderboard marks them so")
+            self.D.encoder.load_imagenet(weights)
 
     def train_step(self, batch: Batch, optimizers: Mapping[str, torch.optim.Optimizer], step: int) -> dict[str, float]:
         real = batch.images
@@ -122,7 +128,7 @@ class BEGAN(GAN):
                 "k": float(self.k), "M": convergence_measure(real_value, g_value, gamma)}
 
 
-# ---------------------------------------------------------------------------- seed 004's networks
+# ---------------------------------------------------------------------------- Zaika's networks
 
 def xavier_002(module: nn.Module) -> None:
     """The thesis's `weights_init`: Xavier-normal (gain 0.02) weights and zero biases on every Conv and Linear."""
@@ -288,7 +294,7 @@ SPECS = [
               defaults={"latent_dim": 48, "latent": "normal", **CONTROL, "lr_g": 1e-4, "lr_d": 1e-5,
                         "betas": (0.5, 0.999), "batch_size": 64, "epochs": 8, "encoder_weights": None},
               resolve=resolve_encoder,
-              description="seed 004's BEGAN: ResNet18 autoencoder D, transposed-conv G, z ~ N(0, 1) in 48-d"),
+              description="Zaika's BEGAN: ResNet18 autoencoder D, transposed-conv G, z ~ N(0, 1) in 48-d"),
     ModelSpec(name="began-original", family="began", source=BERTHELOT_SOURCE, build=build_original,
               resolutions=(64,),
               defaults={"latent_dim": 64, "latent": "uniform", "filters": 64, **CONTROL, "lr_g": 1e-4, "lr_d": 1e-4,

@@ -1,6 +1,6 @@
 """Layers several zoo families share: spectral normalisation, self-attention, residual blocks, DCGAN's init.
 
-Written once here; SAGAN (seed 000) and the WGAN family (seed 001) build from them.
+Written once here; SAGAN (Bury, 2024) and the WGAN family (Wang et al.) build from them.
 """
 
 from __future__ import annotations
@@ -39,11 +39,11 @@ def dcgan_init(module: nn.Module) -> None:
 
 
 class SelfAttention(nn.Module):
-    """Self-attention over the positions of a feature map (Zhang et al. 2019), as seeds 000 and 001 describe it.
+    """Self-attention over the positions of a feature map (Zhang et al. 2019), as Bury (2024) and Wang et al. describe it.
 
     Query and key are 1x1 convolutions to C/8 channels, the value a 1x1 convolution to C channels; the
     attention map is a softmax over positions; the output is `gamma * attention + x` with a learnable
-    scale `gamma` that starts at 0 (seed 001, Eq. 6: "a scaling factor with an initial value of 0"), so the
+    scale `gamma` that starts at 0 (Wang et al., Eq. 6: "a scaling factor with an initial value of 0"), so the
     block starts as the identity.
     """
 
@@ -67,7 +67,7 @@ class SelfAttention(nn.Module):
 
 class BasicBlock(nn.Module):
     """torchvision's ResNet BasicBlock (3x3 conv, BN, ReLU, 3x3 conv, BN, plus the input, ReLU), with optional
-    spectral normalisation on each of its convolutions (seed 001: "embedded on each convolutional layer of the
+    spectral normalisation on each of its convolutions (Wang et al.: "embedded on each convolutional layer of the
     residual blocks"). A 1x1 convolution matches the shortcut when the channel count changes."""
 
     def __init__(self, in_channels: int, out_channels: int, spectral: bool = False):

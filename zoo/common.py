@@ -75,7 +75,7 @@ def keras_gan(generator: nn.Module, discriminator: nn.Module, hparams: Mapping) 
     return BCEGAN(generator, discriminator, hparams)
 
 
-# Seed 002 (McGinney et al.): "epochs = 10, (batch size = 16 ...)", "optimiser = Adam(0.0002, 0.5)",
+# McGinney et al.: "epochs = 10, (batch size = 16 ...)", "optimiser = Adam(0.0002, 0.5)",
 # "loss = binary_crossentropy". Keras' Adam uses epsilon 1e-7 and beta2 0.999.
 SEED_002_DEFAULTS = {
     "latent_dim": 100,

@@ -1,4 +1,4 @@
-"""DC-GAN of seed 002 (McGinney et al.): convolutional G and D.
+"""DC-GAN of McGinney et al.: convolutional G and D.
 
 "DCGAN models had 4 convolutional layers", tanh for G, sigmoid for D,
 "activation after every layer = LeakyReLU(0.2)". The poster gives no

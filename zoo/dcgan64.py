@@ -1,12 +1,12 @@
-"""DCGAN at 64x64 (Radford et al. 2016): the baseline of seed 001's Table 1, and the skeleton of SAGAN and WGAN.
+"""DCGAN at 64x64 (Radford et al. 2016): the baseline of Wang et al.'s Table 1, and the skeleton of SAGAN and WGAN.
 
 Five convolution layers in G and in D, batch normalisation, ReLU in G and LeakyReLU(0.2) in D, tanh out of G
-and one score out of D. Seed 001 compares against "DCGAN ... under the same training environment" (batch 32,
+and one score out of D. Wang et al. compare against "DCGAN ... under the same training environment" (batch 32,
 its Section 5.2); the rest is Radford's recipe: Adam lr 2e-4, betas (0.5, 0.999), N(0, 0.02) weights, no batch
 normalisation on D's input layer.
 
 The same two networks, with spectral normalisation on every convolution and self-attention between chosen
-layers, are SAGAN's (seed 000) and the plain WGAN ablations' (seed 001); those families import them.
+layers, are SAGAN's (Bury, 2024) and the plain WGAN ablations' (Wang et al.); those families import them.
 """
 
 from __future__ import annotations
@@ -88,5 +88,5 @@ SPEC = ModelSpec(
     name="dcgan64", family="dcgan64", source=SEED_001_SOURCE, build=build, resolutions=(64,),
     defaults={"latent_dim": 100, "lr_g": 2e-4, "lr_d": 2e-4, "betas": (0.5, 0.999), "batch_size": 32,
               "steps": 10000},
-    description="Radford's 64x64 DCGAN, seed 001's Table 1 baseline: 5 convolutions each, batch norm, BCE",
+    description="Radford's 64x64 DCGAN, Wang et al.'s Table 1 baseline: 5 convolutions each, batch norm, BCE",
 )

@@ -1,4 +1,4 @@
-"""FC-GAN of seed 002 (McGinney et al.): fully connected G and D.
+"""FC-GAN of McGinney et al.: fully connected G and D.
 
 "FCGAN models had 4 dense layers", "Generator models used tanh activation,
 while discriminator models used sigmoid", "activation after every layer =

@@ -1,4 +1,4 @@
-"""Seed 003 (Korotka et al. 2024): GANs with 2-, 3- and 4-dimensional latents, a conditional GAN and a
+"""Korotka et al. 2024: GANs with 2-, 3- and 4-dimensional latents, a conditional GAN and a
 landscape GAN, each with a choice of activation (ReLU, LeakyReLU, PReLU, ELU; tanh on G's last layer).
 
 The paper draws its networks only as Keras diagrams ("Architecture of the 2D generator", Figs. 2-3) and

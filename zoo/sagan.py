@@ -1,4 +1,4 @@
-"""SAGAN of seed 000 (Bury, IVUS 2024): a DCGAN with spectral norm, self-attention and a gradient penalty.
+"""SAGAN of Bury, IVUS 2024: a DCGAN with spectral norm, self-attention and a gradient penalty.
 
 What the paper states, and the sentence each choice rests on:
 
@@ -16,7 +16,7 @@ What the paper states, and the sentence each choice rests on:
 - "The attention module is used between the third and fourth layers": in G on the 128x16x16 output of layer
   3, in D on the 256x8x8 output of layer 3.
 - "the gradient penalty technique was used [24]" (Gulrajani et al.): lambda * (||grad D(x_hat)|| - 1)^2 at
-  random interpolates of real and generated images, on D's logit, with that paper's lambda = 10 (seed 000
+  random interpolates of real and generated images, on D's logit, with that paper's lambda = 10 (Bury, 2024
   states none).
 - "The learning rate for the generator was set to 0.0001, and for the discriminator to 0.0004", "beta1 and
   beta2 were set to 0.5 and 0.999": Adam, one D step per G step.

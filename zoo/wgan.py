@@ -1,13 +1,13 @@
-"""The improved WGAN of seed 001 (Wang et al.) and the ablations of its Table 3.
+"""The improved WGAN of Wang et al. and the ablations of its Table 3.
 
 Every member trains as the WGAN the paper builds on (its Section 2.2, Arjovsky et al. 2017): the critic's
 raw score, L_D = mean D(G(z)) - mean D(x) and L_G = -mean D(G(z)) (Eqs. 2-3); critic weights clipped to
 [-0.01, 0.01] after each update ("truncate the absolute values of the discriminator parameters"); RMSprop
 ("non-momentum-based optimization algorithms") with the paper's lr 5e-5 for both and batch 32; five critic
-steps per generator step (WGAN's n_critic; seed 001 states none). "Training is stopped after 10,000 epochs
+steps per generator step (WGAN's n_critic; Wang et al. state none). "Training is stopped after 10,000 epochs
 of iterations": 10,000 steps, each one batch and one critic update.
 
-The sigmoid. Seed 001's Section 4.2 ends its critic with "a Sigmoid function", yet its Section 2.2 lists
+The sigmoid. Wang et al.'s Section 4.2 ends its critic with "a Sigmoid function", yet its Section 2.2 lists
 "remove the sigmoid from the last layer of the discriminator" as WGAN's first change, and its losses are
 Eqs. 2-3. A sigmoid would bound the critic to (0, 1), and its saturation would take away the gradients
 the Wasserstein objective is meant to keep. We follow Section 2.2 and the equations: no sigmoid in any
@@ -157,5 +157,5 @@ SPECS = [
     _spec("wgan-sa", False, False, True, "WGAN + self-attention in G's layers 2-5 (Table 3)"),
     _spec("wgan-res", True, False, False, "WGAN with the residual G and critic of Section 4 (Table 3)"),
     _spec("wgan-improved", True, True, True,
-          "seed 001's model: residual G (64x2x2 start) and critic, spectral norm in the blocks, attention in G"),
+          "Wang et al.'s model: residual G (64x2x2 start) and critic, spectral norm in the blocks, attention in G"),
 ]

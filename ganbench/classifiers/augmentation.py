@@ -1,14 +1,14 @@
-"""Seed 001's augmentation utility: does adding a model's generated images to the real training data make a
+"""Wang et al.'s augmentation utility: does adding a model's generated images to the real training data make a
 classifier better on real test images, and by more than traditional augmentation does?
 
-Three classifiers of one architecture (seed 001's MobileNetV2 at 64x64 and larger, a small CNN below) train
+Three classifiers of one architecture (Wang et al.'s MobileNetV2 at 64x64 and larger, a small CNN below) train
 with one budget and seed on
 - `real`: the suite's labelled training split alone;
 - `traditional`: the same plus `per_class` images per class made from real ones by random flips, shifts and
-  rotations (seed 001's "panning, rotating");
+  rotations (Wang et al.'s "panning, rotating");
 - `generated`: the same plus `per_class` of the model's images per class: a conditional model is asked for
   each class; an unconditional one is labelled by a classifier trained on the suite's real labels; with one
-  generator per class (seed 001's ore study), each makes its class.
+  generator per class (Wang et al.'s ore study), each makes its class.
 Each stops early on one validation split held out of the real training images, and is scored on the suite's
 test split. The two references depend on the suite, budget and seed only: they are cached.
 """
@@ -131,7 +131,7 @@ Source = Callable[[Study], tuple[Labelled, dict]]  # the generated images per cl
 
 
 def per_class_generators(models: list[GAN], seed: int) -> Source:
-    """One generator per class, in class order (seed 001 trains one per ore class)."""
+    """One generator per class, in class order (Wang et al. train one per ore class)."""
     def source(study: Study) -> tuple[Labelled, dict]:
         if len(models) != study.classes:
             raise GanbenchError(f"{len(models)} generators for {study.classes} classes")

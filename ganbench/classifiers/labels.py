@@ -1,6 +1,6 @@
 """A small image classifier trained by ganbench on a suite's labelled data, cached, with its test accuracy.
 
-It names the class of a generated image for seed 003's maps of class areas ("maps of areas obtained by
+It names the class of a generated image for Korotka et al.'s maps of class areas ("maps of areas obtained by
 classification of 10,000 generated images"). Deterministic for a seed; cached under a key of everything
 that defines it (the pixels' hashes, the architecture, the budget, the seed), verified on read.
 """

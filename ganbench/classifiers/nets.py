@@ -26,9 +26,9 @@ class SmallCNN(nn.Module):
 
 
 class DiscriminatorCNN(nn.Module):
-    """Seed 003's strong independent classifier, "essentially a trained discriminator": DCGAN-style 5x5
+    """Korotka et al.'s strong independent classifier, "essentially a trained discriminator": DCGAN-style 5x5
     stride-2 convolutions (64, 128, 256, 256, ...) with LeakyReLU and dropout, down to 7x7 or less, then a
-    linear layer. 28x28: two stages, as the TensorFlow-tutorial discriminator of seed 003's GANs."""
+    linear layer. 28x28: two stages, as the TensorFlow-tutorial discriminator of Korotka et al.'s GANs."""
 
     architecture = "disc5x5-s2-64-128-256/v1"
 
@@ -64,7 +64,7 @@ class TinyCNN(nn.Module):
 
 
 class MobileNetV2(nn.Module):
-    """Seed 001's classifier: torchvision's MobileNetV2 without pretrained weights, its first convolution
+    """Wang et al.'s classifier: torchvision's MobileNetV2 without pretrained weights, its first convolution
     taking the suite's channel count."""
 
     architecture = "torchvision-mobilenet_v2-scratch/v1"
@@ -83,5 +83,5 @@ class MobileNetV2(nn.Module):
 
 
 def label_net(resolution: int) -> type[nn.Module]:
-    """The augmentation study's classifier: seed 001's MobileNetV2 at 64x64 and larger, a small CNN below."""
+    """The augmentation study's classifier: Wang et al.'s MobileNetV2 at 64x64 and larger, a small CNN below."""
     return MobileNetV2 if resolution >= 64 else SmallCNN

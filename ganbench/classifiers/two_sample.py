@@ -1,4 +1,4 @@
-"""Seed 003's independent classifiers (IC): a network trained to tell generated images from real ones,
+"""Korotka et al.'s independent classifiers (IC): a network trained to tell generated images from real ones,
 scored by its error on images it never saw. 50% means it cannot tell them apart; 0% that it recognises every
 generated image.
 
@@ -7,10 +7,10 @@ This is a classifier two-sample test (Lopez-Paz and Oquab, "Revisiting Classifie
 gives the p-value recorded beside the error. The error's interval is the Wilson interval over the held-out
 images; it does not cover the classifier's own training randomness (rerun with other seeds for that).
 
-- `strong`: seed 003's "essentially a trained discriminator, but an independent model": trained to
+- `strong`: Korotka et al.'s "essentially a trained discriminator, but an independent model": trained to
   convergence (early stopping on a validation split), unlike a GAN's discriminator.
 - `weak`: "a small network", with a short fixed budget, cheap enough to run every few epochs of GAN
-  training (seed 003's Fig. 7).
+  training (Korotka et al.'s Fig. 7).
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ def independent_classifier(real: torch.Tensor, fake: torch.Tensor, protocol: ICP
 
 
 class WeakICMonitor:
-    """Seed 003's Fig. 7: the weak IC's error every `every` steps of GAN training, on fixed real images and on
+    """Korotka et al.'s Fig. 7: the weak IC's error every `every` steps of GAN training, on fixed real images and on
     images from fixed noise (so that a change is the generator's), logged in the step's JSONL line."""
 
     keys = ("ic_weak_error", "ic_weak_error_ci_low", "ic_weak_error_ci_high")

@@ -151,13 +151,13 @@ def _cifar(cls_name: str, folder: str, name: str) -> Callable[[str], ImageData]:
     return load
 
 
-# ---------------------------------------------------------------- CelebA, 64x64 as seed 000 prepares it
+# ---------------------------------------------------------------- CelebA, 64x64 as Bury (2024) prepares it
 
 CELEBA_CROP, CELEBA_SIZE = 160, 64
 
 
 def celeba_transform(img):
-    """Seed 000: centre crop 160x160 of the 178x218 aligned faces, then resize to 64x64."""
+    """Bury (2024): centre crop 160x160 of the 178x218 aligned faces, then resize to 64x64."""
     from PIL import Image
 
     w, h = img.size
@@ -186,13 +186,13 @@ def celeba64(split: str) -> ImageData:
     return ImageData("celeba64", data.images[idx], data.source)
 
 
-# ---------------------------------------------------------------- seed 003's landscape photos (not shipped)
+# ---------------------------------------------------------------- Korotka et al.'s landscape photos (not shipped)
 
 LANDSCAPE_SIZE = 64
 
 
 def centre_square(img):
-    """Seed 003's "64x64 landscape photos" from photos of any shape: the centred square, resized to 64x64."""
+    """Korotka et al.'s "64x64 landscape photos" from photos of any shape: the centred square, resized to 64x64."""
     from PIL import Image
 
     w, h = img.size
@@ -206,13 +206,13 @@ def landscape64(split: str) -> ImageData:
     folder = config.data_root() / "landscape"
     if not folder.is_dir():
         raise GanbenchError(
-            f"landscape photos not found (looked in {folder}); seed 003's 90,000 photos are not published: put a "
+            f"landscape photos not found (looked in {folder}); Korotka et al.'s 90,000 photos are not published: put a "
             f"folder of landscape photos (any sizes) in ${config.ENV_DATA}/landscape"
         )
     return load_folder(folder, "landscape64", transform=centre_square)
 
 
-# ---------------------------------------------------------------- seed 001's ore images (private)
+# ---------------------------------------------------------------- Wang et al.'s ore images (private)
 
 ORE_CLASSES = ("concentrate", "waste")
 
@@ -222,7 +222,7 @@ def _ore(cls: str) -> Callable[[str], ImageData]:
         folder = config.data_root() / "ore" / cls
         if not folder.is_dir():
             raise GanbenchError(
-                f"ore {cls} images not found (looked in {folder}); seed 001's ore images are private: put yours in "
+                f"ore {cls} images not found (looked in {folder}); Wang et al.'s ore images are private: put yours in "
                 f"${config.ENV_DATA}/ore/{cls}, or run --suite ore:FOLDER with FOLDER/concentrate and FOLDER/waste"
             )
         return load_folder(folder, f"ore-{cls}")
@@ -238,10 +238,10 @@ PROVIDERS: dict[str, Provider] = {
         Provider("mnist", f"MNIST (60k/10k) from ${config.ENV_DATA} or torchvision", mnist),
         Provider("cifar10", f"CIFAR-10 (50k/10k) from ${config.ENV_DATA} or torchvision", _cifar("CIFAR10", "cifar-10-batches-py", "cifar10")),
         Provider("cifar100", f"CIFAR-100 (50k/10k) from ${config.ENV_DATA} or torchvision", _cifar("CIFAR100", "cifar-100-python", "cifar100")),
-        Provider("celeba64", "CelebA aligned faces, centre crop 160, resized to 64x64 (seed 000)", celeba64),
-        Provider("landscape64", f"landscape photos from ${config.ENV_DATA}/landscape, centre square at 64x64 (seed 003)",
+        Provider("celeba64", "CelebA aligned faces, centre crop 160, resized to 64x64 (Bury, 2024)", celeba64),
+        Provider("landscape64", f"landscape photos from ${config.ENV_DATA}/landscape, centre square at 64x64 (Korotka et al., 2024)",
                  landscape64),
-        *(Provider(f"ore-{c}", f"seed 001's {c} ore images from ${config.ENV_DATA}/ore/{c} (private data)", _ore(c))
+        *(Provider(f"ore-{c}", f"Wang et al.'s {c} ore images from ${config.ENV_DATA}/ore/{c} (private data)", _ore(c))
           for c in ORE_CLASSES),
     )
 }

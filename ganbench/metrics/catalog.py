@@ -5,7 +5,7 @@ logits of the generated set, the images themselves, or the model and its
 suite's labelled data) and computes a dict of stable result keys. The
 formulas are torch-fidelity's and prdc's (metrics/fidelity.py); intervals
 and FID-infinity are ours (metrics/uncertainty.py); the classifier-based
-scores are seed 003's and seed 001's (ganbench/classifiers/).
+scores are Korotka et al.'s and Wang et al.'s (ganbench/classifiers/).
 """
 
 from __future__ import annotations
@@ -136,11 +136,11 @@ METRICS: dict[str, Metric] = {
                _dc, uses_pr_features=True),
         Metric("fid-inf", "FID extrapolated to infinitely many samples (Chong and Forsyth 2020)", _fid_inf,
                needs_real_features=False),
-        Metric("ic-strong", "strong independent classifier's held-out error, % (seed 003; 50 is ideal): a CNN "
+        Metric("ic-strong", "strong independent classifier's held-out error, % (Korotka et al., 2024; 50 is ideal): a CNN "
                "trained to convergence to tell generated from real images", _ic("ic-strong"), needs=IMAGES),
-        Metric("ic-weak", "weak independent classifier's held-out error, % (seed 003): a tiny CNN, short fixed "
+        Metric("ic-weak", "weak independent classifier's held-out error, % (Korotka et al., 2024): a tiny CNN, short fixed "
                "budget", _ic("ic-weak"), needs=IMAGES),
-        Metric("aug", "augmentation utility (seed 001): test accuracy of a classifier trained on real data, on real "
+        Metric("aug", "augmentation utility (Wang et al.): test accuracy of a classifier trained on real data, on real "
                "plus generated images per class, and on real plus traditional augmentation", None, needs=MODEL),
     )
 }

@@ -45,6 +45,9 @@ class MetricInfo:
     # tracks one model over training or against its baseline, and for a reference the model does not change
     # (the augmentation study's real-only accuracy): neither ranks one model against another.
     across_models: bool = True
+    # The protocol field naming the feature network this metric was computed on, where a run may use one of
+    # several (precision/recall and density/coverage: VGG16 fc2, or Inception pool3 without VGG16 weights).
+    features_key: str = ""
 
 
 class MetricKind(Enum):
@@ -52,10 +55,10 @@ class MetricKind(Enum):
                      standard_error_key="fid_bootstrap_std")
     KID = MetricInfo("kid", "KID", Direction.LOWER, Noise.SUBSET_STD, value_key="kid_mean", spread_keys=("kid_std",))
     IS = MetricInfo("is", "IS", Direction.HIGHER, Noise.SPLIT_STD, value_key="is_mean", spread_keys=("is_std",))
-    PRECISION = MetricInfo("precision", "precision", Direction.HIGHER, Noise.SEEDS)
-    RECALL = MetricInfo("recall", "recall", Direction.HIGHER, Noise.SEEDS)
-    DENSITY = MetricInfo("density", "density", Direction.HIGHER, Noise.SEEDS)
-    COVERAGE = MetricInfo("coverage", "coverage", Direction.HIGHER, Noise.SEEDS)
+    PRECISION = MetricInfo("precision", "precision", Direction.HIGHER, Noise.SEEDS, features_key="pr_features")
+    RECALL = MetricInfo("recall", "recall", Direction.HIGHER, Noise.SEEDS, features_key="pr_features")
+    DENSITY = MetricInfo("density", "density", Direction.HIGHER, Noise.SEEDS, features_key="pr_features")
+    COVERAGE = MetricInfo("coverage", "coverage", Direction.HIGHER, Noise.SEEDS, features_key="pr_features")
     FID_INF = MetricInfo("fid-inf", "FID∞", Direction.LOWER, Noise.SEEDS, value_key="fid_inf")
     IC_STRONG_ERROR = MetricInfo("ic-strong-error", "strong IC error", Direction.TOWARD_50, Noise.BINOMIAL, "%",
                                  "ic_strong_error", ("ic_strong_error_ci_low", "ic_strong_error_ci_high"))
@@ -63,7 +66,7 @@ class MetricKind(Enum):
                                "ic_weak_error", ("ic_weak_error_ci_low", "ic_weak_error_ci_high"))
     BEGAN_M = MetricInfo("began-m", "BEGAN M", Direction.LOWER, Noise.SEEDS, value_key="began_m", across_models=False)
     BEGAN_K = MetricInfo("began-k", "BEGAN k", Direction.EXACT, Noise.SEEDS, value_key="began_k", across_models=False)
-    # Seed 001's Table 2: a classifier's test accuracy when trained on real data alone, on real plus
+    # Wang et al.'s Table 2: a classifier's test accuracy when trained on real data alone, on real plus
     # traditional augmentation, and on real plus the model's generated images (`aug-accuracy`).
     AUG_REAL_ACCURACY = MetricInfo("aug-real-accuracy", "accuracy, real data alone", Direction.HIGHER,
                                    Noise.BINOMIAL, "%", "aug_real_accuracy",
@@ -103,6 +106,15 @@ class MetricKind(Enum):
     def value_in(self, metrics: dict) -> float | None:
         v = metrics.get(self.value.value_key or self.key)
         return float(v) if isinstance(v, (int, float)) and math.isfinite(v) else None
+
+    def features(self, protocol: dict) -> str | None:
+        """The feature network behind this metric in a record's protocol, in words; None where it has no choice."""
+        name = protocol.get(self.value.features_key) if self.value.features_key else None
+        if not name:
+            return None
+        if str(name).startswith("vgg16"):
+            return "VGG16 fc2 features"
+        return "Inception pool3 features (no VGG16 weights)"
 
     @property
     def is_count(self) -> bool:

@@ -1,0 +1,16 @@
+"""Benchmarks use a private cache and torch hub folder, as the tests do: one that clears the feature cache
+clears its own, never the user's ~/.cache/ganbench. Unlike the tests they keep the GPU where there is one."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import isolate
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_environment(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    isolate(mp, tmp_path_factory)
+    yield
+    mp.undo()
