@@ -611,6 +611,9 @@ def main(argv: list[str] | None = None) -> None:
     command = typer.main.get_command(app)
     args = list(sys.argv[1:] if argv is None else argv)
     distributed_run = False
+    from ganbench.progress import new_command
+
+    new_command()
     try:
         distributed_run = _under_torchrun(args)
         code = command.main(args=args, prog_name="ganbench", standalone_mode=False)

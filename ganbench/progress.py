@@ -58,7 +58,12 @@ _warned: set[str] = set()
 
 
 def warn_once(message: str) -> None:
-    """A warning that a process repeats for every model it scores is said once."""
+    """A warning that a command would repeat for every model it scores is said once per command."""
     if message not in _warned:
         _warned.add(message)
         warn(message)
+
+
+def new_command() -> None:
+    """A command starts: its once-only warnings may be said again (tests run many commands in one process)."""
+    _warned.clear()
