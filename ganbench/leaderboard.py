@@ -99,6 +99,7 @@ def metric_table(records: list[dict], suite: Suite, published: pd.DataFrame) -> 
                 continue
             match = pub[pub["model"].isin([model, ANY_MODEL]) & (pub["metric"] == kind.key)]
             theirs = float(match["value"].iloc[0]) if len(match) else None
+            features = kind.features(runs[0]["protocol"])  # one protocol id: one feature network
             rows.append({
                 "metric": kind.key, "label": kind.info.label, "direction": kind.info.direction.value,
                 "model": model, "seeds": ",".join(str(r["seed"]) for r in runs), "value": e.mean,
@@ -106,9 +107,8 @@ def metric_table(records: list[dict], suite: Suite, published: pd.DataFrame) -> 
                 "difference": None if theirs is None else e.mean - theirs,
                 "published source": match["source"].iloc[0] if len(match) else None,
                 "published protocol": match["protocol"].iloc[0] if len(match) else None,
-                "features": kind.features(runs[0]["protocol"]),  # one protocol id: one feature network
-                "note": "; ".join(filter(None, (kind.features(runs[0]["protocol"]), _published_note(match),
-                                                _encoder_note(kind, runs)))),
+                "features": features,
+                "note": "; ".join(filter(None, (features, _published_note(match), _encoder_note(kind, runs)))),
                 "protocol": pid, "_order": order,
                 "_rank_key": (kind.worsening(0.0, e.mean) if kind.info.direction is not Direction.EXACT
                               and kind.info.across_models else None),
