@@ -606,14 +606,30 @@ def _os_error(exc: OSError) -> str:
     return f"cannot use {where}: {reason}" if where else reason
 
 
+def _interrupted() -> str:
+    """Ctrl-C outside training (which saves a checkpoint and says so itself): what stopped, and what is on disk."""
+    from ganbench import fileio
+    from ganbench.progress import cut_short
+
+    cut = cut_short()
+    what = f"interrupted during {cut[0]}" if cut else "interrupted"
+    files = fileio.written()
+    if not files:
+        return f"{what}; nothing was written"
+    kept = f"the {len(files)} files written before it are whole, the last {files[-1]}" if len(files) > 1 \
+        else f"the one file written before it is whole: {files[0]}"
+    return f"{what}; nothing of it was written, and {kept}"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors become one line on stderr and a documented exit code (docs/cli.md)."""
     command = typer.main.get_command(app)
     args = list(sys.argv[1:] if argv is None else argv)
     distributed_run = False
-    from ganbench.progress import new_command
+    from ganbench import fileio, progress
 
-    new_command()
+    progress.new_command()
+    fileio.new_command()
     try:
         distributed_run = _under_torchrun(args)
         code = command.main(args=args, prog_name="ganbench", standalone_mode=False)
@@ -628,7 +644,7 @@ def main(argv: list[str] | None = None) -> None:
         _report(f"error: {exc}", exc, distributed_run)
         sys.exit(exc.exit_code)
     except (KeyboardInterrupt, *CLICK_ABORT):
-        _report("interrupted", distributed_run=distributed_run)
+        _report(_interrupted(), distributed_run=distributed_run)
         sys.exit(EXIT_INTERRUPTED)
     except OSError as exc:  # the user's file system: a path that is a file, a folder, read-only, a full disk
         if os.environ.get("GANBENCH_DEBUG"):

@@ -11,6 +11,18 @@ from pathlib import Path
 from typing import Any, Iterator
 
 
+_written: list[Path] = []  # this command's finished files, for the message when it is interrupted
+
+
+def written() -> list[Path]:
+    """The files this command has written so far, in order (each one whole)."""
+    return list(_written)
+
+
+def new_command() -> None:
+    _written.clear()
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside `path`; rename it over `path` only if the block succeeds."""
@@ -26,6 +38,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         # mkstemp makes the file private (0600): give it the mode a plain open() would have
         os.chmod(tmp_path, _new_file_mode(path))
         os.replace(tmp_path, path)
+        _written.append(path)
     finally:
         tmp_path.unlink(missing_ok=True)
 

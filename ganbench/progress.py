@@ -15,8 +15,26 @@ R = TypeVar("R")
 console = Console(stderr=True, width=None if sys.stderr.isatty() else 120)  # logs get whole lines
 
 
+class _Progress(Progress):
+    """A Progress that remembers the bars an error or Ctrl-C cut short, for the message that follows."""
+
+    def __exit__(self, exc_type, exc_val, exc_tb) -> None:
+        if exc_type is not None:
+            _cut_short.extend(f"{t.description} ({t.completed:.0f}/{t.total:.0f})" for t in self.tasks
+                              if t.total is not None and not t.finished)
+        super().__exit__(exc_type, exc_val, exc_tb)
+
+
+_cut_short: list[str] = []
+
+
+def cut_short() -> list[str]:
+    """This command's bars that stopped before their end, innermost first."""
+    return list(_cut_short)
+
+
 def progress(*extra_columns) -> Progress:
-    return Progress(
+    return _Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -65,5 +83,7 @@ def warn_once(message: str) -> None:
 
 
 def new_command() -> None:
-    """A command starts: its once-only warnings may be said again (tests run many commands in one process)."""
+    """A command starts: its once-only warnings may be said again, and no bar of it was cut short yet (tests run
+    many commands in one process)."""
     _warned.clear()
+    _cut_short.clear()

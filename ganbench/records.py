@@ -7,6 +7,7 @@ reported and skipped, never silently used or dropped.
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -73,9 +74,20 @@ def validate(record: object) -> str | None:
         return f"missing {', '.join(missing)}"
     if record["schema"] != SCHEMA:
         return f"schema {record['schema']!r}, expected {SCHEMA!r}"
-    if not isinstance(record["metrics"], dict) or "id" not in record["protocol"]:
+    if not isinstance(record["metrics"], dict) or not isinstance(record["protocol"], dict) \
+            or "id" not in record["protocol"]:
         return "metrics or protocol id malformed"
+    bad = [k for k, v in record["metrics"].items() if not _metric_value(v)]
+    if bad:
+        return f"metric {bad[0]} is {record['metrics'][bad[0]]!r}, not a finite number"
     return None
+
+
+def _metric_value(value: object) -> bool:
+    """A number a table may rank (finite, not a bool), null (not measured), or an object of details."""
+    if value is None or isinstance(value, dict):
+        return True
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _parse(path: Path) -> tuple[object, str | None]:

@@ -181,3 +181,23 @@ def test_gate_refuses_a_baseline_that_names_a_run_without_a_record(smoke_copy):
     baseline["entries"]["wgan/seed7"] = baseline["entries"]["fcgan/seed0"]
     (smoke_copy / "baseline.json").write_text(json.dumps(baseline))
     assert_one_line_error(_gate(smoke_copy), "the baseline gates wgan/seed7, which has no record")
+
+
+def test_update_baseline_onto_a_folder_is_bad_input(smoke_copy):
+    (smoke_copy / "baseline.json").mkdir()
+    assert_one_line_error(_gate(smoke_copy, "--update-baseline"), "cannot use", "baseline.json")
+    assert (smoke_copy / "baseline.json").is_dir() and not list(smoke_copy.glob(".baseline.json.*"))
+
+
+@pytest.mark.parametrize("fid", ["182.3", [1.0], True, float("nan")], ids=["string", "list", "bool", "nan"])
+def test_leaderboard_skips_a_record_whose_fid_is_not_a_number(smoke_copy, fid):
+    """A hand-edited record: reported and left out, never ranked or an internal error."""
+    path = next((smoke_copy / "runs" / SUITE).glob("fcgan-*/record.json"))
+    record = json.loads(path.read_text())
+    record["metrics"]["fid"] = fid
+    path.write_text(json.dumps(record))
+    proc = run_cli("leaderboard", "--suite", SUITE, "--out", str(smoke_copy))
+    assert proc.returncode == 0, proc.stderr
+    assert "skipping record" in proc.stderr and "fid" in proc.stderr and "Traceback" not in proc.stderr
+    md = (smoke_copy / "leaderboards" / f"{SUITE}.md").read_text()
+    assert "| 1 | dcgan | 0 |" in md and "fcgan" not in md.split("¹")[0]

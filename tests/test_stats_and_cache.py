@@ -101,3 +101,11 @@ def test_a_plain_array_is_not_a_statistics_file(tmp_path, png_sets):
     np.save(tmp_path / "mu.npy", np.zeros(2048))
     proc = run_cli("score", "--real-stats", str(tmp_path / "mu.npy"), "--fake", str(fake), "--metrics", "fid")
     assert_one_line_error(proc, "is a single array, not a statistics file")
+
+
+def test_export_onto_a_folder_is_bad_input(tmp_path, png_sets):
+    real, _ = png_sets
+    (tmp_path / "real.npz").mkdir()
+    proc = run_cli("stats", "export", "--real", str(real), "--out", str(tmp_path / "real.npz"))
+    assert_one_line_error(proc, "cannot use", "real.npz")
+    assert (tmp_path / "real.npz").is_dir() and not list(tmp_path.glob(".real.npz.*"))
