@@ -13,14 +13,14 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from ganbench import checkpoint, distributed, leaderboard
+from ganbench import checkpoint, distributed, estimate, leaderboard
 from ganbench.errors import GanbenchError
 from ganbench.metrics.catalog import DEFAULT_METRICS
 from ganbench.progress import info
 from ganbench.published import load_published
 from ganbench.records import RECORD, board_records, kept_record_path, read_kept, read_record
 from ganbench.registry import get_model
-from ganbench.runs import RunPlan, load_checkpoint_model, plan_run, score_model, suite_data, suite_real_images, train
+from ganbench.runs import RunPlan, build_model, load_checkpoint_model, plan_run, score_model, suite_data, suite_real_images, train
 from ganbench.scoring import Scorer
 from ganbench.suites import Suite
 
@@ -91,8 +91,10 @@ def complete(states: list[RunState], suite: Suite, device: torch.device, seed: i
     if "aug" in metrics and train_data.labels is None:
         raise GanbenchError(f"aug needs class labels, and {suite.name}'s data has none: use a labelled suite, or "
                             "the ore group (--suite ore:FOLDER), whose study takes one generator per class")
+    real_images = suite_real_images(suite)
+    _say_estimate(todo, suite, train_data, real_images, scorer, device)
     walls = {s.plan.run_dir: train(s.plan, train_data, device, resume=True).wall_time for s in todo}
-    real = scorer.real(suite_real_images(suite))
+    real = scorer.real(real_images)
     made = {}
     for s in todo:
         model, config = load_checkpoint_model(s.plan.checkpoint, device)
@@ -100,6 +102,22 @@ def complete(states: list[RunState], suite: Suite, device: torch.device, seed: i
                                            scorer.with_seed(config["seed"]), device,
                                            walls[s.plan.run_dir], s.plan.run_dir, suite.protocol.curve_n)
     return [made.get(s.plan.run_dir, s.record) for s in states]
+
+
+def _say_estimate(todo: list[RunState], suite: Suite, train_data, real_images, scorer: Scorer,
+                  device: torch.device) -> None:
+    """The planned work and its rough duration here, measured on the spot; said only for work worth the probe."""
+    steps = {s.name: s.plan.config["total_steps"] - s.step for s in todo if not s.trained}
+    p = suite.protocol  # each run: its generated images, and curve_n more at each kept snapshot
+    images = len(real_images) + sum(p.n_fake + p.curve_n * len(s.plan.config.get("snapshot_steps", [])) for s in todo)
+    images = images if scorer.needs_features else 0
+    if not distributed.current().is_main or not estimate.worth_estimating(steps, images):
+        return
+    rates = {s.name: estimate.training_rate(lambda: build_model(s.plan.config), train_data,
+                                            s.plan.config["batch_size"], device)
+             for s in todo if s.name in steps}
+    feature_rate = scorer.extract.images_per_second(real_images.images) if images else None
+    info(estimate.Estimate(steps, rates, images, feature_rate, str(device)).line())
 
 
 def plan_runs(suite: Suite, models: list[str], seeds: list[int], out: Path, steps: int | None,

@@ -616,8 +616,9 @@ def _interrupted() -> str:
     files = fileio.written()
     if not files:
         return f"{what}; nothing was written"
-    kept = f"the {len(files)} files written before it are whole, the last {files[-1]}" if len(files) > 1 \
-        else f"the one file written before it is whole: {files[0]}"
+    shown = ", ".join(str(f) for f in files[-3:])
+    count = "the one file written before it is" if len(files) == 1 else f"the {len(files)} files written before it are"
+    kept = f"{count} whole" + (f" (the last 3: {shown})" if len(files) > 3 else f": {shown}")
     return f"{what}; nothing of it was written, and {kept}"
 
 
@@ -633,6 +634,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         distributed_run = _under_torchrun(args)
         code = command.main(args=args, prog_name="ganbench", standalone_mode=False)
+        if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into a silent Exit(130), returned like any other
+            raise KeyboardInterrupt
         if isinstance(code, int) and code:  # typer.Exit(n) is returned, not raised, outside standalone mode
             sys.exit(code)
     except CLICK_EXIT as exc:

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -153,3 +159,28 @@ def test_file_system_errors_are_one_line_bad_input(tmp_path):
     with pytest.raises(NotADirectoryError):  # GANBENCH_DEBUG=1 shows the error itself, traceback and all
         run_cli("train", "fcgan", "--suite", "fashion-mnist-smoke", "--steps", "2", "--out", str(tmp_path / "afile"),
                 env={"GANBENCH_DEBUG": "1"})
+
+
+def test_ctrl_c_while_scoring_says_what_it_cut_short_and_what_was_kept(tmp_path, quick_test):
+    real, fake = tmp_path / "real", tmp_path / "fake"
+    write_pngs(real, quick_test.images[300:316].numpy())  # images no other test caches: a cache miss
+    write_pngs(fake, quick_test.images[:400].numpy())
+    cache = Path(os.environ["GANBENCH_CACHE"]) / "real-features"
+    before = set(cache.glob("*.npz"))
+    proc = subprocess.Popen([sys.executable, "-m", "ganbench", "score", "--real", str(real), "--fake", str(fake),
+                             "--metrics", "fid", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and proc.poll() is None:  # the event: the real features are cached
+        if set(cache.glob("*.npz")) - before:
+            break
+        time.sleep(0.01)
+    assert proc.poll() is None, "the scoring ended before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert out == "" and "Traceback" not in err
+    cached = (set(cache.glob("*.npz")) - before).pop()
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("interrupted during generated (") and "/400)" in last, last
+    assert "; nothing of it was written, and " in last and "written before it" in last, last
+    assert last.endswith(str(cached)), last  # the real features, cached: a second run will not compute them

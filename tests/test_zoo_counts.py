@@ -50,11 +50,55 @@ def dcgan64(c: int) -> tuple[int, int]:
     return g, d
 
 
+def attention(c: int) -> int:
+    """Query and key 1x1 convolutions to c/8 channels, the value's to c (all with biases), and gamma."""
+    return 2 * conv(1, c, c // 8) + conv(1, c, c) + 1
+
+
+def sagan(c: int) -> tuple[int, int]:
+    """dcgan64 with attention after layer 3: on G's 128 channels and D's 256 (spectral norm adds buffers only)."""
+    g, d = dcgan64(c)
+    return g + attention(128), d + attention(256)
+
+
+def wgan_sa(c: int) -> tuple[int, int]:
+    """dcgan64 with attention after G's layers 1-4 (512, 256, 128, 64 channels); the critic unchanged."""
+    g, d = dcgan64(c)
+    return g + sum(attention(w) for w in (512, 256, 128, 64)), d
+
+
+def basic_block(c: int) -> int:
+    """torchvision's BasicBlock at c channels in and out: two bias-free 3x3 convolutions, each with batch norm."""
+    return 2 * (conv(3, c, c, False) + bn(c))
+
+
+def wgan_residual(c: int, attended: bool) -> tuple[int, int]:
+    """Wang et al.'s residual G (linear to 64x2x2, 4 stages, BN and a 3x3 convolution out) and critic (a 3x3 stem,
+    5 stages of block and BN, a linear score), 64 channels throughout."""
+    g = dense(100, 64 * 2 * 2) + 4 * (basic_block(64) + (attention(64) if attended else 0)) + bn(64) + conv(3, 64, c)
+    d = conv(3, c, 64) + 5 * (basic_block(64) + bn(64)) + dense(64 * 2 * 2, 1)
+    return g, d
+
+
+def landscape() -> tuple[int, int, int]:
+    """Korotka et al.'s landscape GAN at 64x64x3 with LeakyReLU: G's trainable count, G's Keras total (batch
+    norm's running mean and variance too) and D's. G has no biases; 5x5 kernels throughout."""
+    widths = [256, 512, 256, 256, 128]
+    weights = 100 * 8 * 8 * 256 + sum(conv(5, a, b, False) for a, b in zip(widths, widths[1:])) + conv(5, 128, 3, False)
+    normalised = 8 * 8 * 256 + sum(widths[1:])
+    d = conv(5, 3, 32) + conv(5, 32, 128) + conv(5, 128, 256) + conv(5, 256, 256) + dense(256 * 4 * 4, 1)
+    return weights + 2 * normalised, weights + 4 * normalised, d
+
+
 HAND = {
     ("fcgan", 28, 1): fcgan(28, 1), ("fcgan", 32, 3): fcgan(32, 3),
     ("dcgan", 28, 1): dcgan(28, 1), ("dcgan", 32, 3): dcgan(32, 3),
     # spectral norm's u and v are buffers, not parameters: wgan and wgan-sn count as dcgan64
     **{(m, 64, c): dcgan64(c) for m in ("dcgan64", "wgan", "wgan-sn") for c in (1, 3)},
+    **{("sagan", 64, c): sagan(c) for c in (1, 3)},
+    **{("wgan-sa", 64, c): wgan_sa(c) for c in (1, 3)},
+    **{("wgan-res", 64, c): wgan_residual(c, False) for c in (1, 3)},
+    **{("wgan-improved", 64, c): wgan_residual(c, True) for c in (1, 3)},
 }
 
 
@@ -73,10 +117,21 @@ def documented() -> dict[tuple[str, int, int], tuple[int, int]]:
     return out
 
 
-@pytest.mark.parametrize("key", sorted(HAND))
+@pytest.mark.parametrize("key", sorted(HAND), ids=lambda k: f"{k[0]}-{k[1]}x{k[1]}x{k[2]}")
 def test_documented_count_equals_the_hand_count_and_the_built_model(key):
     name, side, channels = key
     assert documented()[key] == HAND[key], "docs/zoo.md"
     spec = get_model(name)
     model = spec.create(side, channels, spec.planned_hparams())
     assert (count_parameters(model.G), count_parameters(model.D)) == HAND[key]
+
+
+def test_landscape_counts_equal_table_4_the_docs_and_the_built_model():
+    from ganbench.model import count_keras_total
+
+    trainable_g, keras_g, d = landscape()
+    assert keras_g == 10_729_344  # Korotka et al.'s Table 4
+    text = ZOO_DOC.read_text()
+    assert f"G {trainable_g:,} / **{keras_g:,}** (Table 4, exact)" in text and f"D **{d:,}** against" in text
+    model = get_model("landscape").create(64, 3)
+    assert (count_parameters(model.G), count_keras_total(model.G), count_parameters(model.D)) == (trainable_g, keras_g, d)
