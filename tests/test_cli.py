@@ -80,7 +80,7 @@ def test_suites_json_lists_every_suite():
     assert {"fashion-mnist-quick", "fashion-mnist", "mnist", "cifar10", "cifar100", "celeba64"} <= set(suites)
     quick = suites["fashion-mnist-quick"]
     assert (quick["resolution"], quick["channels"], quick["models"]) == (28, 1, ["fcgan", "dcgan"])
-    assert quick["protocol"]["n_fake"] == 500 and quick["protocol"]["n_real"] == 1000
+    assert quick["protocol"]["n_fake"] == 500 and quick["protocol"]["n_real"] == 500
     assert suites["celeba64"]["resolution"] == 64 and suites["cifar10"]["channels"] == 3
 
 

@@ -40,8 +40,8 @@ def test_the_default_suite_s_plan_counts_its_steps_and_images(tmp_path, capsys):
     bench._say_estimate(states, suite, suite_data(suite, "train"), suite_real_images(suite), scorer,
                         torch.device("cpu"))
     line = " ".join(capsys.readouterr().err.split())
-    # 2 epochs of 5,000 images at batch 16; 1,000 real images, and per model 500 generated plus 200 at each of
-    # the 3 kept snapshots (the curve's last point reuses the final images)
+    # 2 epochs of 5,000 images at batch 16; 500 real images, and per model 500 generated plus 100 at each of
+    # the 2 kept snapshots (the curve's last point reuses the final images)
     assert "fcgan seed 0 (624 steps at" in line and "dcgan seed 0 (624 steps at" in line
-    assert "features of 3,200 images at" in line and "on cpu" in line
+    assert "features of 1,900 images at" in line and "on cpu" in line
     assert not list(tmp_path.iterdir())  # measuring wrote nothing
