@@ -86,7 +86,7 @@ SUITES: dict[str, Suite] = {
     s.name: s
     for s in (
         Suite("fashion-mnist-quick", "fashion-mnist-quick", 28, 1, SEED_002_MODELS,
-              Protocol(500, 500, curve_points=3, curve_n_fake=100), epochs=2,
+              Protocol(500, 500, kid_subset_size=250, curve_points=3, curve_n_fake=100), epochs=2,
               published_dataset="Fashion-MNIST",
               description="the default: embedded 5k Fashion-MNIST subset, 2 epochs, 500 vs 500 images: an 8-minute "
                           "CPU demo, install included (FID at 500 images is biased upwards)"),
