@@ -20,7 +20,8 @@ from ganbench.progress import info
 from ganbench.published import load_published
 from ganbench.records import RECORD, board_records, kept_record_path, read_kept, read_record
 from ganbench.registry import get_model
-from ganbench.runs import RunPlan, build_model, load_checkpoint_model, plan_run, score_model, suite_data, suite_real_images, train
+from ganbench.runs import (RunPlan, build_model, load_checkpoint_model, plan_run, score_model, suite_data,
+                           suite_real_images, train)
 from ganbench.scoring import Scorer
 from ganbench.suites import Suite
 
@@ -116,7 +117,7 @@ def _say_estimate(todo: list[RunState], suite: Suite, train_data, real_images, s
     rates = {s.name: estimate.training_rate(lambda: build_model(s.plan.config), train_data,
                                             s.plan.config["batch_size"], device)
              for s in todo if s.name in steps}
-    feature_rate = scorer.extract.images_per_second(real_images.images) if images else None
+    feature_rate = scorer.extract.images_per_second(real_images.images, estimate.PROBE_IMAGES) if images else None
     info(estimate.Estimate(steps, rates, images, feature_rate, str(device)).line())
 
 

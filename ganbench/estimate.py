@@ -19,7 +19,7 @@ from ganbench.sampling import to_unit
 
 MIN_STEPS = 100  # fewer steps left than this, or fewer images than MIN_IMAGES: too little work to be worth a probe
 MIN_IMAGES = 500
-PROBE_IMAGES = 4
+PROBE_IMAGES = 4  # images of the feature network's timed batch
 
 
 @dataclass(frozen=True)

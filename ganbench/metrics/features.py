@@ -15,6 +15,7 @@ clean-fid's pipeline is the other backend (metrics/cleanfid_features.py).
 from __future__ import annotations
 
 import copy
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable, Iterator
 
@@ -73,11 +74,9 @@ class FeatureExtractor:
     def _batch(self, images: torch.Tensor) -> tuple[torch.Tensor, ...]:
         raise NotImplementedError
 
-    def images_per_second(self, images: torch.Tensor) -> float:
-        """This device's rate on a few uint8 images (for a plan's duration estimate): a warm-up batch, one timed."""
-        import time
-
-        batch = images[:4]
+    def images_per_second(self, images: torch.Tensor, n: int = 4) -> float:
+        """This device's rate on n uint8 images (for a plan's duration estimate): a warm-up batch, one timed."""
+        batch = images[:n]
         batch = batch.expand(-1, 3, -1, -1) if batch.shape[1] == 1 else batch
         self._batch(batch)
         start = time.perf_counter()
