@@ -106,7 +106,7 @@ def test_run_records_the_classifier_scores_and_the_leaderboard_shows_the_three_a
     m = record["metrics"]
     assert "fid" not in m  # no Inception pass was asked for
     assert record["protocol"]["metrics"] == ["ic-strong", "ic-weak", "aug"]
-    assert record["samples"] == {"real": 1000, "fake": 500}
+    assert record["samples"] == {"real": 500, "fake": 500}
     assert m["ic_strong_detail"]["n_test"] == 500  # half of the 500 images each set has in common, both sets
     assert 0 <= m["ic_strong_error"] < 50 and 0 <= m["ic_weak_error"] <= 100
     # A classifier of 10 clothing classes trained on 4,500 real images is far above chance on the test split.
