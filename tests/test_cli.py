@@ -163,15 +163,15 @@ def test_file_system_errors_are_one_line_bad_input(tmp_path):
 
 def test_ctrl_c_while_scoring_says_what_it_cut_short_and_what_was_kept(tmp_path, quick_test):
     real, fake = tmp_path / "real", tmp_path / "fake"
-    write_pngs(real, quick_test.images[300:316].numpy())  # images no other test caches: a cache miss
+    write_pngs(real, quick_test.images[300:316].numpy())
     write_pngs(fake, quick_test.images[:400].numpy())
-    cache = Path(os.environ["GANBENCH_CACHE"]) / "real-features"
-    before = set(cache.glob("*.npz"))
+    cache = tmp_path / "cache"  # its own cache: the real features are computed, and their file is the event
     proc = subprocess.Popen([sys.executable, "-m", "ganbench", "score", "--real", str(real), "--fake", str(fake),
-                             "--metrics", "fid", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--metrics", "fid", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "GANBENCH_CACHE": str(cache)})
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None:  # the event: the real features are cached
-        if set(cache.glob("*.npz")) - before:
+        if list((cache / "real-features").glob("*.npz")):
             break
         time.sleep(0.01)
     assert proc.poll() is None, "the scoring ended before it could be interrupted"
@@ -179,7 +179,7 @@ def test_ctrl_c_while_scoring_says_what_it_cut_short_and_what_was_kept(tmp_path,
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert out == "" and "Traceback" not in err
-    cached = (set(cache.glob("*.npz")) - before).pop()
+    (cached,) = (cache / "real-features").glob("*.npz")
     last = err.strip().splitlines()[-1]
     assert last.startswith("interrupted during generated (") and "/400)" in last, last
     assert "; nothing of it was written, and " in last and "written before it" in last, last
