@@ -168,7 +168,9 @@ def test_ctrl_c_while_scoring_says_what_it_cut_short_and_what_was_kept(tmp_path,
     cache = tmp_path / "cache"  # its own cache: the real features are computed, and their file is the event
     proc = subprocess.Popen([sys.executable, "-m", "ganbench", "score", "--real", str(real), "--fake", str(fake),
                              "--metrics", "fid", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "GANBENCH_CACHE": str(cache)})
+                            env={**os.environ, "GANBENCH_CACHE": str(cache)},
+                            # a shell's background job (a CI runner's) ignores SIGINT, and its children inherit that
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None:  # the event: the real features are cached
         if list((cache / "real-features").glob("*.npz")):
