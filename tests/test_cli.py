@@ -168,8 +168,9 @@ def _default_sigint() -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
-# Passes alone and with the rest of this file, also as a background job, but failed in a whole-suite run in
-# CI (the child ran to the end, exit 0): out of the default run until that is understood.
+# Failed in whole-suite CI runs: once the child ran to the end (exit 0, unexplained), once the poll had seen
+# the cache's temporary file (now excluded) and the signal cut the store. Out of the default run until a
+# whole-suite run passes.
 @pytest.mark.exhaustive
 def test_ctrl_c_while_scoring_says_what_it_cut_short_and_what_was_kept(tmp_path, quick_test):
     real, fake = tmp_path / "real", tmp_path / "fake"
@@ -182,7 +183,7 @@ def test_ctrl_c_while_scoring_says_what_it_cut_short_and_what_was_kept(tmp_path,
                             preexec_fn=_default_sigint)
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None:  # the event: the real features are cached
-        if list((cache / "real-features").glob("*.npz")):
+        if [p for p in (cache / "real-features").glob("*.npz") if not p.name.startswith(".")]:  # not the temp file
             break
         time.sleep(0.01)
     assert proc.poll() is None, "the scoring ended before it could be interrupted"
