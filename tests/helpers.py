@@ -55,6 +55,20 @@ def run_cli_process(*args: str, env: dict | None = None, timeout: float = 600, c
     )
 
 
+def interrupt_when(proc: subprocess.Popen, event, what: str, timeout: float = 300) -> tuple[str, str]:
+    """Ctrl-C (SIGINT) to a running child as soon as `event()` holds (polled every 10 ms), checking that the
+    child was still running then; returns its stdout and stderr."""
+    import signal
+    import time
+
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None and not event():
+        time.sleep(0.01)
+    assert proc.poll() is None, f"the {what} ended before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    return proc.communicate(timeout=120)
+
+
 def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """The command line's own entry point (`ganbench.cli.main`) in this process, with its stdout, stderr and
     exit code captured as a child process's would be. Saves the interpreter start and torch import of a child

@@ -8,13 +8,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from tests.helpers import assert_one_line_error, run_cli, write_pngs
+from tests.helpers import assert_one_line_error, interrupt_when, run_cli, write_pngs
 
 
 def test_run_writes_records_and_leaderboard(smoke_run):
@@ -181,14 +180,10 @@ def test_ctrl_c_while_scoring_says_what_it_cut_short_and_what_was_kept(tmp_path,
                              "--metrics", "fid", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "GANBENCH_CACHE": str(cache)},
                             preexec_fn=_default_sigint)
-    deadline = time.time() + 300
-    while time.time() < deadline and proc.poll() is None:  # the event: the real features are cached
-        if [p for p in (cache / "real-features").glob("*.npz") if not p.name.startswith(".")]:  # not the temp file
-            break
-        time.sleep(0.01)
-    assert proc.poll() is None, "the scoring ended before it could be interrupted"
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
+    def real_features_cached():  # their final file, not the temporary one beside it
+        return any(not p.name.startswith(".") for p in (cache / "real-features").glob("*.npz"))
+
+    out, err = interrupt_when(proc, real_features_cached, "scoring")
     assert proc.returncode == 130, err
     assert out == "" and "Traceback" not in err
     (cached,) = (cache / "real-features").glob("*.npz")

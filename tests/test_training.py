@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import sys
-import time
 
 import pytest
 import torch
@@ -17,7 +15,7 @@ from ganbench.model import Batch
 from ganbench.runs import build_model, plan_run, train
 from ganbench.suites import get_suite
 from ganbench.training import Trainer
-from tests.helpers import assert_one_line_error, run_cli
+from tests.helpers import assert_one_line_error, interrupt_when, run_cli
 
 SUITE = get_suite("fashion-mnist-quick")
 
@@ -114,15 +112,11 @@ def test_ctrl_c_writes_a_checkpoint_and_resume_finishes_identically(tmp_path, qu
     proc = subprocess.Popen([sys.executable, "-m", "ganbench", *args, "--out", str(tmp_path / "cli")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     logs = tmp_path / "cli" / "runs" / "fashion-mnist-quick"
-    deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None:  # the event: 20 steps logged (380 remain)
+    def twenty_steps_logged():  # 380 remain
         found = list(logs.glob("*/log.jsonl"))
-        if found and len(found[0].read_text().splitlines()) >= 20:
-            break
-        time.sleep(0.01)
-    assert proc.poll() is None, "the run ended before it could be interrupted"
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
+        return bool(found) and len(found[0].read_text().splitlines()) >= 20
+
+    _, err = interrupt_when(proc, twenty_steps_logged, "run", timeout=120)
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert "interrupted at step" in err.strip().splitlines()[-1]
