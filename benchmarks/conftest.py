@@ -8,6 +8,12 @@ import pytest
 from tests.helpers import isolate
 
 
+def pytest_xdist_auto_num_workers(config):
+    """Benchmarks time themselves: they run one at a time in this process (pyproject.toml's `-n auto` gives the
+    tests two worker processes)."""
+    return 0
+
+
 @pytest.fixture(scope="session", autouse=True)
 def isolated_environment(tmp_path_factory):
     mp = pytest.MonkeyPatch()

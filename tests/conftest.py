@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+from pathlib import Path
+
+if os.environ.get("PYTEST_XDIST_WORKER"):  # pytest -n N: one torch thread per worker (and per child it starts)
+    os.environ["OMP_NUM_THREADS"] = "1"
 
 import pytest
 
@@ -55,3 +61,33 @@ def smoke_copy(smoke_run, tmp_path):
     assert proc.returncode == 0, proc.stderr
     shutil.copytree(out / "runs", tmp_path / "runs")
     return tmp_path
+
+
+def pytest_collection_modifyitems(items):
+    """A test that reads the smoke run is slow: making it trains two models and runs the Inception network on
+    hundreds of images."""
+    for item in items:
+        if "smoke_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
+def pytest_xdist_auto_num_workers(config):
+    """pytest-xdist's `-n auto` (in pyproject.toml's addopts): two worker processes where there are two cores or
+    more, each with one torch thread; none (the tests run in this process) on one core or under --pdb."""
+    return 2 if (os.cpu_count() or 1) >= 2 else 0
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Under pytest-xdist, a worker takes a whole test file at a time, so that a module's fixtures are built once,
+    and every file that reads the session's smoke run goes to the same worker, which builds it once."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    tests = Path(__file__).parent
+    smoke_files = {p.name for p in tests.glob("test_*.py") if re.search(r"\bsmoke_(run|copy)\b", p.read_text())}
+
+    class ByFile(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = nodeid.split("::", 1)[0]
+            return "smoke run" if Path(file).name in smoke_files else file
+
+    return ByFile(config, log)

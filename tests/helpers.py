@@ -55,6 +55,22 @@ def run_cli_process(*args: str, env: dict | None = None, timeout: float = 600, c
     )
 
 
+def _default_sigint() -> None:
+    """In the child: SIGINT handled and deliverable (a shell's background job, a CI runner's, ignores it, and a
+    child inherits both the disposition and the mask)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def start_cli_process(*args: str, env: dict | None = None) -> subprocess.Popen:
+    """`python -m ganbench ARGS` started in a child process that Ctrl-C (SIGINT) reaches, whatever the runner's
+    own disposition; its stdout and stderr are pipes."""
+    return subprocess.Popen([sys.executable, "-m", "ganbench", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, **(env or {})}, preexec_fn=_default_sigint)
+
+
 def interrupt_when(proc: subprocess.Popen, event, what: str, timeout: float = 300) -> tuple[str, str]:
     """Ctrl-C (SIGINT) to a running child as soon as `event()` holds (polled every 10 ms), checking that the
     child was still running then; returns its stdout and stderr."""
@@ -67,6 +83,37 @@ def interrupt_when(proc: subprocess.Popen, event, what: str, timeout: float = 30
     assert proc.poll() is None, f"the {what} ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
     return proc.communicate(timeout=120)
+
+
+def generator_module(on_import: str = "", on_forward: str = "") -> str:
+    """The source of a small user generator module for `--generator FILE:build`: a seeded linear layer from an
+    8-d latent to 28x28 images, running `on_import` when imported and `on_forward` (which sees the latent `z`)
+    on every call."""
+    return f'''
+from pathlib import Path
+
+import torch
+from torch import nn
+
+{on_import}
+
+
+class G(nn.Module):
+    latent_dim = 8
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 28 * 28)
+
+    def forward(self, z):
+        {on_forward}
+        return torch.tanh(self.fc(z)).view(-1, 1, 28, 28)
+
+
+def build():
+    torch.manual_seed(0)
+    return G()
+'''
 
 
 def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:

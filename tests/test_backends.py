@@ -31,6 +31,7 @@ def results(png_sets):
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["clean", "legacy_tensorflow"])
 def test_clean_fid_backend_equals_clean_fids_own_compute_fid(png_sets, results, mode):
     real, fake = png_sets
@@ -40,6 +41,7 @@ def test_clean_fid_backend_equals_clean_fids_own_compute_fid(png_sets, results, 
     assert results[mode]["metrics"]["fid"] == pytest.approx(theirs, rel=1e-6)
 
 
+@pytest.mark.slow
 def test_legacy_tensorflow_mode_agrees_with_torch_fidelity(results):
     # clean-fid's README: legacy_tensorflow differs from the TensorFlow implementation by ~2e-05 (at FIDs of
     # tens). The two feature paths run float32 Inception through different code, so the gap scales with the FID
@@ -50,6 +52,7 @@ def test_legacy_tensorflow_mode_agrees_with_torch_fidelity(results):
     assert legacy["kid_mean"] == pytest.approx(tfid["kid_mean"], abs=1e-6)  # KID is near 0 here
 
 
+@pytest.mark.slow
 def test_each_backend_and_mode_is_its_own_protocol(results):
     ids = {k: r["protocol"]["id"] for k, r in results.items()}
     assert len(set(ids.values())) == 3

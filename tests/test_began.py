@@ -212,7 +212,7 @@ def test_a_damaged_log_costs_the_summary_not_the_score(tmp_path):
 # ---------------------------------------------------------------------------- real training, records, boards
 
 @pytest.fixture(scope="module")
-def smoke_run(tmp_path_factory):
+def began_run(tmp_path_factory):
     """BEGAN and DCGAN-64 trained 3 steps on 64x64 Fashion-MNIST, scored, and put on one leaderboard."""
     out = tmp_path_factory.mktemp("began-run")
     result = run_cli("run", "--suite", SUITE, "--models", "began,dcgan64", "--steps", str(STEPS), "--out", str(out))
@@ -224,8 +224,9 @@ def run_dir(out, model: str):
     return next((out / "runs" / SUITE).glob(f"{model}-seed0-*"))
 
 
-def test_training_logs_finite_m_and_k_at_every_step_and_draws_them(smoke_run):
-    out, result = smoke_run
+@pytest.mark.slow
+def test_training_logs_finite_m_and_k_at_every_step_and_draws_them(began_run):
+    out, result = began_run
     log = read_jsonl(run_dir(out, "began") / LOG)
     assert [r["step"] for r in log] == list(range(1, STEPS + 1))
     for r in log:
@@ -237,8 +238,9 @@ def test_training_logs_finite_m_and_k_at_every_step_and_draws_them(smoke_run):
     assert not (run_dir(out, "dcgan64") / "convergence.png").exists()
 
 
-def test_record_holds_the_final_m_and_k_and_other_models_none(smoke_run):
-    out, _ = smoke_run
+@pytest.mark.slow
+def test_record_holds_the_final_m_and_k_and_other_models_none(began_run):
+    out, _ = began_run
     log = read_jsonl(run_dir(out, "began") / LOG)
     record = json.loads((run_dir(out, "began") / "record.json").read_text())
     assert record["metrics"]["began_k"] == log[-1]["k"]
@@ -256,8 +258,9 @@ def test_record_holds_the_final_m_and_k_and_other_models_none(smoke_run):
         record["metrics"]["began_m"], record["metrics"]["began_k"])
 
 
-def test_leaderboard_shows_m_with_a_dash_and_footnote_and_the_published_trajectory(smoke_run):
-    out, _ = smoke_run
+@pytest.mark.slow
+def test_leaderboard_shows_m_with_a_dash_and_footnote_and_the_published_trajectory(began_run):
+    out, _ = began_run
     board = (out / "leaderboards" / f"{SUITE}.md").read_text()
     rows = {line.split("|")[2].strip(): line for line in board.splitlines() if line.startswith("| ") and "seed" not in line}
     header = next(line for line in board.splitlines() if line.startswith("| rank"))
@@ -274,10 +277,11 @@ def test_leaderboard_shows_m_with_a_dash_and_footnote_and_the_published_trajecto
     assert m_row["model"] == "began" and pd.isna(m_row["rank"])  # M ranks no model against another
 
 
-def test_a_random_encoder_is_said_when_training_starts_and_beside_every_m_and_k(smoke_run):
+@pytest.mark.slow
+def test_a_random_encoder_is_said_when_training_starts_and_beside_every_m_and_k(began_run):
     """Offline (the test suite's TORCH_HOME holds no ResNet18 file) began's encoder starts random: the run says
     so, the runs table and the metric table show it, and the thesis's trajectory is marked not comparable."""
-    out, result = smoke_run
+    out, result = began_run
     assert result.stderr.count("encoder starts from a random initialisation") == 1
     board = (out / "leaderboards" / f"{SUITE}.md").read_text()
     header = next(line for line in board.splitlines() if line.startswith("| rank"))
@@ -315,8 +319,9 @@ def test_m_is_never_a_verdict_between_two_models():
     assert "own training statistic" in d.method
 
 
-def test_resume_restores_k_exactly(tmp_path, smoke_run):
-    out, _ = smoke_run
+@pytest.mark.slow
+def test_resume_restores_k_exactly(tmp_path, began_run):
+    out, _ = began_run
     suite = get_suite(SUITE)
     data = suite_data(suite, "train")
     plan = plan_run("began", suite, 0, tmp_path, data, steps=STEPS)

@@ -39,6 +39,7 @@ def strong(sets):
     return {name: independent_classifier(sets["a"], sets[name], STRONG, 0, CPU) for name in ("b", "noise", "blur")}
 
 
+@pytest.mark.slow
 def test_strong_ic_tells_apart_what_differs_and_not_what_does_not(strong):
     halves, noise, blur = strong["b"]["error"], strong["noise"]["error"], strong["blur"]["error"]
     assert 40 <= halves <= 60, halves  # two halves of one data set: it can only guess
@@ -51,6 +52,7 @@ def test_strong_ic_tells_apart_what_differs_and_not_what_does_not(strong):
         assert r["best_epoch"] <= r["epochs"] <= STRONG.budget.epochs
 
 
+@pytest.mark.slow
 def test_strong_ic_gives_the_same_error_twice_for_a_seed(sets, strong):
     again = independent_classifier(sets["a"], sets["b"], STRONG, 0, CPU)
     assert (again["error"], again["train_error"], again["epochs"]) == \
@@ -64,6 +66,7 @@ def test_too_few_or_mismatched_images_are_refused(sets):
         independent_classifier(sets["a"], sets["b"][:, :, :14, :14], STRONG, 0, CPU)
 
 
+@pytest.mark.slow
 def test_weak_ic_is_logged_during_training_at_its_interval_and_drawn(tmp_path):
     # dcgan's batch of 16 makes 312 steps an epoch on the 5k subset: every 0.1 epoch is every 31 steps.
     r = run_cli("train", "dcgan", "--suite", "fashion-mnist-smoke", "--out", str(tmp_path), "--ic-weak-every", "0.1")
@@ -101,6 +104,7 @@ def scored_run(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_run_records_the_classifier_scores_and_the_leaderboard_shows_the_three_accuracies(scored_run):
     (record,) = load_records(scored_run / "runs", "fashion-mnist-quick")
     m = record["metrics"]
@@ -125,6 +129,7 @@ def test_run_records_the_classifier_scores_and_the_leaderboard_shows_the_three_a
     assert "accuracy, real data alone" in md and "accuracy, real + traditional augmentation" in md
 
 
+@pytest.mark.slow
 def test_the_references_are_cached_and_a_second_scoring_gives_the_same_numbers(scored_run):
     (record,) = load_records(scored_run / "runs", "fashion-mnist-quick")
     checkpoint = next((scored_run / "runs" / "fashion-mnist-quick").iterdir()) / "checkpoint.pt"
@@ -137,6 +142,7 @@ def test_the_references_are_cached_and_a_second_scoring_gives_the_same_numbers(s
         assert again[key] == record["metrics"][key], key
 
 
+@pytest.mark.slow
 def test_published_ic_errors_sit_beside_ours(scored_run, tmp_path):
     """Korotka et al.'s Table 3 gives the 2-D latent GAN's strong IC error on MNIST: a record of ours for it on
     mnist-latent (here a relabelled real one) gets the published value and the difference beside it."""
@@ -179,6 +185,7 @@ def test_traditional_augmentation_moves_each_image_its_own_way_and_is_seeded(qui
     assert moved.std() > 0.01  # by its own random transform, not one shared by the batch
 
 
+@pytest.mark.slow
 def test_the_ore_group_studies_one_generator_per_class_beside_the_published_accuracies(tmp_path, quick_train):
     """Wang et al.'s set-up with two real Fashion-MNIST classes standing in for the private ore images: each class
     suite trains its own dcgan64, then one study adds each generator's images to its class."""

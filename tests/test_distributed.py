@@ -94,6 +94,7 @@ def test_other_commands_refuse_to_run_under_torchrun(tmp_path):
 
 # ---------------------------------------------------------------------------- under torchrun
 
+@pytest.mark.slow
 def test_ddp_training_writes_from_rank_0_only_with_finite_losses(ddp_run):
     out, proc = ddp_run
     assert proc.returncode == 0, proc.stderr
@@ -109,6 +110,7 @@ def test_ddp_training_writes_from_rank_0_only_with_finite_losses(ddp_run):
     assert proc.stdout.count("trained dcgan for 40 steps") == 1  # rank 0 alone prints
 
 
+@pytest.mark.slow
 def test_distributed_path_at_world_size_1_equals_one_process(tmp_path):
     """torchrun with one process goes through DDP, the sampler and the reductions, and changes nothing."""
     args = ("train", "dcgan", "--suite", SUITE, "--steps", "15", "--device", "cpu")
@@ -122,6 +124,7 @@ def test_distributed_path_at_world_size_1_equals_one_process(tmp_path):
     assert all(torch.equal(wa[k], wb[k]) for k in wb)
 
 
+@pytest.mark.slow
 def test_sharded_fid_and_kid_equal_one_process(ddp_run, tmp_path):
     """Two ranks each generate and extract a block of the batches (real and generated); rank 0 gathers them."""
     out, _ = ddp_run
@@ -167,6 +170,7 @@ def _rank_pid(tag: str, rank: int) -> int | None:
     return None
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="finds the rank's process through /proc")
 def test_killing_a_rank_ends_the_run_clearly_and_it_resumes_in_one_process(tmp_path):
     tag = uuid.uuid4().hex

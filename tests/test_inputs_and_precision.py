@@ -23,7 +23,7 @@ from ganbench.metrics.inception_net import LeanInception, tf1_resize
 from ganbench.metrics.vgg_features import PR_LAYER, VGG16Features
 from ganbench.registry import get_model
 from ganbench.scoring import EXACT_HEAD, Scorer
-from tests.helpers import assert_one_line_error, run_cli
+from tests.helpers import assert_one_line_error, generator_module, run_cli
 
 CPU = torch.device("cpu")
 
@@ -55,6 +55,7 @@ def test_lean_inception_gives_torch_fidelitys_features(odd_sizes):
             assert (a - b).abs().max() < 1e-4, tuple(x.shape)
 
 
+@pytest.mark.slow
 def test_fast_precision_measures_its_fid_difference_from_exact(quick_train, quick_test, monkeypatch):
     # A device with native half arithmetic (a GPU), simulated on this CPU, which only emulates float16.
     monkeypatch.setattr(features_module, "half_dtype", lambda device: torch.float16)
@@ -171,6 +172,7 @@ def test_vgg16_features_equal_torch_fidelitys_extractor(vgg16_file, odd_sizes):
         assert (a - b).abs().max() <= 1e-4 * a.abs().max(), tuple(x.shape)
 
 
+@pytest.mark.slow
 def test_precision_recall_use_vgg16_features_where_present(vgg16_file, quick_train, quick_test, capfd):
     scorer = Scorer(CPU, metrics=("fid", "pr"), vgg16_weights=str(vgg16_file), settings=Settings(bootstrap=0))
     assert "VGG16" not in capfd.readouterr().err  # no substitute, nothing to warn of
@@ -192,29 +194,8 @@ def test_precision_recall_use_vgg16_features_where_present(vgg16_file, quick_tra
     assert other["metrics"]["fid"] == pytest.approx(result["metrics"]["fid"], rel=1e-12)
 
 
-PRINTING_GENERATOR = '''
-import torch
-from torch import nn
-
-print("loading my generator")
-
-
-class G(nn.Module):
-    latent_dim = 8
-
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(8, 28 * 28)
-
-    def forward(self, z):
-        print("generating", len(z))
-        return torch.tanh(self.fc(z)).view(-1, 1, 28, 28)
-
-
-def build():
-    torch.manual_seed(0)
-    return G()
-'''
+PRINTING_GENERATOR = generator_module(on_import='print("loading my generator")',
+                                      on_forward='print("generating", len(z))')
 
 
 def test_a_generator_that_prints_leaves_stdout_to_the_json(png_sets, tmp_path):

@@ -36,12 +36,14 @@ def test_fast_fid_equals_torch_fidelity(n_fake):
     assert fid_fast(fake.numpy(), RealMoments.from_features(real)) == pytest.approx(expected, rel=1e-7)
 
 
+@pytest.mark.slow
 def test_fast_fid_on_rank_deficient_inception_features(features):
     real, fake = features
     expected = fidelity.fid(fake, real)
     assert fid_fast(fake.double().numpy(), RealMoments.from_features(real)) == pytest.approx(expected, rel=1e-5)
 
 
+@pytest.mark.slow
 def test_fid_equals_scipy_sqrtm_in_float64(features):
     real, fake = features
     x, y = fake.double().numpy(), real.double().numpy()
@@ -51,6 +53,7 @@ def test_fid_equals_scipy_sqrtm_in_float64(features):
     assert fidelity.fid(fake, real) == pytest.approx(independent, rel=1e-6)
 
 
+@pytest.mark.slow
 def test_bootstrap_interval_is_centred_seeded_and_nonzero(features):
     real, fake = features
     point = fidelity.fid(fake, real)
@@ -88,6 +91,7 @@ def test_inception_score_is_exp_expected_kl():
         fidelity.inception_score(logits[:5], splits=10, seed=0)
 
 
+@pytest.mark.slow
 def test_precision_recall_density_coverage_equal_prdc(features):
     real, fake = features
     ref = compute_prdc(real.numpy(), fake.numpy(), nearest_k=3)
@@ -100,6 +104,7 @@ def test_precision_recall_density_coverage_equal_prdc(features):
     assert 0 < pr["precision"] <= 1 and 0 < dc["coverage"] <= 1
 
 
+@pytest.mark.slow
 def test_features_do_not_depend_on_batch_size(quick_test):
     images = quick_test.images[:20]
     small = Scorer(torch.device("cpu"), batch_size=7).fake_from_images(images)["2048"]

@@ -44,6 +44,7 @@ def test_converted_weights_give_the_torchscript_features(quick_test, scorer):
     torch.testing.assert_close(ours, theirs, atol=2e-5, rtol=0)
 
 
+@pytest.mark.slow
 def test_cli_score_equals_torch_fidelity_calculate_metrics(png_sets):
     real, fake = png_sets
     # A subset smaller than the sets, so that KID's std measures real spread, not rounding.
@@ -69,6 +70,7 @@ def test_cli_score_equals_torch_fidelity_calculate_metrics(png_sets):
         assert key in ours["environment"]
 
 
+@pytest.mark.slow
 def test_fid_of_a_set_against_itself_is_near_zero(quick_test, scorer):
     real = scorer.real(quick_test, 40)
     assert abs(fid(real.features, real.features)) < 1e-3

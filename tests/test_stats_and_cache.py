@@ -27,6 +27,7 @@ def test_exported_stats_are_in_the_common_format(exported):
         assert json.loads(str(npz["protocol"]))["weights_sha256"] == info["weights_sha256"]
 
 
+@pytest.mark.slow
 def test_fid_from_stats_equals_fid_from_images(exported, png_sets):
     real, fake = png_sets
     path, _ = exported
@@ -56,6 +57,7 @@ def test_bad_statistics_files(tmp_path, exported, png_sets):
     assert_one_line_error(score(tmp_path / "absent.npz"), "statistics file not found")
 
 
+@pytest.mark.slow
 def test_cache_list_and_clear(tmp_path, png_sets):
     real, fake = png_sets
     env = {"GANBENCH_CACHE": str(tmp_path)}

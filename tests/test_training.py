@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 import torch
@@ -15,7 +13,7 @@ from ganbench.model import Batch
 from ganbench.runs import build_model, plan_run, train
 from ganbench.suites import get_suite
 from ganbench.training import Trainer
-from tests.helpers import assert_one_line_error, interrupt_when, run_cli
+from tests.helpers import assert_one_line_error, interrupt_when, run_cli, start_cli_process
 
 SUITE = get_suite("fashion-mnist-quick")
 
@@ -107,10 +105,10 @@ def test_damaged_checkpoint_is_refused(tmp_path, small_data):
     assert_one_line_error(proc, "checkpoint not found")
 
 
+@pytest.mark.slow
 def test_ctrl_c_writes_a_checkpoint_and_resume_finishes_identically(tmp_path, quick_train):
     args = ["train", "fcgan", "--suite", "fashion-mnist-quick", "--steps", "400", "--seed", "5"]
-    proc = subprocess.Popen([sys.executable, "-m", "ganbench", *args, "--out", str(tmp_path / "cli")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = start_cli_process(*args, "--out", str(tmp_path / "cli"))
     logs = tmp_path / "cli" / "runs" / "fashion-mnist-quick"
     def twenty_steps_logged():  # 380 remain
         found = list(logs.glob("*/log.jsonl"))
