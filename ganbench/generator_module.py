@@ -12,7 +12,9 @@ from __future__ import annotations
 import contextlib
 import importlib
 import importlib.util
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import torch
@@ -58,19 +60,45 @@ class ExternalGenerator(nn.Module):
 
 def _user_code(call, failure: str):
     """Run the user's code; its exceptions become one line that says what failed. What it prints goes to
-    stderr, so that `--json` keeps stdout for JSON alone."""
+    stderr, so that `--json` keeps stdout for JSON alone. Ctrl-C while it runs stays the user's interruption: only
+    a KeyboardInterrupt that the code raises itself is its failure."""
+    with _ctrl_c_noted() as ctrl_c:
+        try:
+            with contextlib.redirect_stdout(sys.stderr):
+                return call()
+        except GanbenchError:
+            raise
+        except SystemExit as exc:  # exit 0 from user code must not pass for a finished score
+            raise GanbenchError(f"{failure}: it called sys.exit({exc.code!r})") from None
+        except KeyboardInterrupt:
+            if ctrl_c:
+                raise
+            raise GanbenchError(f"{failure}: it raised KeyboardInterrupt") from None
+        except Exception as exc:
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            raise GanbenchError(f"{failure}: {type(exc).__name__}: {first}") from None
+
+
+@contextlib.contextmanager
+def _ctrl_c_noted():
+    """A list that gets an entry when SIGINT arrives, which still raises KeyboardInterrupt as Python's own
+    handler does. Where SIGINT has another handler (ignored, or someone else's), or off the main thread, the
+    handler is left alone and the list stays empty."""
+    noted: list[int] = []
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield noted
+        return
+
+    def note(signum, frame):
+        noted.append(signum)
+        signal.default_int_handler(signum, frame)
+
+    signal.signal(signal.SIGINT, note)
     try:
-        with contextlib.redirect_stdout(sys.stderr):
-            return call()
-    except GanbenchError:
-        raise
-    except SystemExit as exc:  # exit 0 from user code must not pass for a finished score
-        raise GanbenchError(f"{failure}: it called sys.exit({exc.code!r})") from None
-    except KeyboardInterrupt:
-        raise GanbenchError(f"{failure}: it raised KeyboardInterrupt") from None
-    except Exception as exc:
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        raise GanbenchError(f"{failure}: {type(exc).__name__}: {first}") from None
+        yield noted
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _import(target: str):

@@ -157,15 +157,16 @@ def test_file_system_errors_are_one_line_bad_input(tmp_path):
                 env={"GANBENCH_DEBUG": "1"})
 
 
-def test_ctrl_c_while_scoring_says_what_it_cut_short_and_what_was_kept(tmp_path, quick_test):
-    """Ctrl-C while the generated images are scored: the message names that bar and how far it got, and the real
-    features, computed and cached before it, are kept whole. The signal is sent once the generator has made its
-    first batch (after its 2-image probe), which it marks with a file: the "generated" bar is open by then."""
+def ctrl_c_while_scoring_a_generator(tmp_path, quick_test, then: str = "") -> None:
+    """`ganbench score` of a generator module, with Ctrl-C once the generator has begun its first full batch
+    (after its 2-image probe), which it marks with a file and then runs `then`: the "generated" bar is open by
+    then. The message names that bar and how far it got, and the real features, computed and cached before it,
+    are kept whole."""
     real = tmp_path / "real"
     write_pngs(real, quick_test.images[300:316].numpy())
     generator = tmp_path / "marking.py"
     marker = tmp_path / "marking.generating"
-    generator.write_text(generator_module(on_forward=f"if len(z) > 2: Path({str(marker)!r}).touch()"))
+    generator.write_text(generator_module(on_forward=f"if len(z) > 2: Path({str(marker)!r}).touch(); {then}"))
     cache = tmp_path / "cache"  # its own cache: the real features are computed and stored by this command
     proc = start_cli_process("score", "--real", str(real), "--generator", f"{generator}:build", "--n-fake", "400",
                              "--metrics", "fid", "--json", env={"GANBENCH_CACHE": str(cache)})
@@ -177,3 +178,14 @@ def test_ctrl_c_while_scoring_says_what_it_cut_short_and_what_was_kept(tmp_path,
     assert last.startswith(f"interrupted during generated: {generator}:build (") and "/400)" in last, last
     assert "; nothing of it was written, and " in last and "written before it" in last, last
     assert last.endswith(str(cached)), last  # the real features, cached: a second run will not compute them
+
+
+def test_ctrl_c_while_scoring_says_what_it_cut_short_and_what_was_kept(tmp_path, quick_test):
+    """The signal lands in the generator's forward or, mostly, in the Inception network on its images."""
+    ctrl_c_while_scoring_a_generator(tmp_path, quick_test)
+
+
+def test_ctrl_c_inside_the_users_generator_is_an_interruption_not_its_failure(tmp_path, quick_test):
+    """A generator that takes its time: Ctrl-C lands in the user's own code, and is still the user's Ctrl-C (a
+    KeyboardInterrupt that the code raises itself is its failure: test_inputs_and_precision)."""
+    ctrl_c_while_scoring_a_generator(tmp_path, quick_test, then="import time; time.sleep(60)")
