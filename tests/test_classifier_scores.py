@@ -14,12 +14,16 @@ from ganbench.classifiers.augmentation import generated_images, make_study, trad
 from ganbench.classifiers.two_sample import STRONG, independent_classifier
 from ganbench.data import ImageData
 from ganbench.errors import GanbenchError
+from ganbench.group_study import TEST_FRACTION, held_out, labelled_union, run_group_study
+from ganbench.group_study import write_leaderboard as write_group_leaderboard
 from ganbench.leaderboard import write as write_leaderboard
+from ganbench.metrics.catalog import Settings
 from ganbench.published import load_published
 from ganbench.records import RECORD, load_records
 from ganbench.registry import get_model
 from ganbench.sampling import to_unit
-from ganbench.suites import get_suite
+from ganbench.runs import suite_data
+from ganbench.suites import expand_suites, get_suite
 from tests.helpers import assert_one_line_error, run_cli, write_pngs
 
 CPU = torch.device("cpu")
@@ -210,6 +214,28 @@ def test_the_ore_group_studies_one_generator_per_class_beside_the_published_accu
     again = run_cli("leaderboard", "--suite", "ore", "--out", str(tmp_path))  # regenerated from the records
     assert again.returncode == 0, again.stderr
     assert (tmp_path / "leaderboards" / "ore.md").read_text().count("| accuracy") >= 3
+
+
+def test_the_group_study_labels_each_class_holds_out_a_seeded_fifth_and_needs_every_class_trained(tmp_path,
+                                                                                                  quick_train):
+    """Wang et al.'s study over the ore group before any training: the class suites' real images labelled by
+    suite, a seeded fifth of each class held out for the test, and a model without a run on every class, or a
+    leaderboard without records, refused in one line."""
+    for name, label, n in (("concentrate", 1, 20), ("waste", 8, 15)):  # trousers and bags
+        write_pngs(tmp_path / "ore" / name, quick_train.images[quick_train.labels == label][:n].numpy())
+    members = expand_suites(f"ore:{tmp_path / 'ore'}")
+    union = labelled_union(members, [suite_data(s, "train") for s in members])
+    assert union.labels.tolist() == [0] * 20 + [1] * 15 and union.classes == tuple(s.name for s in members)
+    train, test = held_out(union, TEST_FRACTION, seed=0)
+    assert test.labels.tolist() == [0] * 4 + [1] * 3  # a fifth of each class
+    rows = [{bytes(x.numpy()) for x in d.images} for d in (train, test, union)]
+    assert not rows[0] & rows[1] and rows[0] | rows[1] == rows[2] and len(train) == 28
+    assert torch.equal(held_out(union, TEST_FRACTION, seed=0)[1].images, test.images)
+    assert not torch.equal(held_out(union, TEST_FRACTION, seed=1)[1].images, test.images)
+    with pytest.raises(GanbenchError, match=r"dcgan64 has no trained run in .*: train every class of ore first"):
+        run_group_study("ore", members, ["dcgan64"], CPU, 0, tmp_path, Settings(), steps=2)
+    with pytest.raises(GanbenchError, match="no records of the ore study"):
+        write_group_leaderboard("ore", tmp_path)
 
 
 def test_aug_on_one_unlabelled_suite_is_refused_before_training(tmp_path, quick_train):

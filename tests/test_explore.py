@@ -48,6 +48,7 @@ def pixels(inches: tuple[float, float]) -> tuple[int, int]:
     return round(inches[0] * explore_plots.DPI), round(inches[1] * explore_plots.DPI)
 
 
+@pytest.mark.slow  # the map trains the suite's label classifier (once per cache)
 def test_a_2d_latent_gets_the_map_the_flow_and_the_activations_at_their_sizes(checkpoints, tmp_path):
     result = explore_json(checkpoints["latent2d"], "--out", str(tmp_path), "--grid", str(GRID),
                           "--point", "0.5,-0.25", "--steps", "7")
@@ -67,6 +68,7 @@ def test_a_2d_latent_gets_the_map_the_flow_and_the_activations_at_their_sizes(ch
     assert result["point_class"] in shares
 
 
+@pytest.mark.slow  # the map trains the suite's label classifier (once per cache)
 def test_the_classifier_is_cached_deterministic_and_rebuilt_when_damaged(checkpoints, tmp_path):
     args = ("--only", "map", "--grid", "8", "--out", str(tmp_path))
     first = explore_json(checkpoints["latent2d"], *args)
@@ -82,6 +84,7 @@ def test_the_classifier_is_cached_deterministic_and_rebuilt_when_damaged(checkpo
     assert rebuilt["classifier"]["test_accuracy"] == first["classifier"]["test_accuracy"]
 
 
+@pytest.mark.slow  # the map trains the suite's label classifier (once per cache)
 def test_the_map_puts_latent_x_in_columns_and_y_in_rows_from_minus_one_up(checkpoints):
     device = resolve_device("cpu")
     model, config = load_checkpoint_model(checkpoints["latent2d"], device)
@@ -93,6 +96,7 @@ def test_the_map_puts_latent_x_in_columns_and_y_in_rows_from_minus_one_up(checkp
             assert grid[row, col] == classifier.predict(image)[0]
 
 
+@pytest.mark.slow  # the map trains the suite's label classifier (once per cache)
 def test_a_3d_latent_gets_sixteen_sections_along_each_axis(checkpoints, tmp_path):
     result = explore_json(checkpoints["latent3d"], "--only", "map", "--point", "0.2,-0.6,0.9", "--out", str(tmp_path))
     assert result["map"]["sections"] == 16
@@ -100,6 +104,7 @@ def test_a_3d_latent_gets_sixteen_sections_along_each_axis(checkpoints, tmp_path
     assert png_size(result["files"]["map"]) == pixels(explore_plots.FIGSIZE["sections_3d"])
 
 
+@pytest.mark.slow  # the map trains the suite's label classifier (once per cache)
 def test_a_cgan_gets_one_map_per_class_label(checkpoints, tmp_path):
     result = explore_json(checkpoints["cgan"], "--only", "map,activations", "--grid", "6", "--label", "3",
                           "--out", str(tmp_path))

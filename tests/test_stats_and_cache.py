@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.helpers import assert_one_line_error, run_cli
+from tests.helpers import assert_one_line_error, run_cli, write_pngs
 
 
 @pytest.fixture(scope="module")
@@ -58,17 +58,19 @@ def test_bad_statistics_files(tmp_path, exported, png_sets):
 
 
 @pytest.mark.slow
-def test_cache_list_and_clear(tmp_path, png_sets):
-    real, fake = png_sets
-    env = {"GANBENCH_CACHE": str(tmp_path)}
+def test_cache_list_and_clear(tmp_path, quick_train, quick_test):
+    real, fake = tmp_path / "real", tmp_path / "fake"  # 8 images each: three scorings, each its own Inception
+    write_pngs(real, quick_test.images[:8].numpy())
+    write_pngs(fake, quick_train.images[:8].numpy())
+    env = {"GANBENCH_CACHE": str(tmp_path / "cache")}
     args = ["score", "--real", str(real), "--fake", str(fake), "--metrics", "kid", "--json"]
     first = json.loads(run_cli(*args, env=env).stdout)
     assert first["real_cache_hit"] is False
     assert json.loads(run_cli(*args, env=env).stdout)["real_cache_hit"] is True
     listing = json.loads(run_cli("cache", "list", "--json", env=env).stdout)
     kinds = sorted(e["kind"] for e in listing["entries"])
-    assert kinds == ["real-features", "weights"] and listing["cache_dir"] == str(tmp_path)
-    assert [e["n"] for e in listing["entries"] if e["kind"] == "real-features"] == [24]
+    assert kinds == ["real-features", "weights"] and listing["cache_dir"] == str(tmp_path / "cache")
+    assert [e["n"] for e in listing["entries"] if e["kind"] == "real-features"] == [8]
     cleared = run_cli("cache", "clear", env=env)
     assert cleared.returncode == 0 and "removed 1" in cleared.stdout
     assert json.loads(run_cli(*args, env=env).stdout)["real_cache_hit"] is False
