@@ -19,8 +19,8 @@ CPU = torch.device("cpu")
 
 @pytest.fixture(scope="module")
 def small_sets(tmp_path_factory, quick_train, quick_test):
-    """12 real test images and 12 training images: each backend runs its own Inception on both, and clean-fid's
-    compute_fid does again, at about a second an image on this CPU."""
+    """12 real test images and 12 training images of their own (not the shared 24 and 24): each backend runs its
+    own Inception on both, and clean-fid's compute_fid runs its own again."""
     root = tmp_path_factory.mktemp("backend-pngs")
     write_pngs(root / "real", quick_test.images[:12].numpy())
     write_pngs(root / "fake", quick_train.images[:12].numpy())
