@@ -13,7 +13,7 @@ from prdc import compute_prdc
 from ganbench.errors import GanbenchError
 from ganbench.metrics import fidelity
 from ganbench.metrics.catalog import parse_metrics
-from ganbench.metrics.uncertainty import RealMoments, bootstrap_fid, fid_fast, fid_infinity
+from ganbench.metrics.uncertainty import RealMoments, bootstrap_fid, fid_fast, fid_infinity, fid_of_subsets
 from ganbench.scoring import Scorer
 from tests.helpers import assert_one_line_error, run_cli
 
@@ -34,6 +34,18 @@ def test_fast_fid_equals_torch_fidelity(n_fake):
     real, fake = gaussian(500, 64, 0.0, 0), gaussian(n_fake, 64, 0.2, 1)
     expected = fidelity.fid(fake, real)
     assert fid_fast(fake.numpy(), RealMoments.from_features(real)) == pytest.approx(expected, rel=1e-7)
+
+
+@pytest.mark.parametrize("n_fake", [40, 300])
+def test_fids_of_resamples_equal_each_resamples_own_fid(n_fake):
+    """The shared n x n matrix (n <= d) and the d x d path (n > d) give each subset's FID, repeated rows included."""
+    real, fake = RealMoments.from_features(gaussian(500, 64, 0.0, 0)), gaussian(n_fake, 64, 0.3, 1).numpy()
+    rng = np.random.default_rng(2)
+    subsets = [rng.integers(0, n_fake, n_fake), rng.permutation(n_fake)[: n_fake // 2], np.array([0, 0, 1, 5])]
+    expected = [fid_fast(fake[i], real) for i in subsets]
+    # a centred set's zero eigenvalue comes out as rounding noise whose square root differs between the two paths
+    assert fid_of_subsets(fake, real, subsets) == pytest.approx(expected, rel=1e-8)
+    assert len(set(expected)) == 3
 
 
 @pytest.mark.slow

@@ -44,21 +44,21 @@ def losses(run_dir) -> list[dict]:
 
 
 @pytest.fixture
-def batches_of_8(monkeypatch):
-    """Each model with its own code and hyperparameters but a batch of 8 (the papers' 32 and 64 at 64x64 take
+def batches_of_4(monkeypatch):
+    """Each model with its own code and hyperparameters but a batch of 4 (the papers' 32 and 64 at 64x64 take
     up to 16 s a step on a 2-core CPU): what a resume restores does not depend on the batch size."""
     get_model = runs.get_model
 
     def small(name):
         spec = get_model(name)
-        return dataclasses.replace(spec, defaults={**spec.defaults, "batch_size": 8})
+        return dataclasses.replace(spec, defaults={**spec.defaults, "batch_size": 4})
 
     monkeypatch.setattr(runs, "get_model", small)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("model,suite", FAMILIES, ids=[m for m, _ in FAMILIES])
-def test_resume_equals_the_uninterrupted_run(model, suite, tmp_path, batches_of_8):
+def test_resume_equals_the_uninterrupted_run(model, suite, tmp_path, batches_of_4):
     s = get_suite(suite)
     data = suite_data(s, "train")
     cpu = torch.device("cpu")
@@ -68,7 +68,7 @@ def test_resume_equals_the_uninterrupted_run(model, suite, tmp_path, batches_of_
     assert not train(split, data, cpu, stop_after=STOP).finished
     resumed = train(split, data, cpu, resume=True)
     assert resumed.finished and resumed.resumed_from == STOP
-    assert straight.config["batch_size"] == 8
+    assert straight.config["batch_size"] == 4
     a, b = checkpoint.load(straight.checkpoint), checkpoint.load(split.checkpoint)
     same(a["model"], b["model"], "model")
     same(a["optimizers"], b["optimizers"], "optimizers")
