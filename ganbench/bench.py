@@ -8,6 +8,7 @@ do before they do it.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -76,9 +77,14 @@ def survey(plans: list[RunPlan], metrics: tuple[str, ...], precision: str) -> li
     return states
 
 
+Confirm = Callable[[estimate.Estimate], None]  # raises to stop work the user did not agree to
+
+
 def complete(states: list[RunState], suite: Suite, device: torch.device, seed: int, weights: str | None,
-             metrics: tuple[str, ...], precision: str, rescore: bool, metric_options: dict | None = None) -> list[dict]:
-    """Each run's record: reused, or made by training (or resuming) and scoring. Says the plan first.
+             metrics: tuple[str, ...], precision: str, rescore: bool, metric_options: dict | None = None,
+             confirm: Confirm | None = None) -> list[dict]:
+    """Each run's record: reused, or made by training (or resuming) and scoring. Says the plan first, with its
+    estimated duration where the work is worth measuring, and hands that estimate to `confirm` before any work.
     `metric_options` replace fields of the suite's metric settings (`aug_per_class`, `aug_epochs`)."""
     for s in states:
         info(f"[bold]{s.name}[/bold]: {s.todo(rescore)}" + ("" if s.record and not rescore else f" ({s.plan.run_dir})"))
@@ -93,7 +99,9 @@ def complete(states: list[RunState], suite: Suite, device: torch.device, seed: i
         raise GanbenchError(f"aug needs class labels, and {suite.name}'s data has none: use a labelled suite, or "
                             "the ore group (--suite ore:FOLDER), whose study takes one generator per class")
     real_images = suite_real_images(suite)
-    _say_estimate(todo, suite, train_data, real_images, scorer, device)
+    planned = _say_estimate(todo, suite, train_data, real_images, scorer, device)
+    if planned is not None and confirm is not None:
+        confirm(planned)
     walls = {s.plan.run_dir: train(s.plan, train_data, device, resume=True).wall_time for s in todo}
     real = scorer.real(real_images)
     made = {}
@@ -106,19 +114,22 @@ def complete(states: list[RunState], suite: Suite, device: torch.device, seed: i
 
 
 def _say_estimate(todo: list[RunState], suite: Suite, train_data, real_images, scorer: Scorer,
-                  device: torch.device) -> None:
-    """The planned work and its rough duration here, measured on the spot; said only for work worth the probe."""
+                  device: torch.device) -> estimate.Estimate | None:
+    """The planned work and its rough duration here, measured on the spot; said (and returned) only for work
+    worth the probe."""
     steps = {s.name: s.plan.config["total_steps"] - s.step for s in todo if not s.trained}
     p = suite.protocol  # each run: its generated images, and curve_n more at each kept snapshot
     images = len(real_images) + sum(p.n_fake + p.curve_n * len(s.plan.config.get("snapshot_steps", [])) for s in todo)
     images = images if scorer.needs_features else 0
     if not distributed.current().is_main or not estimate.worth_estimating(steps, images):
-        return
+        return None
     rates = {s.name: estimate.training_rate(lambda: build_model(s.plan.config), train_data,
                                             s.plan.config["batch_size"], device)
              for s in todo if s.name in steps}
     feature_rate = scorer.extract.images_per_second(real_images.images, estimate.PROBE_IMAGES) if images else None
-    info(estimate.Estimate(steps, rates, images, feature_rate, str(device)).line())
+    planned = estimate.Estimate(steps, rates, images, feature_rate, str(device))
+    info(planned.line())
+    return planned
 
 
 def plan_runs(suite: Suite, models: list[str], seeds: list[int], out: Path, steps: int | None,
@@ -147,11 +158,11 @@ class SuiteResult:
 def run_suite(suite: Suite, models: list[str], device: torch.device, seed: int, out: Path,
               steps: int | None = None, epochs: int | None = None, weights: str | None = None,
               metrics: tuple[str, ...] = DEFAULT_METRICS, precision: str = "exact", metric_options: dict | None = None,
-              ic_weak_every: float | None = None) -> SuiteResult | None:
+              ic_weak_every: float | None = None, confirm: Confirm | None = None) -> SuiteResult | None:
     plans = plan_runs(suite, models, [seed], out, steps, epochs, ic_weak_every)
     # Under torchrun rank 0 reads the runs' state and every rank follows it; rank 0 alone writes the leaderboard.
     complete(distributed.on_main(survey, plans, metrics, precision), suite, device, seed, weights, metrics,
-             precision, rescore=True, metric_options=metric_options)
+             precision, rescore=True, metric_options=metric_options, confirm=confirm)
     if not distributed.current().is_main:
         return None
     published = load_published()

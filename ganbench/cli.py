@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
 from typing import Optional
@@ -14,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ganbench.config import DEFAULTS, HELP
-from ganbench.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, GanbenchError
+from ganbench.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, GanbenchError, Interrupted
 
 app = typer.Typer(
     name="ganbench",
@@ -22,6 +23,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,  # click's plain help: flags as flags (`--json`), values with their type
 )
 stdout = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)  # files and pipes get whole tables
 
@@ -32,6 +34,9 @@ SuiteOpt = typer.Option(DEFAULTS["suite"], "--suite", help=HELP["suite"])
 SeedOpt = typer.Option(DEFAULTS["seed"], "--seed", min=0, help=HELP["seed"])
 DeviceOpt = typer.Option(DEFAULTS["device"], "--device", help=HELP["device"])
 OutOpt = typer.Option(Path(str(DEFAULTS["out"])), "--out", help=HELP["out"])
+RecordsOutOpt = typer.Option(Path(str(DEFAULTS["out"])), "--out",
+                             help="Folder whose runs/<suite>/ (and leaderboards/records/<suite>/) hold the records, as "
+                                  "`ganbench run --out` wrote them.")
 WeightsOpt = typer.Option(None, "--inception-weights",
                           help="Inception weights file (torch-fidelity .pth or fid-helper TorchScript); default: found offline.")
 JsonOpt = typer.Option(False, "--json", help="Print only JSON on stdout.")
@@ -45,6 +50,8 @@ EpochsOpt = typer.Option(None, "--epochs", min=1, help="Training epochs per mode
 AugPerClassOpt = typer.Option(DEFAULTS["aug_per_class"], "--aug-per-class", min=1, help=HELP["aug_per_class"])
 AugEpochsOpt = typer.Option(DEFAULTS["aug_epochs"], "--aug-epochs", min=1, help=HELP["aug_epochs"])
 IcWeakEveryOpt = typer.Option(DEFAULTS["ic_weak_every"], "--ic-weak-every", help=HELP["ic_weak_every"])
+YesOpt = typer.Option(False, "--yes", "-y", help=HELP["yes"])
+AskOverOpt = typer.Option(DEFAULTS["ask_over"], "--ask-over", min=0.0, help=HELP["ask_over"])
 
 
 def _print_json(obj) -> None:
@@ -76,6 +83,8 @@ def run(
     aug_per_class: int = AugPerClassOpt,
     aug_epochs: int = AugEpochsOpt,
     ic_weak_every: Optional[float] = IcWeakEveryOpt,
+    yes: bool = YesOpt,
+    ask_over: float = AskOverOpt,
 ):
     """Train (or load finished) each model of a suite, score it, write records and the leaderboard.
 
@@ -83,6 +92,7 @@ def run(
     """
     from ganbench import distributed
     from ganbench.bench import run_suite, train_runs
+    from ganbench.leaderboard import run_notes
     from ganbench.group_study import run_group_study
     from ganbench.metrics.catalog import Settings, parse_metrics
     from ganbench.provenance import resolve_device
@@ -106,14 +116,34 @@ def run(
             continue
         result = run_suite(s, names, dev, seed, out, steps, epochs,
                            str(inception_weights) if inception_weights else None, per_suite, precision, aug,
-                           ic_weak_every)
+                           ic_weak_every, confirm=_ask_before_long_work(yes, ask_over, s, names))
         if result is None:  # under torchrun, a rank other than 0: its share is done
             continue
         _print_leaderboard(result.table, s.name)
+        for note in run_notes(result.records):
+            stdout.print(f"note: {note}", highlight=False)
         stdout.print("wrote " + ", ".join(map(str, result.files)), highlight=False)
     if group and "aug" in keys:
         _print_study(*run_group_study(group, members, _models_option(models, members[0].models), dev, seed, out,
                                       Settings(**aug), steps, epochs, ic_weak_every))
+
+
+def _ask_before_long_work(yes: bool, ask_over: float, suite, models: list[str]):
+    """The check `run` and `compare` make once the plan's duration is estimated, before any work: past
+    `ask_over` minutes, a question at a terminal; without one, a refusal unless --yes."""
+    from ganbench.suites import quicker
+
+    def confirm(planned) -> None:
+        if yes or planned.seconds <= ask_over * 60:
+            return
+        long = f"the plan takes about {planned.duration} on {planned.device}"
+        if not (sys.stdin.isatty() and sys.stderr.isatty()):
+            raise GanbenchError(f"{long}, over the {ask_over:g} min that start without asking: pass --yes to start "
+                                f"it, or try {quicker(suite, models)}")
+        if not typer.confirm(f"{long}. Start it? (quicker: {quicker(suite, models)})", default=False, err=True):
+            raise GanbenchError("nothing started")
+
+    return confirm
 
 
 def _suite_holding(models: list[str]):
@@ -133,6 +163,41 @@ def _print_study(table, files) -> None:
     stdout.print("wrote " + ", ".join(map(str, files)), highlight=False)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from ganbench.version import __version__
+
+        stdout.print(f"ganbench {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                         help="Print ganbench's version and exit.")) -> None:
+    """Benchmark GANs: train or load zoo models, score them with exact FID/KID, write leaderboards."""
+
+
+def _metric_rows(metrics: dict) -> list[tuple[str, str, str]]:
+    """A scored run's metrics as a reader wants them: the label, the value with its 95% interval (or "no noise
+    estimate" where the metric has one and this run could not measure it), and what the interval is."""
+    from ganbench.metrics.kinds import MetricKind, Noise
+    from ganbench.significance import estimate
+
+    rows = []
+    for kind in MetricKind:
+        e = estimate(kind, [metrics])
+        if e is None:
+            continue
+        value = kind.format(e.mean)
+        if e.half_width is not None:
+            rows.append((kind.info.label, f"{value} ± {e.half_width:.4g}", e.basis))
+        elif kind.info.spread_keys:
+            rows.append((kind.info.label, f"{value} (no noise estimate)", f"none: needs {kind.info.noise.source}"))
+        else:
+            rows.append((kind.info.label, value, "exact" if kind.info.noise is Noise.NONE else e.basis))
+    return rows
+
+
 def _print_leaderboard(df, suite: str) -> None:
     import pandas as pd
 
@@ -143,12 +208,18 @@ def _print_leaderboard(df, suite: str) -> None:
 
     with_m = has_convergence(df)
     table = Table(title=f"ganbench: {suite}")
-    for col in ("rank", "model", "seed", "FID", "KID", *(("M", "k") if with_m else ()), "n fake", "n real", "epochs",
-                "published FID", "protocol"):
+    for col in ("rank", "model", "seed", "FID ± 95%", "KID ± 95%", *(("M", "k") if with_m else ()), "n fake",
+                "n real", "epochs", "published FID", "protocol"):
         table.add_column(col, justify="right" if col not in ("model", "protocol") else "left")
+
+    def with_noise(value, half_width, spec: str) -> str:
+        if pd.isna(value):
+            return "–"
+        return format(value, spec) + (f" ± {half_width:{spec}}" if pd.notna(half_width) else " (no noise estimate)")
+
     for r in df.to_dict("records"):
-        fid = cell(r["FID"], ".2f") + (f" ± {r['FID ±']:.2f}" if pd.notna(r["FID ±"]) else "")
-        kid = cell(r["KID"], ".4f") + (f" ± {r['KID std']:.4f}" if pd.notna(r["KID std"]) else "")
+        fid = with_noise(r["FID"], r["FID ±"], ".2f")
+        kid = with_noise(r["KID"], 1.96 * r["KID std"] if pd.notna(r["KID std"]) else None, ".4f")
         began = (cell(r["M"], ".4f"), cell(r["k"], ".4f")) if with_m else ()
         table.add_row(str(r["rank"]), r["model"], str(r["seed"]), fid, kid,
                       *began, str(r["n fake"]), str(r["n real"]), f"{r['epochs']:.1f}",
@@ -333,10 +404,10 @@ def score(
     table = Table(title=f"{result['protocol']['n_fake']} generated vs {result['protocol']['n_real']} real, "
                         f"protocol {result['protocol']['id']}")
     table.add_column("metric")
-    table.add_column("value", justify="right")
-    for key, value in result["metrics"].items():
-        if isinstance(value, float):
-            table.add_row(key, f"{value:.6g}")
+    table.add_column("value ± 95%", justify="right")
+    table.add_column("the ± is")
+    for row in _metric_rows(result["metrics"]):
+        table.add_row(*row)
     stdout.print(table)
     for note in result["notes"]:
         stdout.print(f"note: {note}", highlight=False)
@@ -347,7 +418,7 @@ def score(
 
 
 @app.command()
-def leaderboard(suite: str = SuiteOpt, out: Path = OutOpt, as_json: bool = JsonOpt,
+def leaderboard(suite: str = SuiteOpt, out: Path = RecordsOutOpt, as_json: bool = JsonOpt,
                 keep_records: bool = typer.Option(
                     False, "--keep-records", help="First copy the records under runs/<suite>/ (and each run's last "
                     "sample grid) into leaderboards/records/<suite>/, to commit beside the board.")):
@@ -381,8 +452,8 @@ def compare(
                                                 "tested against."),
     suite: Optional[str] = typer.Option(None, "--suite", help=HELP["suite"] + " Default: the first suite that "
                                         "holds every named model."),
-    seeds: str = typer.Option("0", "--seeds", help="Comma-separated training seeds per model; with several, "
-                                                   "differences are tested over seeds (Welch)."),
+    seeds: str = typer.Option("0", "--seed", "--seeds", help="Training seed, or comma-separated seeds, per model; "
+                                                             "with several, differences are tested over seeds (Welch)."),
     device: str = DeviceOpt,
     out: Path = OutOpt,
     steps: Optional[int] = StepsOpt,
@@ -392,6 +463,8 @@ def compare(
     precision: str = PrecisionOpt,
     alpha: float = typer.Option(DEFAULTS["alpha"], "--alpha", help=HELP["alpha"]),
     as_json: bool = JsonOpt,
+    yes: bool = YesOpt,
+    ask_over: float = AskOverOpt,
 ):
     """Compare models on a suite: every shared metric side by side, which differences are significant, samples
     side by side and metric curves overlaid. Uses existing records; trains or scores only what is missing."""
@@ -406,9 +479,9 @@ def compare(
     try:
         seed_list = list(dict.fromkeys(int(s) for s in seeds.split(",") if s.strip()))
     except ValueError:
-        raise GanbenchError(f"--seeds takes comma-separated integers, not {seeds!r}") from None
+        raise GanbenchError(f"--seed takes an integer or comma-separated integers, not {seeds!r}") from None
     if not seed_list:
-        raise GanbenchError("--seeds needs at least one seed")
+        raise GanbenchError("--seed needs at least one seed")
     if not 0 < alpha < 1:
         raise GanbenchError(f"--alpha must lie between 0 and 1, not {alpha}")
     s = get_suite(suite) if suite else _suite_holding(models)
@@ -416,13 +489,16 @@ def compare(
     dev = resolve_device(device)
     plans = plan_runs(s, models, seed_list, out, steps, epochs)
     records = complete(survey(plans, keys, precision), s, dev, seed_list[0],
-                       str(inception_weights) if inception_weights else None, keys, precision, rescore=False)
+                       str(inception_weights) if inception_weights else None, keys, precision, rescore=False,
+                       confirm=_ask_before_long_work(yes, ask_over, s, models))
     by_model = {m: [r for r in records if r["model"] == m] for m in models}
     result = comparing.build(by_model, s.name, alpha)
     first_runs = {m: next(p.run_dir for p in plans if p.config["model"] == m) for m in models}
     files = comparing.write(result, first_runs, out, dev, seed_list[0])
     if as_json:
         return _print_json(comparing.as_json(result, files))
+    for caveat in result.caveats:  # before any "better"
+        stdout.print(f"caveat: {caveat}", highlight=False)
     seeds_text = ", ".join(map(str, seed_list))
     table = Table(title=f"ganbench compare on {s.name} (seeds {seeds_text}; protocol {result.protocol_id}; "
                         f"alpha {alpha})")
@@ -456,11 +532,11 @@ def compare(
 def gate(
     baseline: Path = typer.Option(..., "--baseline", help="The committed baseline file (JSON)."),
     suite: str = SuiteOpt,
-    metric: str = typer.Option("fid", "--metric", help="Comma-separated metrics to gate (see docs/ci.md)."),
+    metric: str = typer.Option("fid", "--metrics", "--metric", help="Comma-separated metrics to gate (see docs/ci.md)."),
     max_regression: str = typer.Option("0", "--max-regression",
                                        help="Allowed worsening beyond the noise: 2% of the baseline, or 0.5 in the "
                                             "metric's unit."),
-    out: Path = OutOpt,
+    out: Path = RecordsOutOpt,
     update_baseline: bool = typer.Option(False, "--update-baseline",
                                          help="Write the newest records as the new baseline, and pass."),
     as_json: bool = JsonOpt,
@@ -475,7 +551,7 @@ def gate(
     s = get_suite(suite)
     kinds = [MetricKind.from_key(k.strip()) for k in metric.split(",") if k.strip()]
     if not kinds:
-        raise GanbenchError("--metric needs at least one metric to gate, such as fid")
+        raise GanbenchError("--metrics needs at least one metric to gate, such as fid")
     threshold = gating.Threshold.parse(max_regression)
     records = gating.newest_records(out / "runs", s.name)
     if update_baseline:
@@ -622,6 +698,15 @@ def _interrupted() -> str:
     return f"{what}; nothing of it was written, and {kept}"
 
 
+def continue_command(args: list[str], distributed_run: bool = False) -> str:
+    """What continues an interrupted command from its checkpoint: `train` with --resume, while `run` and
+    `compare` resume by themselves when given the same command again."""
+    resume = ["--resume"] if args[:1] == ["train"] and "--resume" not in args else []
+    if distributed_run:
+        return "continue by running the same torchrun command again" + (" with --resume" if resume else "")
+    return f"continue with: ganbench {shlex.join([*args, *resume])}"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors become one line on stderr and a documented exit code (docs/cli.md)."""
     command = typer.main.get_command(app)
@@ -642,6 +727,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except CLICK_ERROR as exc:
         exc.show()
+        sys.exit(exc.exit_code)
+    except Interrupted as exc:  # training saved its state: say how to go on from it
+        _report(f"error: {exc}; {continue_command(args, distributed_run)}", exc, distributed_run)
         sys.exit(exc.exit_code)
     except GanbenchError as exc:
         _report(f"error: {exc}", exc, distributed_run)

@@ -13,6 +13,7 @@ import torch
 from ganbench.config import DEFAULTS
 from ganbench.errors import GanbenchError
 from ganbench.fileio import write_text
+from ganbench.leaderboard import run_notes
 from ganbench.metrics.kinds import MetricKind
 from ganbench.plots import save_grids_side_by_side, save_metric_curves
 from ganbench.progress import warn
@@ -40,6 +41,7 @@ class Comparison:
     records: dict[str, list[dict]]  # model -> one record per seed
     rows: list[MetricRow]
     alpha: float = ALPHA
+    caveats: tuple[str, ...] = ()
 
     @property
     def protocol_id(self) -> str:
@@ -49,9 +51,34 @@ class Comparison:
         d, first = row.differences[model], self.models[0]
         if d.p_value is None:
             return d.method
+        if d.within_bias is not None:
+            return (f"not significant: the difference ({abs(d.difference):.3g}) is within {row.kind.info.label}'s "
+                    f"bias at these sample counts (up to {d.within_bias:.3g}; {d.p_text})")
         if d.significant(self.alpha):
             return f"{model if d.better == 'b' else first} better ({d.p_text})"
         return f"no significant difference ({d.p_text})"
+
+
+FAR_FROM_REAL = 2.0  # FID above this many times the FID between two halves of the real set: far from the data
+
+
+def caveats(records: dict[str, list[dict]]) -> list[str]:
+    """What a reader must know before any "better": that every model is far from the real data (each FID far
+    above the FID between two halves of the real set), and the records' own notes (small-sample bias, lowered
+    KID subsets), each once, naming the runs it concerns unless it concerns them all."""
+    runs = [(m, r) for m, rs in records.items() for r in rs]
+    out = []
+    fids = {m: [MetricKind.FID.value_in(r["metrics"]) for r in rs] for m, rs in records.items()}
+    halves = [(r.get("real_reference") or {}).get("fid_between_halves") for _, r in runs]
+    if all(None not in v for v in fids.values()) and None not in halves:
+        floor, n_each = max(halves), runs[0][1]["real_reference"]["n_each"]
+        means = {m: sum(v) / len(v) for m, v in fids.items()}
+        if all(f > FAR_FROM_REAL * floor for f in means.values()):
+            shown = ", ".join(f"{f:.4g} ({m})" for m, f in means.items())
+            out.append(f"every model is far from the real data: FID {shown}, while two halves of the real set "
+                       f"({n_each} images each) are {floor:.4g} apart; a \"better\" says which is less far, "
+                       "not that either is close")
+    return out + run_notes([r for _, r in runs])
 
 
 def build(records: dict[str, list[dict]], suite: str, alpha: float = ALPHA) -> Comparison:
@@ -71,7 +98,7 @@ def build(records: dict[str, list[dict]], suite: str, alpha: float = ALPHA) -> C
         first = estimates[models[0]]
         rows.append(MetricRow(kind, estimates, {m: difference(kind, first, estimates[m]) for m in models[1:]},
                               kind.features(protocol)))
-    return Comparison(suite, models, records, rows, alpha)
+    return Comparison(suite, models, records, rows, alpha, tuple(caveats(records)))
 
 
 def _num(v: float | None) -> str:
@@ -98,6 +125,7 @@ def table(c: Comparison) -> pd.DataFrame:
 def as_json(c: Comparison, files: dict[str, str]) -> dict:
     return {
         "suite": c.suite, "models": c.models, "protocol_id": c.protocol_id, "alpha": c.alpha,
+        "caveats": list(c.caveats),
         "seeds": {m: [r["seed"] for r in rs] for m, rs in c.records.items()},
         "rows": [{
             "metric": row.kind.key, "label": row.kind.info.label, "direction": row.kind.info.direction.value,

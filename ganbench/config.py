@@ -27,6 +27,7 @@ DEFAULTS: dict[str, object] = {
     "aug_epochs": 500,
     "ic_weak_every": None,  # the suite's (0, never, for most)
     "ic_weak_samples": 1000,
+    "ask_over": 10.0,  # minutes
 }
 
 HELP: dict[str, str] = {
@@ -39,7 +40,8 @@ HELP: dict[str, str] = {
     "calibration_samples": "Images of each set that `--precision fast` also scores in exact precision to measure "
                            "its FID difference.",
     "kid_subsets": "Number of random subsets KID averages over.",
-    "kid_subset_size": "Size of each KID subset; lowered to the sample count when fewer samples exist (recorded).",
+    "kid_subset_size": "Size of each KID subset; where the samples are fewer, half of them, so that the subsets "
+                       "differ (recorded).",
     "grid_samples": "Images in each sample-grid PNG.",
     "checkpoint_every": "Write a checkpoint every N training steps, besides one at the end of every epoch (a "
                         "preempted or stopped run resumes from the last one).",
@@ -53,6 +55,9 @@ HELP: dict[str, str] = {
     "ic_weak_samples": "Real and generated images the weak independent classifier uses during training, each.",
     "bootstrap": "Bootstrap resamples of the generated set for FID's 95% interval (0: none).",
     "alpha": "Significance level of each test of a difference between two models.",
+    "ask_over": "Ask before starting work estimated to take longer than this many minutes (without a terminal: "
+                "refuse unless --yes).",
+    "yes": "Start the planned work without asking, however long its estimate.",
 }
 
 ENV_CACHE = "GANBENCH_CACHE"

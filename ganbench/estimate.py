@@ -35,6 +35,10 @@ class Estimate:
         train = sum(n / self.steps_per_s[name] for name, n in self.steps.items())
         return train + (self.images / self.images_per_s if self.images_per_s else 0.0)
 
+    @property
+    def duration(self) -> str:
+        return _duration(self.seconds)
+
     def line(self) -> str:
         work = []
         if self.steps:
@@ -43,7 +47,7 @@ class Estimate:
         if self.images:
             work.append(f"features of {self.images:,} images" +
                         (f" at {self.images_per_s:.3g}/s" if self.images_per_s else ""))
-        return (f"planned: {'; '.join(work)}: about {_duration(self.seconds)} on {self.device} at the rates measured "
+        return (f"planned: {'; '.join(work)}: about {self.duration} on {self.device} at the rates measured "
                 "just now (classifier metrics not included)")
 
 

@@ -147,8 +147,9 @@ def _noise(kind: MetricKind, metrics: dict, where: str) -> float:
         return 0.0
     values = [metrics.get(k) for k in keys]
     if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
-        raise GanbenchError(f"{where}: {kind.key} has no noise estimate ({', '.join(keys)}), which the gate needs "
-                            f"to tell a regression from noise (score with bootstrap or KID subsets)")
+        raise GanbenchError(f"{where}: {kind.key} has no noise estimate ({', '.join(keys)} not recorded), so the gate "
+                            f"cannot tell a regression from noise and does not judge it: gate other metrics, or "
+                            f"score with {kind.info.noise.source}")
     half_width = kind.half_width(metrics)
     if not all(math.isfinite(v) for v in values) or not half_width >= 0:
         shown = ", ".join(f"{k}={v}" for k, v in zip(keys, values))

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from ganbench import convergence
+from ganbench.experiments import Experiment, experiments, run_label
 from ganbench.fileio import write_text
 from ganbench.metrics.kinds import Direction, MetricKind
 from ganbench.plots import save_metric_bars, save_metric_curves
@@ -29,33 +30,35 @@ def suite_published(published: pd.DataFrame, suite: Suite) -> pd.DataFrame:
     return published[(same_data | counts) & (published["resolution"] == shape)]
 
 
+def _run_row(exp: Experiment, r: dict, pub: pd.DataFrame) -> dict:
+    m, p, t = r["metrics"], r["protocol"], r.get("training", {})
+    match = pub[pub["model"] == r["model"]]
+    return {
+        "model": exp.label,
+        "seed": r["seed"],
+        "FID": m.get("fid"),  # absent when the scoring asked for other metrics only
+        "FID ±": (m["fid_ci_high"] - m["fid_ci_low"]) / 2 if "fid_ci_high" in m else None,
+        "KID": m.get("kid_mean"),
+        "KID std": m.get("kid_std"),
+        "M": m.get(MetricKind.BEGAN_M.info.value_key),  # BEGAN's convergence measure; None for other models
+        "k": m.get(MetricKind.BEGAN_K.info.value_key),
+        "encoder": convergence.encoder(r),  # how a BEGAN's encoder started; M and k depend on it
+        "n fake": p["n_fake"],
+        "n real": p["n_real"],
+        "epochs": t.get("epochs"),
+        "steps": t.get("steps"),
+        "train s": r.get("wall_time_s", {}).get("train"),
+        "device": r["environment"].get("device"),
+        "protocol": p["id"],
+        "published FID": float(match["value"].iloc[0]) if len(match) else None,
+        "published source": match["source"].iloc[0] if len(match) else None,
+    }
+
+
 def table(records: list[dict], suite: Suite, published: pd.DataFrame) -> pd.DataFrame:
     pub = suite_published(published, suite)
     pub = pub[pub["metric"] == MetricKind.FID.key]
-    rows = []
-    for r in records:
-        m, p, t = r["metrics"], r["protocol"], r.get("training", {})
-        match = pub[pub["model"] == r["model"]]
-        rows.append({
-            "model": r["model"],
-            "seed": r["seed"],
-            "FID": m.get("fid"),  # absent when the scoring asked for other metrics only
-            "FID ±": (m["fid_ci_high"] - m["fid_ci_low"]) / 2 if "fid_ci_high" in m else None,
-            "KID": m.get("kid_mean"),
-            "KID std": m.get("kid_std"),
-            "M": m.get(MetricKind.BEGAN_M.info.value_key),  # BEGAN's convergence measure; None for other models
-            "k": m.get(MetricKind.BEGAN_K.info.value_key),
-            "encoder": convergence.encoder(r),  # how a BEGAN's encoder started; M and k depend on it
-            "n fake": p["n_fake"],
-            "n real": p["n_real"],
-            "epochs": t.get("epochs"),
-            "steps": t.get("steps"),
-            "train s": r.get("wall_time_s", {}).get("train"),
-            "device": r["environment"].get("device"),
-            "protocol": p["id"],
-            "published FID": float(match["value"].iloc[0]) if len(match) else None,
-            "published source": match["source"].iloc[0] if len(match) else None,
-        })
+    rows = [_run_row(exp, r, pub) for exp in experiments(records) for r in exp.runs]
     df = pd.DataFrame(rows)
     if df.empty:
         return df
@@ -87,11 +90,9 @@ def metric_table(records: list[dict], suite: Suite, published: pd.DataFrame) -> 
     """One row per protocol, model and metric: our value over its seeds with its 95% interval, the published
     value and the difference, and a rank among the rows of the same protocol and metric."""
     pub = suite_published(published, suite)
-    groups: dict[tuple[str, str], list[dict]] = {}
-    for r in records:
-        groups.setdefault((r["protocol"]["id"], r["model"]), []).append(r)
     rows = []
-    for (pid, model), runs in groups.items():
+    for exp in experiments(records):
+        pid, model, runs = exp.protocol, exp.model, exp.runs
         values = [metric_values(r) for r in runs]
         for order, kind in enumerate(MetricKind):
             e = estimate(kind, values)
@@ -102,7 +103,7 @@ def metric_table(records: list[dict], suite: Suite, published: pd.DataFrame) -> 
             features = kind.features(runs[0]["protocol"])  # one protocol id: one feature network
             rows.append({
                 "metric": kind.key, "label": kind.info.label, "direction": kind.info.direction.value,
-                "model": model, "seeds": ",".join(str(r["seed"]) for r in runs), "value": e.mean,
+                "model": exp.label, "seeds": ",".join(str(r["seed"]) for r in runs), "value": e.mean,
                 "±95%": e.half_width, "interval": e.basis, "published": theirs,
                 "difference": None if theirs is None else e.mean - theirs,
                 "published source": match["source"].iloc[0] if len(match) else None,
@@ -127,6 +128,18 @@ def _fmt(v, digits: int = 2) -> str:
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return "–"
     return f"{v:.{digits}f}" if isinstance(v, float) else str(v)
+
+
+def _times(factor: float, v):
+    return None if v is None or pd.isna(v) else factor * v
+
+
+def _with_noise(value, half_width) -> str:
+    """`value ± half-width`; a value without a noise estimate says so rather than showing ± 0 or ± –."""
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{_fmt(value)} ± {_fmt(half_width)}" if half_width is not None and pd.notna(half_width) \
+        else f"{_fmt(value)} (no noise estimate)"
 
 
 def _milli(v):
@@ -177,8 +190,28 @@ M_FOOTNOTE = ("³ BEGAN's convergence measure M = L(x) + |γ L(x) − L_G| (mean
               "ResNet18 file was given); a random encoder's M and k are not comparable with a published run's.")
 
 
+def run_notes(records: list[dict]) -> list[str]:
+    """The shown runs' notes (small-sample bias, lowered KID subsets), each once, naming the runs it concerns
+    unless it concerns them all."""
+    shown = [(run_label(exp, r), r) for exp in experiments(records) for r in exp.runs]
+    notes: dict[str, list[str]] = {}
+    for name, r in shown:
+        for note in r.get("notes") or []:
+            notes.setdefault(note, []).append(name)
+    return [note if len(who) == len(shown) else f"{note} ({', '.join(who)})" for note, who in notes.items()]
+
+
+def replaced_lines(records: list[dict]) -> list[str]:
+    """The runs a newer run of the same configuration and seed replaced, by name: shown nowhere else."""
+    gone = [f"{run_label(exp, r)} (created {r.get('created', 'at an unknown time')})"
+            for exp in experiments(records) for r in exp.replaced]
+    if not gone:
+        return []
+    return [f"Replaced by a newer run of the same configuration and seed, and not shown: {'; '.join(gone)}.", ""]
+
+
 def markdown(df: pd.DataFrame, mf: pd.DataFrame, suite: Suite, published: pd.DataFrame,
-             began: pd.DataFrame | None = None) -> str:
+             began: pd.DataFrame | None = None, replaced: list[str] = (), notes: list[str] = ()) -> str:
     p = suite.protocol
     with_m = has_convergence(df)
     m_head, m_rule = (" M³ | k³ | encoder³ |", "---:|---:|---|") if with_m else ("", "")
@@ -191,18 +224,21 @@ def markdown(df: pd.DataFrame, mf: pd.DataFrame, suite: Suite, published: pd.Dat
         "",
         "## Runs",
         "",
-        "| rank | model | seed | FID ± 95%² | KID ×10³ |" + m_head
+        "| rank | model | seed | FID ± 95%² | KID ×10³ ± 95%² |" + m_head
         + " samples (fake / real) | epochs (steps) | published FID¹ | protocol id |",
         "|---:|---|---:|---:|---:|" + m_rule + "---|---|---:|---|",
     ]
     for r in df.to_dict("records"):
         m_cells = f" {_fmt(r['M'], 4)} | {_fmt(r['k'], 4)} | {_fmt(r['encoder'])} |" if with_m else ""
         lines.append(
-            f"| {r['rank']} | {r['model']} | {r['seed']} | {_fmt(r['FID'])} ± {_fmt(r['FID ±'])} | "
-            f"{_fmt(_milli(r['KID']))} ± {_fmt(_milli(r['KID std']))} |{m_cells} {r['n fake']} / {r['n real']} | "
+            f"| {r['rank']} | {r['model']} | {r['seed']} | {_with_noise(r['FID'], r['FID ±'])} | "
+            f"{_with_noise(_milli(r['KID']), _milli(_times(1.96, r['KID std'])))} |{m_cells} "
+            f"{r['n fake']} / {r['n real']} | "
             f"{_fmt(r['epochs'], 1)} ({r['steps']}) | {_fmt(r['published FID'])} | `{r['protocol']}` |"
         )
     lines.append("")
+    if notes:  # caveats beside the numbers they concern
+        lines += ["Notes on these numbers:", "", *(f"- {note}" for note in notes), ""]
     pub = suite_published(published, suite)
     pub_fid = pub[pub["metric"] == MetricKind.FID.key]
     if len(pub_fid):
@@ -215,11 +251,14 @@ def markdown(df: pd.DataFrame, mf: pd.DataFrame, suite: Suite, published: pd.Dat
         ]
     else:
         lines.append(f"¹ No published FID for {suite.published_dataset} at this image size.")
-    lines += ["", "² The FID interval is ± 1.96 bootstrap standard errors over the generated samples (the real "
-              "set held fixed); KID's ± is its standard deviation over subsets. Neither covers training-seed "
-              "variance: rerun with other --seed values for that.",
+    lines += ["", "² Each ± is a 95% interval over the generated samples of one run: FID's is 1.96 bootstrap "
+              "standard errors (the real set held fixed), KID's 1.96 standard deviations over random subsets "
+              "(the CSV keeps the standard deviation itself). \"no noise estimate\": FID scored without the "
+              "bootstrap, or KID of too few samples for subsets that differ. Neither covers training-seed variance: rerun with other --seed values "
+              "for that.",
               "", "Ranks compare only rows with the same protocol id (same extractor, weights, resize, "
               "quantization, real data and sample counts). Each row's full provenance is in its record.json.", ""]
+    lines += replaced
     if with_m:
         lines += [M_FOOTNOTE, ""]
     began_lines = [] if began is None else convergence.markdown(began, _source(pub, "began-m@"))
@@ -239,7 +278,7 @@ def write(records: list[dict], suite: Suite, published: pd.DataFrame, out: Path)
     began = convergence.comparison_table(records, pub)
     md_path = Path(out) / "leaderboards" / f"{suite.name}.md"
     paths = [md_path, md_path.with_suffix(".csv"), md_path.with_name(f"{suite.name}-metrics.csv")]
-    write_text(paths[0], markdown(df, mf, suite, published, began))
+    write_text(paths[0], markdown(df, mf, suite, published, began, replaced_lines(records), run_notes(records)))
     write_text(paths[1], df.to_csv(index=False))
     write_text(paths[2], mf.to_csv(index=False))
     if not began.empty:

@@ -17,6 +17,7 @@ from PIL import Image  # noqa: E402
 from torchvision.utils import make_grid  # noqa: E402
 
 from ganbench.errors import GanbenchError  # noqa: E402
+from ganbench.experiments import experiments, run_label  # noqa: E402
 from ganbench.fileio import atomic_path, save_figure  # noqa: E402
 from ganbench.progress import warn  # noqa: E402
 
@@ -155,9 +156,10 @@ CURVE_LABELS = {"fid": "FID", "kid_mean": "KID"}
 
 def save_metric_curves(path: Path, records: list[dict], title: str) -> bool:
     """Metric curves over training, overlaid: one line per record that holds a curve, one panel per metric
-    the curves hold; a model's seeds share its colour. False (no file) when no record has a curve."""
-    models = list(dict.fromkeys(r["model"] for r in records))
-    series = [(f"{r['model']} seed {r['seed']}", models.index(r["model"]), r["curve"]) for r in records
+    the curves hold; the seeds of one experiment (model and configuration) share its colour, and a model run
+    under several configurations is labelled by what sets each apart. False (no file) when no record has a
+    curve."""
+    series = [(run_label(exp, r), i, r["curve"]) for i, exp in enumerate(experiments(records)) for r in exp.runs
               if r.get("curve")]
     if not series:
         return False

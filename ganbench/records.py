@@ -42,6 +42,8 @@ def make_record(run_config: dict, training: dict, scored: dict, environment: dic
         "precision_check": scored.get("precision_check"),
         "notes": scored["notes"],
         "real_features_cached": scored["real_cache_hit"],
+        # FID between two halves of the real set: the floor this run's FID is read against (None: not measured)
+        "real_reference": scored.get("real_reference"),
         "training": training,
         "curve": curve,  # FID (and KID) over training, from fewer images than the final score; None: no snapshots
         "config": run_config,
@@ -50,11 +52,24 @@ def make_record(run_config: dict, training: dict, scored: dict, environment: dic
     }
 
 
+def fid_bias(record: dict) -> float | None:
+    """How far FID at this record's sample counts may lie above the truth from the counts alone: the larger of
+    the bootstrap's bias estimate and the FID between two halves of the real set, scaled from their count to
+    this one (FID's bias goes as 1/n). None when the record holds neither."""
+    m, halves, n = record["metrics"], record.get("real_reference") or {}, record.get("samples") or {}
+    estimates = [m.get("fid_bootstrap_bias")]
+    if halves.get("fid_between_halves") is not None and n.get("fake") and n.get("real"):
+        estimates.append(halves["fid_between_halves"] * halves["n_each"] / min(n["fake"], n["real"]))
+    known = [float(v) for v in estimates if isinstance(v, (int, float)) and math.isfinite(v)]
+    return max(known) if known else None
+
+
 def metric_values(record: dict) -> dict:
-    """A record's metrics and its parameter counts, under the keys MetricKind reads."""
+    """A record's metrics and its parameter counts, under the keys MetricKind reads, and FID's bias from the
+    sample counts (`fid_bias`)."""
     training = record.get("training") or {}
     trainable, keras = training.get("params_g"), training.get("params_g_keras")
-    return {**record["metrics"], MetricKind.PARAMS_G_TRAINABLE.key: trainable,
+    return {**record["metrics"], "fid_bias": fid_bias(record), MetricKind.PARAMS_G_TRAINABLE.key: trainable,
             MetricKind.PARAMS_D.key: training.get("params_d"), MetricKind.PARAMS_G.key: keras,
             MetricKind.PARAMS_G_NONTRAINABLE.key: None if keras is None or trainable is None else keras - trainable}
 

@@ -8,6 +8,7 @@ it never takes the rest of the zoo down with it.
 
 from __future__ import annotations
 
+import difflib
 import functools
 from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points
@@ -81,7 +82,9 @@ class Zoo:
         if name in self.broken:
             raise GanbenchError(f"model plugin '{name}' failed to load: {self.broken[name]}")
         known = ", ".join(sorted(self.models)) or "none"
-        raise GanbenchError(f"unknown model '{name}' (known: {known})")
+        near = difflib.get_close_matches(name, list(self.models), n=1)
+        hint = f"did you mean {near[0]}? " if near else ""
+        raise GanbenchError(f"unknown model '{name}' ({hint}known: {known})")
 
 
 def _as_specs(obj: Any, ep_name: str) -> list[ModelSpec]:

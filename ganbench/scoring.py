@@ -8,6 +8,7 @@ extracts none.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import time
@@ -32,6 +33,7 @@ from ganbench.metrics.features import (
 )
 from ganbench.metrics.inception import EXTRACTOR_NAME, resolve_weights
 from ganbench.metrics.stats import RealStats, load_stats
+from ganbench.metrics.uncertainty import fid_between_halves
 from ganbench.metrics.vgg_features import ENV_VGG16, PR_LAYER, VGG16_FILENAME, VGG16Features, find_vgg16
 from ganbench.model import GAN
 from ganbench.progress import warn, warn_once
@@ -57,6 +59,13 @@ class RealReference:
         if self.features is not None:
             return len(self.features)
         return len(self.images) if self.images is not None else self.stats.n
+
+    @functools.cached_property
+    def halves(self) -> dict | None:
+        """FID between two random halves of the real features (fixed split), once per reference: the floor a
+        model's FID at these counts is read against. None without features (statistics only) or samples."""
+        h = None if self.features is None else fid_between_halves(self.features)
+        return None if h is None else {"fid_between_halves": h.fid, "n_each": h.n_each}
 
 
 IS_WITHOUT_LOGITS = (
@@ -288,13 +297,15 @@ class Scorer:
         if used_subset is not None:
             settings["kid_subset_size"] = used_subset
         notes = []
+        n_min = min(n_fake, real.n or n_fake)
         if used_subset is not None and used_subset < self.settings.kid_subset_size:
-            notes.append(f"KID subset size lowered from {self.settings.kid_subset_size} to {used_subset} (sample count)")
+            notes.append(f"KID subset size lowered from {self.settings.kid_subset_size} to {used_subset} " + (
+                f"(half of the {n_min} samples, so that its subsets differ)" if used_subset < n_min else
+                f"(all {n_min} samples: too few for subsets that differ, so KID has no noise estimate)"))
         if real.stats is not None and real.stats.protocol is None:
             notes.append("the real statistics come from another tool: their resize, weights and extractor could not "
                          "be checked against this protocol")
         dims = pool.shape[1] if pool is not None else 0
-        n_min = min(n_fake, real.n or n_fake)
         if n_min < dims:
             notes.append(f"fewer samples than feature dimensions ({n_min} < {dims}): "
                          "the covariances are rank-deficient and FID is biased upward")
@@ -305,6 +316,7 @@ class Scorer:
                          "settings": settings},
             "weights": self.weights.provenance(),
             "real_cache_hit": real.cache_hit,
+            "real_reference": real.halves if "fid" in self.metrics else None,
             "notes": notes,
             "metric_seconds": round(time.perf_counter() - t0, 3),
         }

@@ -14,7 +14,7 @@ The test follows what the records hold:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -32,6 +32,7 @@ class Estimate:
     half_width: float | None  # 95%
     standard_error: float | None
     basis: str
+    bias: float | None = None  # how far the value may lie above the truth from its sample counts alone
 
     @property
     def mean(self) -> float:
@@ -47,14 +48,19 @@ def estimate(kind: MetricKind, runs: list[dict]) -> Estimate | None:
     values = [kind.value_in(m) for m in runs]
     if not values or any(v is None for v in values):
         return None
+    biases = [b for b in (kind.bias(m) for m in runs) if b is not None]
+    return replace(_estimate(kind, runs, values), bias=max(biases) if biases else None)
+
+
+def _estimate(kind: MetricKind, runs: list[dict], values: list[float]) -> Estimate:
+    if kind.info.noise is Noise.NONE and len(set(values)) == 1:  # a constant (a parameter count): no ±
+        return Estimate(tuple(values), None, None, "exact")
     if len(values) >= 2:
         from scipy.stats import t
 
         se = float(np.std(values, ddof=1) / math.sqrt(len(values)))
         return Estimate(tuple(values), float(t.ppf(0.975, len(values) - 1)) * se, se, f"over {len(values)} seeds")
     (one,) = runs
-    if kind.info.noise is Noise.NONE:
-        return Estimate(tuple(values), None, None, "exact")
     hw = kind.half_width(one) if kind.info.spread_keys else None
     noise = kind.info.noise
     intervals = (Noise.BOOTSTRAP, Noise.BINOMIAL, Noise.SEEDS, Noise.NONE)  # named as they are; stds are scaled
@@ -68,16 +74,28 @@ class Difference:
     p_value: float | None
     method: str
     better: str | None  # "a", "b", or None (equal or no test)
+    # Set when the metric's bias at these sample counts is at least the difference: never significant then
+    within_bias: float | None = None
 
     @property
     def p_text(self) -> str:
         return "p < 1e-6" if self.p_value is not None and self.p_value < 1e-6 else f"p = {self.p_value:.2g}"
 
     def significant(self, alpha: float = ALPHA) -> bool:
-        return self.p_value is not None and self.p_value < alpha
+        return self.p_value is not None and self.p_value < alpha and self.within_bias is None
 
 
 def difference(kind: MetricKind, a: Estimate, b: Estimate) -> Difference:
+    """The test of b against a; a difference no larger than the metric's bias at the two runs' sample counts is
+    tested but never significant (at 100 samples, FID between two samples of one distribution reads in the hundreds)."""
+    d = _difference(kind, a, b)
+    bias = max((e.bias for e in (a, b) if e.bias is not None), default=None)
+    if d.p_value is not None and bias is not None and abs(d.difference) <= bias:
+        return replace(d, within_bias=bias, method=f"{d.method}; within {kind.info.label}'s bias at these sample counts")
+    return d
+
+
+def _difference(kind: MetricKind, a: Estimate, b: Estimate) -> Difference:
     diff = b.mean - a.mean
     better = None if diff == 0 else ("b" if kind.better(b.mean, a.mean) else "a")
     if kind.info.direction is Direction.EXACT:
@@ -98,5 +116,5 @@ def difference(kind: MetricKind, a: Estimate, b: Estimate) -> Difference:
         return Difference(diff, float(2 * norm.sf(abs(z))), "z-test on bootstrap standard errors over generated samples",
                     better)
     if a.n_runs != b.n_runs and min(a.n_runs, b.n_runs) == 1:
-        return Difference(diff, None, "no test: one model has one seed, the other several (give both the same --seeds)", better)
-    return Difference(diff, None, "no test with one run each (use several --seeds)", better)
+        return Difference(diff, None, "no test: one model has one seed, the other several (give both the same --seed list)", better)
+    return Difference(diff, None, "no test with one run each (use several --seed values, such as --seed 0,1,2)", better)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -152,7 +153,9 @@ def get_suite(name: str) -> Suite:
     base, sep, folder = name.partition(":")
     if base not in SUITES:
         groups = "".join(f", {g} (runs {', '.join(m)})" for g, m in SUITE_GROUPS.items())
-        raise GanbenchError(f"unknown suite '{name}' (known: {', '.join(SUITES)}{groups})")
+        near = difflib.get_close_matches(base, [*SUITES, *SUITE_GROUPS], n=1)
+        hint = f"did you mean {near[0]}? " if near else ""
+        raise GanbenchError(f"unknown suite '{name}' ({hint}known: {', '.join(SUITES)}{groups})")
     suite = SUITES[base]
     if not sep:
         return suite
@@ -169,6 +172,15 @@ def suite_for(models: list[str]) -> Suite:
             return suite
     holders = [f"{m}: {', '.join(s.name for s in SUITES.values() if m in s.models) or 'none'}" for m in models]
     raise GanbenchError(f"no suite holds all of {', '.join(models)} ({'; '.join(holders)}): name one with --suite")
+
+
+def quicker(suite: Suite, models: list[str]) -> str:
+    """What to run instead of a long plan: a smoke suite of the same image size that holds the models, where
+    there is one, and a shorter budget."""
+    smoke = next((s for s in SUITES.values() if s.name.endswith("-smoke") and s.name != suite.name
+                  and (s.resolution, s.channels) == (suite.resolution, suite.channels)
+                  and all(m in s.models for m in models)), None)
+    return (f"--suite {smoke.name} (a quick check of the same models) or " if smoke else "") + "fewer --steps"
 
 
 def expand_suites(name: str) -> list[Suite]:

@@ -316,11 +316,12 @@ class Trainer:
                         return TrainResult(self.run_dir, step, False, wall, resumed_from)
                     bar.stop()
                     raise distributed.alike(Interrupted(
-                        f"interrupted at step {step}/{self.total_steps}; checkpoint written to {self.ckpt_path}; "
-                        "continue with --resume"
+                        f"interrupted at step {step}/{self.total_steps}; checkpoint written to {self.ckpt_path}"
                     ))
         if main:
             self._save(step, wall, finished=True)
+            if step % self.steps_per_epoch:  # a run ending inside an epoch (a smoke suite's) shows its last G too
+                self._grid(self.run_dir / "samples" / f"step_{step:07d}.png")
             self._finish_plots()
         return TrainResult(self.run_dir, step, True, wall, resumed_from)
 
@@ -337,9 +338,12 @@ class Trainer:
     # ------------------------------------------------------------------ pictures
 
     def _epoch_grid(self, epoch: int) -> None:
+        self._grid(self.run_dir / "samples" / f"epoch_{epoch:03d}.png")
+
+    def _grid(self, path: Path) -> None:
         # Its own seeded generator: drawing the grid does not move the training RNG.
         images = generate(self.model, self.grid_samples, seed=self.seed, batch_size=self.grid_samples)
-        save_grid(self.run_dir / "samples" / f"epoch_{epoch:03d}.png", images)
+        save_grid(path, images)
 
     def _finish_plots(self) -> None:
         title = f"{self.config['model']} on {self.config['suite']} (seed {self.seed})"

@@ -85,7 +85,7 @@ def test_compare_refuses_bad_requests(smoke_copy):
     assert_one_line_error(run_cli("compare", "dcgan", "--suite", SUITE, "--out", str(smoke_copy)), "two or more")
     assert_one_line_error(run_cli("compare", "dcgan", "nope", "--suite", SUITE, "--out", str(smoke_copy)),
                           "unknown model 'nope'")
-    assert_one_line_error(run_cli("compare", "dcgan", "fcgan", "--seeds", "a", "--out", str(smoke_copy)), "--seeds")
+    assert_one_line_error(run_cli("compare", "dcgan", "fcgan", "--seed", "a", "--out", str(smoke_copy)), "--seed")
     # Records of two protocols are refused, not compared.
     path = next((smoke_copy / "runs" / SUITE).glob("fcgan-*/record.json"))
     record = json.loads(path.read_text())
@@ -145,3 +145,30 @@ def test_a_model_of_another_size_is_refused_before_training_or_weights(tmp_path)
                    "--out", str(tmp_path / "out"))
     assert_one_line_error(proc, "model 'sagan' supports resolutions [64], not 28 (suite fashion-mnist-smoke)")
     assert "converting" not in proc.stderr and not (tmp_path / "out" / "runs").exists()
+
+
+def test_models_far_from_the_data_are_said_so_first_and_nothing_is_called_significant(smoke_copy):
+    """FC-GAN after 6 steps (untrained) against DC-GAN after 6 (broken: 100 flat grey samples). At 100 images a
+    side FID reads over a hundred even between two halves of the real set, so their FID difference, however
+    small its bootstrap p-value, lies within FID's bias at these counts."""
+    args = ("compare", "fcgan", "dcgan", "--suite", SUITE, "--steps", "6", "--out", str(smoke_copy))
+    proc = run_cli(*args, "--json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["caveats"][0].startswith("every model is far from the real data: FID ")
+    assert any("rank-deficient" in c for c in result["caveats"])  # the records' own notes
+    (fid,) = {r["metric"]: r for r in result["rows"]}["fid"]["differences"]
+    assert fid["significant"] is False and fid["p_value"] is not None
+    records = {m: json.loads(next((smoke_copy / "runs" / SUITE).glob(f"{m}-*/record.json")).read_text())
+               for m in ("fcgan", "dcgan")}
+    halves = records["fcgan"]["real_reference"]
+    assert halves["n_each"] == 50 and 0 < halves["fid_between_halves"] < records["fcgan"]["metrics"]["fid"] / 2
+    bias = max(halves["fid_between_halves"] * 50 / 100,
+               *(r["metrics"]["fid_bootstrap_bias"] for r in records.values()))
+    assert abs(fid["difference"]) <= bias and f"(up to {bias:.3g};" in fid["verdict"]
+
+    human = run_cli(*args)
+    assert human.returncode == 0, human.stderr
+    out = human.stdout
+    assert out.index("caveat: every model is far from the real data") < out.index("ganbench compare on")
+    assert " better (p" not in out and "not significant: the difference" in out

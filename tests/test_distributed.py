@@ -100,8 +100,9 @@ def test_ddp_training_writes_from_rank_0_only_with_finite_losses(ddp_run):
     assert proc.returncode == 0, proc.stderr
     folder = run_folder(out)
     names = sorted(p.name for p in folder.iterdir())
-    assert names == ["checkpoint.pt", "config.json", "log.jsonl", "losses.png", "snapshots"], names
+    assert names == ["checkpoint.pt", "config.json", "log.jsonl", "losses.png", "samples", "snapshots"], names
     assert sorted(p.name for p in (folder / "snapshots").iterdir()) == ["G_step0000020.pt"]
+    assert sorted(p.name for p in (folder / "samples").iterdir()) == ["step_0000040.png"]  # under an epoch
     log = read_log(folder)
     assert [r["step"] for r in log] == list(range(1, 41))  # one writer: each step once
     assert all(math.isfinite(v) for r in log for v in r.values())

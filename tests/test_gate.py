@@ -208,3 +208,31 @@ def test_leaderboard_skips_a_record_whose_fid_is_not_a_number(smoke_copy, fid):
     assert "skipping record" in proc.stderr and "fid" in proc.stderr and "Traceback" not in proc.stderr
     md = (smoke_copy / "leaderboards" / f"{SUITE}.md").read_text()
     assert "| 1 | dcgan | 0 |" in md and "fcgan" not in md.split("¹")[0]
+
+
+def test_the_smoke_suites_kid_noise_is_measured_and_the_gate_uses_it(smoke_copy):
+    """100 samples a side: KID's subsets take 50 of them, so they differ and their spread is a noise estimate.
+    (Subsets of all 100 were the same set every time, and the gate allowed a noise of 0 + 5e-07.)"""
+    record = json.loads(next((smoke_copy / "runs" / SUITE).glob("dcgan-*/record.json")).read_text())
+    assert record["protocol"]["settings"]["kid_subset_size"] == 50
+    assert "KID subset size lowered from 1000 to 50 (half of the 100 samples, so that its subsets differ)" \
+        in record["notes"]
+    assert _gate(smoke_copy, "--update-baseline").returncode == 0
+    proc = _gate(smoke_copy, "--metrics", "kid", "--json")
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)["rows"]
+    assert [r["status"] for r in rows] == ["unchanged", "unchanged"]
+    assert all(r["noise"] > 1e-3 for r in rows), rows
+
+
+def test_the_gate_refuses_to_judge_kid_without_a_noise_estimate(smoke_copy):
+    """A record of fewer than 4 samples holds KID without a standard deviation (null): the gate says so in one
+    line instead of allowing a noise of zero."""
+    assert _gate(smoke_copy, "--update-baseline").returncode == 0
+    path = next((smoke_copy / "runs" / SUITE).glob("fcgan-*/record.json"))
+    record = json.loads(path.read_text())
+    record["metrics"]["kid_std"] = None
+    path.write_text(json.dumps(record))
+    last = assert_one_line_error(_gate(smoke_copy, "--metrics", "kid"), "kid has no noise estimate",
+                                 "does not judge it")
+    assert "fcgan/seed0" in last

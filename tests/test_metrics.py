@@ -77,8 +77,30 @@ def test_fid_of_a_set_against_itself_is_near_zero(quick_test, scorer):
     other = scorer.real(quick_test.subset(40, seed=9))
     assert fid(other.features, real.features) > 1.0
     scored = scorer.score({"2048": other.features}, real)
-    assert scored["protocol"]["settings"]["kid_subset_size"] == 40
-    assert any("KID subset size lowered from 1000 to 40" in n for n in scored["notes"])
+    assert scored["protocol"]["settings"]["kid_subset_size"] == 20
+    assert "KID subset size lowered from 1000 to 20 (half of the 40 samples, so that its subsets differ)" \
+        in scored["notes"]
+    assert scored["metrics"]["kid_std"] > 0
+
+
+def test_kid_of_too_few_samples_says_it_has_no_noise_estimate(png_sets, tmp_path):
+    """3 images a side cannot make subsets that differ: KID is the whole sets' MMD², its spread is not noise."""
+    real, fake = png_sets
+    for name, source in (("real", real), ("fake", fake)):
+        (tmp_path / name).mkdir()
+        for png in sorted(source.glob("*.png"))[:3]:
+            (tmp_path / name / png.name).write_bytes(png.read_bytes())
+    args = ("score", "--real", str(tmp_path / "real"), "--fake", str(tmp_path / "fake"), "--metrics", "kid")
+    proc = run_cli(*args, "--json")
+    assert proc.returncode == 0, proc.stderr
+    scored = json.loads(proc.stdout)
+    assert scored["metrics"]["kid_std"] is None and np.isfinite(scored["metrics"]["kid_mean"])
+    assert scored["protocol"]["settings"]["kid_subset_size"] == 3
+    assert "KID subset size lowered from 1000 to 3 (all 3 samples: too few for subsets that differ, so KID has no " \
+           "noise estimate)" in scored["notes"]
+    human = run_cli(*args)
+    assert human.returncode == 0, human.stderr
+    assert "(no noise estimate)" in human.stdout and "± 0" not in human.stdout
 
 
 def test_kid_matches_brute_force_unbiased_mmd_and_never_crashes_on_small_n():
@@ -86,9 +108,11 @@ def test_kid_matches_brute_force_unbiased_mmd_and_never_crashes_on_small_n():
     x = torch.from_numpy(rng.normal(size=(12, 16)).astype(np.float32))
     y = torch.from_numpy(rng.normal(0.3, 1.0, size=(9, 16)).astype(np.float32))
     result = kid(x, y, subsets=3, subset_size=100, seed=0)
-    assert result.subset_size == 9  # lowered to the smaller set
+    assert result.subset_size == 4  # lowered to half the smaller set, so that the subsets differ
+    assert result.std > 0
     k = lambda a, b: (a @ b.T / a.shape[1] + 1) ** 3  # noqa: E731
     full = kid(x[:9], y, subsets=1, subset_size=9, seed=0)
+    assert full.subset_size == 9 and full.std is None  # every subset is the whole set: no noise estimate
     # A subset of size n from n items is a permutation: the unbiased MMD^2 of the whole sets.
     a, b = x[:9].double(), y.double()
     m = 9

@@ -113,7 +113,7 @@ def test_precision_rows_name_their_feature_network(tmp_path):
     assert metrics[metrics["metric"] == "fid"]["features"].isna().all()
     board = (REFERENCE / f"{SUITE}.md").read_text()
     assert board.count("| Inception pool3 features (no VGG16 weights)") == 8
-    proc = run_cli("compare", "dcgan", "fcgan", "--suite", SUITE, "--seeds", "0,1,2", "--out", str(tmp_path), "--json")
+    proc = run_cli("compare", "dcgan", "fcgan", "--suite", SUITE, "--seed", "0,1,2", "--out", str(tmp_path), "--json")
     assert proc.returncode == 0, proc.stderr
     rows = {r["metric"]: r for r in json.loads(proc.stdout)["rows"]}
     assert rows["recall"]["features"] == "Inception pool3 features (no VGG16 weights)"

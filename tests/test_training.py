@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 
 import pytest
 import torch
@@ -52,8 +53,10 @@ def test_resume_equals_uninterrupted_run(tmp_path, small_data, model):
     log_b = [json.loads(x) for x in (split.run_dir / "log.jsonl").read_text().splitlines()]
     assert [r["step"] for r in log_b] == list(range(1, 26))
     assert [r["loss_d"] for r in log_a] == [r["loss_d"] for r in log_b]
-    # One sample grid per epoch (10 steps each), a loss curve at the end, and no temporary files left.
-    assert sorted(p.name for p in (split.run_dir / "samples").iterdir()) == ["epoch_001.png", "epoch_002.png"]
+    # One sample grid per epoch (10 steps each) and one of the last step, which ends inside the third epoch,
+    # a loss curve at the end, and no temporary files left.
+    assert sorted(p.name for p in (split.run_dir / "samples").iterdir()) == \
+        ["epoch_001.png", "epoch_002.png", "step_0000025.png"]
     assert (split.run_dir / "losses.png").stat().st_size > 10_000
     assert not list(split.run_dir.rglob("*.tmp*"))
 
@@ -117,18 +120,33 @@ def test_ctrl_c_writes_a_checkpoint_and_resume_finishes_identically(tmp_path, qu
     _, err = interrupt_when(proc, twenty_steps_logged, "run", timeout=120)
     assert proc.returncode == 130, err
     assert "Traceback" not in err
-    assert "interrupted at step" in err.strip().splitlines()[-1]
+    last = err.strip().splitlines()[-1]
+    assert "interrupted at step" in last and "; continue with: ganbench train fcgan " in last
     ckpt = next(logs.glob("*/checkpoint.pt"))
     stopped = state(ckpt)
     assert 20 <= stopped["step"] < 400 and not stopped["finished"]
     assert not list(ckpt.parent.rglob("*.tmp*"))
 
-    done = run_cli(*args, "--resume", "--out", str(tmp_path / "cli"))
+    said = shlex.split(last.split("continue with: ", 1)[1])  # the command it prints is the one that works
+    assert said == ["ganbench", *args, "--out", str(tmp_path / "cli"), "--resume"]
+    done = run_cli(*said[1:])
     assert done.returncode == 0, done.stderr
     reference = plan_run("fcgan", SUITE, 5, tmp_path / "api", quick_train, steps=400)
     train(reference, quick_train, torch.device("cpu"))
     assert reference.run_dir.name == ckpt.parent.name  # same configuration, same folder name
     assert_same_weights(state(reference.checkpoint)["model"], state(ckpt)["model"])
+
+
+def test_an_interruption_names_the_command_that_continues_it():
+    """`train` continues with --resume; `run` and `compare` resume by themselves, so the same command."""
+    from ganbench.cli import continue_command
+
+    assert continue_command(["train", "fcgan", "--out", "my runs"]) == \
+        "continue with: ganbench train fcgan --out 'my runs' --resume"
+    assert continue_command(["train", "fcgan", "--resume"]) == "continue with: ganbench train fcgan --resume"
+    assert continue_command(["compare", "sagan", "began"]) == "continue with: ganbench compare sagan began"
+    assert continue_command(["run", "--suite", "fashion-mnist"], distributed_run=True) == \
+        "continue by running the same torchrun command again"
 
 
 def test_generator_nan_output_is_a_clear_error():

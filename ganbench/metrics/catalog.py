@@ -82,7 +82,7 @@ def _fid(x: Inputs) -> dict:
         out = {"fid": fidelity.fid(x.fake, x.real)}
     if x.settings.bootstrap > 0:
         b = uncertainty.bootstrap_fid(x.fake, x.real_moments, out["fid"], x.settings.bootstrap, x.seed)
-        out.update(fid_ci_low=b.low, fid_ci_high=b.high, fid_bootstrap_std=b.std)
+        out.update(fid_ci_low=b.low, fid_ci_high=b.high, fid_bootstrap_std=b.std, fid_bootstrap_bias=b.bias)
     return out
 
 

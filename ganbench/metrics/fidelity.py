@@ -25,9 +25,22 @@ MIN_SAMPLES = 2  # a covariance needs two samples
 @dataclass(frozen=True)
 class KID:
     mean: float
-    std: float
+    std: float | None  # None: every subset was the whole set, so their spread is no noise estimate
     subsets: int
     subset_size: int
+
+
+MIN_KID_SAMPLES_FOR_NOISE = 4  # two subsets of 2 that can differ
+
+
+def kid_subset_size(requested: int, n: int) -> int:
+    """The subset size KID uses on n samples (the smaller set): the requested size where the samples allow it
+    (all n of them when asked for: the unbiased MMD² of the whole sets, with no noise estimate); a larger one is
+    lowered to half of n, so that the subsets differ and their spread measures noise (torch-fidelity's default
+    takes 1,000 of 10,000), or to all n where there are too few samples for that."""
+    if requested <= n:
+        return requested
+    return n // 2 if n >= MIN_KID_SAMPLES_FOR_NOISE else n
 
 
 def _check(features: torch.Tensor, what: str) -> None:
@@ -52,15 +65,17 @@ def fid_from_stats(fake: torch.Tensor, mu: np.ndarray, sigma: np.ndarray) -> flo
 
 
 def kid(fake: torch.Tensor, real: torch.Tensor, subsets: int, subset_size: int, seed: int) -> KID:
-    """torch-fidelity's KID; a subset size above the sample count is lowered to it (recorded), never a crash."""
+    """torch-fidelity's KID; a subset size the samples do not allow is lowered (see `kid_subset_size`; recorded),
+    never a crash. Where the subsets can only be the whole set, the standard deviation is None, not 0."""
     _check(fake, "generated")
     _check(real, "real")
-    size = min(subset_size, len(fake), len(real))
+    n = min(len(fake), len(real))
+    size = kid_subset_size(subset_size, n)
     out = kid_features_to_metric(
         fake, real, kid_subsets=subsets, kid_subset_size=size, rng_seed=seed, verbose=False,
         kid_kernel="poly", kid_kernel_poly_degree=3, kid_kernel_poly_gamma=None, kid_kernel_poly_coef0=1,
     )
-    return KID(out[KEY_METRIC_KID_MEAN], out[KEY_METRIC_KID_STD], subsets, size)
+    return KID(out[KEY_METRIC_KID_MEAN], out[KEY_METRIC_KID_STD] if size < n else None, subsets, size)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,14 @@ class Noise(Enum):
     SEEDS = "no per-run interval: spread over training seeds only"
     NONE = "none: exact"
 
+    @property
+    def source(self) -> str:
+        """What gives a run this noise estimate where its record has none."""
+        return {Noise.BOOTSTRAP: "--bootstrap above 0",
+                Noise.SUBSET_STD: "at least 4 samples, so that the subsets differ",
+                Noise.SPLIT_STD: "more samples, so that the splits differ",
+                Noise.BINOMIAL: "a held-out set"}.get(self, "several seeds")
+
 
 @dataclass(frozen=True)
 class MetricInfo:
@@ -41,6 +49,9 @@ class MetricInfo:
     value_key: str = ""  # the record's metrics key; default: key
     spread_keys: tuple[str, ...] = ()  # BOOTSTRAP, BINOMIAL: (low, high); *_STD: (std,)
     standard_error_key: str = ""  # BOOTSTRAP: the record's bootstrap standard error, which a test may use
+    # How far the value may lie above the truth from its sample counts alone (records.fid_bias): a difference
+    # smaller than this is never called significant.
+    bias_key: str = ""
     # False for a statistic of a model's own training (BEGAN's M is measured by its own discriminator), which
     # tracks one model over training or against its baseline, and for a reference the model does not change
     # (the augmentation study's real-only accuracy): neither ranks one model against another.
@@ -52,7 +63,7 @@ class MetricInfo:
 
 class MetricKind(Enum):
     FID = MetricInfo("fid", "FID", Direction.LOWER, Noise.BOOTSTRAP, spread_keys=("fid_ci_low", "fid_ci_high"),
-                     standard_error_key="fid_bootstrap_std")
+                     standard_error_key="fid_bootstrap_std", bias_key="fid_bias")
     KID = MetricInfo("kid", "KID", Direction.LOWER, Noise.SUBSET_STD, value_key="kid_mean", spread_keys=("kid_std",))
     IS = MetricInfo("is", "IS", Direction.HIGHER, Noise.SPLIT_STD, value_key="is_mean", spread_keys=("is_std",))
     PRECISION = MetricInfo("precision", "precision", Direction.HIGHER, Noise.SEEDS, features_key="pr_features")
@@ -128,6 +139,10 @@ class MetricKind(Enum):
     def standard_error(self, metrics: dict) -> float | None:
         """The recorded bootstrap standard error over generated samples, where the metric has one."""
         v = metrics.get(self.value.standard_error_key) if self.value.standard_error_key else None
+        return float(v) if isinstance(v, (int, float)) and math.isfinite(v) and v > 0 else None
+
+    def bias(self, metrics: dict) -> float | None:
+        v = metrics.get(self.value.bias_key) if self.value.bias_key else None
         return float(v) if isinstance(v, (int, float)) and math.isfinite(v) and v > 0 else None
 
     def half_width(self, metrics: dict) -> float:
