@@ -252,17 +252,19 @@ def zoo(as_json: bool = JsonOpt):
 
 @app.command()
 def suites(as_json: bool = JsonOpt):
-    """List every suite with its data, resolution, channels, models and metric protocol."""
+    """List every suite with its data (and whether it is on this machine), resolution, channels, models and
+    metric protocol."""
+    from ganbench.data import PROVIDERS
     from ganbench.suites import SUITES
 
-    listing = [s.as_dict() for s in SUITES.values()]
+    listing = [{**s.as_dict(), "data_available": PROVIDERS[s.data].availability()} for s in SUITES.values()]
     if as_json:
         return _print_json(listing)
     table = Table(title="ganbench suites")
-    for col in ("suite", "data", "size", "models", "protocol", "training"):
+    for col in ("suite", "data", "data here", "size", "models", "protocol", "training"):
         table.add_column(col)
     for s in listing:
-        table.add_row(s["name"], s["data"], f"{s['resolution']}x{s['resolution']}x{s['channels']}",
+        table.add_row(s["name"], s["data"], s["data_available"], f"{s['resolution']}x{s['resolution']}x{s['channels']}",
                       ", ".join(s["models"]), s["protocol"]["name"],
                       f"{s['steps']} steps" if s["steps"] else f"{s['epochs']} epochs" if s["epochs"]
                       else "each model's default")
@@ -353,6 +355,9 @@ def score(
     n_fake: Optional[int] = typer.Option(None, "--n-fake", min=2, max=MAX_IMAGES,
                                          help="Images to draw from --checkpoint or --generator (default: the suite's "
                                               "protocol count)."),
+    n_real: Optional[int] = typer.Option(None, "--n-real", min=2, max=MAX_IMAGES,
+                                         help="Score against a seeded subset of this many real images (default: all "
+                                              "of --real's, or the suite's protocol count)."),
     latent_dim: Optional[int] = typer.Option(None, "--latent-dim",
                                              help="--generator's noise size (default: its latent_dim, z_dim or nz)."),
     output_range: str = typer.Option("-1,1", "--output-range", help="--generator's output range: -1,1 or 0,1."),
@@ -388,10 +393,12 @@ def score(
     one_fake = (fake is None) != (generator is None)
     if checkpoint is not None and suite is not None and real is None and real_stats is None and fake is None \
             and generator is None:
-        result = score_checkpoint(checkpoint, suite, opts, n_fake)
+        result = score_checkpoint(checkpoint, suite, opts, n_fake, n_real)
     elif one_real and one_fake and checkpoint is None and suite is None:
+        if n_real is not None and real_stats is not None:
+            raise GanbenchError("--n-real chooses real images, and --real-stats has none: give --real instead")
         source = fake if fake is not None else GeneratorInput(generator, n_fake, latent_dim, output_range)
-        result = score_inputs(real, str(real_stats) if real_stats else None, source, opts)
+        result = score_inputs(real, str(real_stats) if real_stats else None, source, opts, n_real)
     else:
         raise GanbenchError(
             "use either --checkpoint PATH --suite NAME, or --real DIR_OR_SUITE (or --real-stats FILE) with "
@@ -452,8 +459,9 @@ def compare(
                                                 "tested against."),
     suite: Optional[str] = typer.Option(None, "--suite", help=HELP["suite"] + " Default: the first suite that "
                                         "holds every named model."),
-    seeds: str = typer.Option("0", "--seed", "--seeds", help="Training seed, or comma-separated seeds, per model; "
-                                                             "with several, differences are tested over seeds (Welch)."),
+    seeds: str = typer.Option("0", "--seed", "--seeds",
+                              help="Training seed, or comma-separated seeds, per model; with several, differences "
+                                   "are tested over seeds (Welch)."),
     device: str = DeviceOpt,
     out: Path = OutOpt,
     steps: Optional[int] = StepsOpt,
@@ -532,7 +540,8 @@ def compare(
 def gate(
     baseline: Path = typer.Option(..., "--baseline", help="The committed baseline file (JSON)."),
     suite: str = SuiteOpt,
-    metric: str = typer.Option("fid", "--metrics", "--metric", help="Comma-separated metrics to gate (see docs/ci.md)."),
+    metric: str = typer.Option("fid", "--metrics", "--metric",
+                               help="Comma-separated metrics to gate (see docs/ci.md)."),
     max_regression: str = typer.Option("0", "--max-regression",
                                        help="Allowed worsening beyond the noise: 2% of the baseline, or 0.5 in the "
                                             "metric's unit."),

@@ -37,7 +37,7 @@ class Estimate:
 
     @property
     def duration(self) -> str:
-        return _duration(self.seconds)
+        return human_duration(self.seconds)
 
     def line(self) -> str:
         work = []
@@ -51,7 +51,7 @@ class Estimate:
                 "just now (classifier metrics not included)")
 
 
-def _duration(seconds: float) -> str:
+def human_duration(seconds: float) -> str:
     if seconds < 90:
         return f"{max(1, round(seconds))} s"
     if seconds < 90 * 60:

@@ -3,20 +3,23 @@ module) against real ones (a folder, an array, a suite, or precomputed statistic
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
 import torch
 
-from ganbench import config
+from ganbench import config, distributed
 from ganbench.data import ImageData, load_images
 from ganbench.errors import GanbenchError
+from ganbench.estimate import PROBE_IMAGES, human_duration
 from ganbench.generator_module import load_generator
 from ganbench.metrics.catalog import DEFAULT_METRICS, MODEL, Settings, needing
 from ganbench.metrics.stats import save_stats
+from ganbench.progress import info
 from ganbench.provenance import environment
-from ganbench.runs import load_checkpoint_model, score_model, suite_real_images
+from ganbench.runs import REAL_SUBSET_SEED, load_checkpoint_model, score_model, suite_real_images
 from ganbench.scoring import RealReference, Scorer
 from ganbench.suites import SUITES, get_suite
 from ganbench.training import LOG
@@ -59,8 +62,10 @@ class GeneratorInput:
     output_range: str = "-1,1"
 
 
-def score_checkpoint(path: Path, suite_name: str, opts: ScoreOptions, n_fake: int | None = None) -> dict | None:
-    """A checkpoint's generator against its suite's real images: the suite's sample count unless n_fake."""
+def score_checkpoint(path: Path, suite_name: str, opts: ScoreOptions, n_fake: int | None = None,
+                     n_real: int | None = None) -> dict | None:
+    """A checkpoint's generator against its suite's real images: the suite's sample counts unless n_fake and
+    n_real say otherwise."""
     suite = get_suite(suite_name)
     model, run_config = load_checkpoint_model(path, opts.device)
     if (run_config["resolution"], run_config["channels"]) != (suite.resolution, suite.channels):
@@ -70,15 +75,44 @@ def score_checkpoint(path: Path, suite_name: str, opts: ScoreOptions, n_fake: in
         )
     p = suite.protocol
     scorer = opts.scorer(p.settings(opts.bootstrap))
-    real = scorer.real(suite_real_images(suite))
+    real = scorer.real(fewer(suite_real_images(suite), n_real))
     train_wall = run_config["checkpoint"]["wall_time"]
     return score_model(model, run_config, real, n_fake or p.n_fake, scorer, opts.device, train_wall, run_dir=None,
                        log_path=Path(path).parent / LOG)
 
 
+PLAN_OVER_IMAGES = 500  # reading more real images than this says how long it will take first
+
+
+def fewer(data: ImageData, n: int | None) -> ImageData:
+    """`--n-real`: a seeded subset of n of the real images (the same subset every time), or all of them."""
+    if n is None or n == len(data):
+        return data
+    if n > len(data):
+        raise GanbenchError(f"--n-real {n} is more than the {len(data):,} real images there are")
+    return data.subset(n, REAL_SUBSET_SEED)
+
+
+def say_plan(scorer: Scorer, real: ImageData, n_fake: int) -> None:
+    """Before reading many real images: how many, and about how long at the rate measured on the spot."""
+    if len(real) <= PLAN_OVER_IMAGES or not scorer.needs_features or not distributed.current().is_main:
+        return
+    rate = scorer.extract.images_per_second(real.images, PROBE_IMAGES)
+    images = len(real) + n_fake
+    info(f"planned: features of {len(real):,} real images (unless cached) and {n_fake:,} generated: about "
+         f"{human_duration(images / rate)} at {rate:.3g} images/s, measured just now; --n-real N scores against a "
+         "seeded subset of N real images")
+
+
 def real_images(real: str) -> ImageData:
     """A suite's real reference images (its protocol's subset), or every image of a folder or array file."""
-    return suite_real_images(SUITES[real]) if real in SUITES else load_images(real)
+    if real in SUITES:
+        return suite_real_images(SUITES[real])
+    if not Path(real).expanduser().exists():
+        near = difflib.get_close_matches(real, list(SUITES), n=1)
+        if near:  # a mistyped suite, not a missing folder
+            raise GanbenchError(f"--real {real}: no such folder, file or suite (did you mean the suite {near[0]}?)")
+    return load_images(real)
 
 
 def real_reference(scorer: Scorer, real: str) -> RealReference:
@@ -86,7 +120,7 @@ def real_reference(scorer: Scorer, real: str) -> RealReference:
 
 
 def score_inputs(real: str | None, real_stats: str | None, fake: Path | GeneratorInput,
-                 opts: ScoreOptions) -> dict | None:
+                 opts: ScoreOptions, n_real: int | None = None) -> dict | None:
     """Generated images or a generator against real images or statistics. Every input is read (the generator
     probed) before any features are extracted, so a bad one fails in seconds. Under torchrun, None on the
     ranks other than 0."""
@@ -96,10 +130,11 @@ def score_inputs(real: str | None, real_stats: str | None, fake: Path | Generato
                             "checkpoint with --checkpoint PATH --suite NAME")
     scorer = opts.scorer()
     reference = scorer.real_from_stats(real_stats) if real_stats else None
-    real_data = None if reference else real_images(real)
-    fake_name, fake_hw, fake_features = _fake_side(fake, real, opts)
+    real_data = None if reference else fewer(real_images(real), n_real)
+    fake_name, fake_hw, n_fake, fake_features = _fake_side(fake, real, opts)
     if real_data is not None:
         _check_sizes(fake_hw, tuple(real_data.images.shape[-2:]))
+        say_plan(scorer, real_data, n_fake)
         reference = scorer.real(real_data)
     fake_feats = fake_features(scorer)
     if fake_feats is None:  # under torchrun, a rank other than 0: its share of the extraction is done
@@ -109,17 +144,18 @@ def score_inputs(real: str | None, real_stats: str | None, fake: Path | Generato
 
 
 def _fake_side(fake: Path | GeneratorInput, real: str | None,
-               opts: ScoreOptions) -> tuple[str, tuple[int, int], Callable[[Scorer], dict]]:
-    """(name, image height x width, scorer -> features) of the generated side."""
+               opts: ScoreOptions) -> tuple[str, tuple[int, int], int, Callable[[Scorer], dict]]:
+    """(name, image height x width, image count, scorer -> features) of the generated side."""
     if isinstance(fake, GeneratorInput):
         generator = load_generator(fake.spec, opts.device, fake.latent_dim, fake.output_range)
         n = fake.n or (SUITES[real].protocol.n_fake if real in SUITES else None)
         if not n or n < 2:
             raise GanbenchError("--generator needs --n-fake N (at least 2), the number of images to generate")
         probe = generator.sample(2, torch.Generator().manual_seed(opts.seed))
-        return fake.spec, tuple(probe.shape[-2:]), lambda s: s.fake_from_model(generator, n, f"generated: {fake.spec}")
+        return (fake.spec, tuple(probe.shape[-2:]), n,
+                lambda s: s.fake_from_model(generator, n, f"generated: {fake.spec}"))
     data = load_images(fake)
-    return str(fake), tuple(data.images.shape[-2:]), lambda s: s.fake_from_images(data.images)
+    return str(fake), tuple(data.images.shape[-2:]), len(data), lambda s: s.fake_from_images(data.images)
 
 
 def _check_sizes(fake_hw: tuple[int, ...], real_hw: tuple[int, ...]) -> None:

@@ -254,8 +254,8 @@ def markdown(df: pd.DataFrame, mf: pd.DataFrame, suite: Suite, published: pd.Dat
     lines += ["", "² Each ± is a 95% interval over the generated samples of one run: FID's is 1.96 bootstrap "
               "standard errors (the real set held fixed), KID's 1.96 standard deviations over random subsets "
               "(the CSV keeps the standard deviation itself). \"no noise estimate\": FID scored without the "
-              "bootstrap, or KID of too few samples for subsets that differ. Neither covers training-seed variance: rerun with other --seed values "
-              "for that.",
+              "bootstrap, or KID of too few samples for subsets that differ. Neither covers training-seed "
+              "variance: rerun with other --seed values for that.",
               "", "Ranks compare only rows with the same protocol id (same extractor, weights, resize, "
               "quantization, real data and sample counts). Each row's full provenance is in its record.json.", ""]
     lines += replaced

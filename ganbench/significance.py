@@ -91,7 +91,8 @@ def difference(kind: MetricKind, a: Estimate, b: Estimate) -> Difference:
     d = _difference(kind, a, b)
     bias = max((e.bias for e in (a, b) if e.bias is not None), default=None)
     if d.p_value is not None and bias is not None and abs(d.difference) <= bias:
-        return replace(d, within_bias=bias, method=f"{d.method}; within {kind.info.label}'s bias at these sample counts")
+        return replace(d, within_bias=bias,
+                       method=f"{d.method}; within {kind.info.label}'s bias at these sample counts")
     return d
 
 
@@ -116,5 +117,6 @@ def _difference(kind: MetricKind, a: Estimate, b: Estimate) -> Difference:
         return Difference(diff, float(2 * norm.sf(abs(z))), "z-test on bootstrap standard errors over generated samples",
                     better)
     if a.n_runs != b.n_runs and min(a.n_runs, b.n_runs) == 1:
-        return Difference(diff, None, "no test: one model has one seed, the other several (give both the same --seed list)", better)
+        return Difference(diff, None, "no test: one model has one seed, the other several (give both the same "
+                                      "--seed list)", better)
     return Difference(diff, None, "no test with one run each (use several --seed values, such as --seed 0,1,2)", better)

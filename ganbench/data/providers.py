@@ -29,6 +29,14 @@ class Provider:
     name: str
     description: str
     load: Callable[[str], ImageData]  # split -> data
+    present: Callable[[], bool] = lambda: True  # are its files on this machine? (a look, not a load)
+    downloadable: bool = False  # fetched on first use where downloads are allowed
+
+    def availability(self) -> str:
+        """In words, for `ganbench suites`: present, fetched on first use, or missing."""
+        if self.present():
+            return "present"
+        return "downloaded on first use" if self.downloadable and config.downloads_allowed() else "not present"
 
 
 # ---------------------------------------------------------------- IDX files (MNIST, Fashion-MNIST)
@@ -92,9 +100,22 @@ def _torchvision_download(cls_name: str) -> Callable[[Path], None]:
     return download
 
 
-def fashion_mnist(split: str) -> ImageData:
+def _idx_present(folders: list[Path]) -> bool:
+    return all(_find_idx(folders, f"{p}-images-idx3-ubyte") for p in ("train", "t10k"))
+
+
+def _fashion_folders() -> list[Path]:
     root = config.data_root()
-    folders = [root / "fashion-mnist", root, config.DEBIAN_FASHION_MNIST, root / "FashionMNIST" / "raw"]
+    return [root / "fashion-mnist", root, config.DEBIAN_FASHION_MNIST, root / "FashionMNIST" / "raw"]
+
+
+def _mnist_folders() -> list[Path]:
+    root = config.data_root()
+    return [root / "mnist", root / "MNIST" / "raw"]
+
+
+def fashion_mnist(split: str) -> ImageData:
+    folders = _fashion_folders()
     return _idx_dataset(
         "fashion-mnist", folders, split, _torchvision_download("FashionMNIST"), FASHION_CLASSES,
         f"install Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist), or put the four IDX files "
@@ -103,8 +124,7 @@ def fashion_mnist(split: str) -> ImageData:
 
 
 def mnist(split: str) -> ImageData:
-    root = config.data_root()
-    folders = [root / "mnist", root / "MNIST" / "raw"]
+    folders = _mnist_folders()
     return _idx_dataset(
         "mnist", folders, split, _torchvision_download("MNIST"), tuple(str(i) for i in range(10)),
         f"put the four MNIST IDX files in ${config.ENV_DATA}/mnist, or allow downloads (unset {config.ENV_OFFLINE})",
@@ -166,9 +186,14 @@ def celeba_transform(img):
     return img.resize((CELEBA_SIZE, CELEBA_SIZE), Image.Resampling.BILINEAR)
 
 
+def _celeba_folders() -> list[Path]:
+    root = config.data_root()
+    return [root / "celeba" / "img_align_celeba", root / "img_align_celeba"]
+
+
 def celeba64(split: str) -> ImageData:
     root = config.data_root()
-    candidates = [root / "celeba" / "img_align_celeba", root / "img_align_celeba"]
+    candidates = _celeba_folders()
     folder = next((c for c in candidates if c.is_dir() and list_images(c)), None)
     if folder is None:
         raise GanbenchError(
@@ -234,14 +259,22 @@ PROVIDERS: dict[str, Provider] = {
     p.name: p
     for p in (
         Provider("fashion-mnist-quick", "5,000 train / 1,000 test Fashion-MNIST images shipped in the package", fashion_mnist_quick),
-        Provider("fashion-mnist", f"full Fashion-MNIST (60k/10k) from ${config.ENV_DATA}, Debian's package, or torchvision", fashion_mnist),
-        Provider("mnist", f"MNIST (60k/10k) from ${config.ENV_DATA} or torchvision", mnist),
-        Provider("cifar10", f"CIFAR-10 (50k/10k) from ${config.ENV_DATA} or torchvision", _cifar("CIFAR10", "cifar-10-batches-py", "cifar10")),
-        Provider("cifar100", f"CIFAR-100 (50k/10k) from ${config.ENV_DATA} or torchvision", _cifar("CIFAR100", "cifar-100-python", "cifar100")),
-        Provider("celeba64", "CelebA aligned faces, centre crop 160, resized to 64x64 (Bury, 2024)", celeba64),
+        Provider("fashion-mnist", f"full Fashion-MNIST (60k/10k) from ${config.ENV_DATA}, Debian's package, or torchvision",
+                 fashion_mnist, lambda: _idx_present(_fashion_folders()), downloadable=True),
+        Provider("mnist", f"MNIST (60k/10k) from ${config.ENV_DATA} or torchvision", mnist,
+                 lambda: _idx_present(_mnist_folders()), downloadable=True),
+        Provider("cifar10", f"CIFAR-10 (50k/10k) from ${config.ENV_DATA} or torchvision",
+                 _cifar("CIFAR10", "cifar-10-batches-py", "cifar10"),
+                 lambda: (config.data_root() / "cifar-10-batches-py").is_dir(), downloadable=True),
+        Provider("cifar100", f"CIFAR-100 (50k/10k) from ${config.ENV_DATA} or torchvision",
+                 _cifar("CIFAR100", "cifar-100-python", "cifar100"),
+                 lambda: (config.data_root() / "cifar-100-python").is_dir(), downloadable=True),
+        Provider("celeba64", "CelebA aligned faces, centre crop 160, resized to 64x64 (Bury, 2024)", celeba64,
+                 lambda: any(c.is_dir() for c in _celeba_folders())),
         Provider("landscape64", f"landscape photos from ${config.ENV_DATA}/landscape, centre square at 64x64 (Korotka et al., 2024)",
-                 landscape64),
-        *(Provider(f"ore-{c}", f"Wang et al.'s {c} ore images from ${config.ENV_DATA}/ore/{c} (private data)", _ore(c))
+                 landscape64, lambda: (config.data_root() / "landscape").is_dir()),
+        *(Provider(f"ore-{c}", f"Wang et al.'s {c} ore images from ${config.ENV_DATA}/ore/{c} (private data)", _ore(c),
+                   lambda c=c: (config.data_root() / "ore" / c).is_dir())
           for c in ORE_CLASSES),
     )
 }
