@@ -8,8 +8,8 @@ do before they do it.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 import torch
