@@ -57,8 +57,8 @@ def run_ganbench(real, fake, precision="exact"):
     cache.clear()  # extract both sets, as torch-fidelity does without its cache
     opts = ScoreOptions(DEVICE, metrics=("fid",), bootstrap=0, precision=precision)
     result = score_inputs(str(real), None, fake, opts)
-    CHECKS[precision] = result["precision_check"]
-    return result["metrics"]["fid"]
+    CHECKS[precision] = result.precision_check
+    return result.values["fid"]
 
 
 def seconds(fn) -> tuple[float, float]:

@@ -14,13 +14,14 @@ from typing import Callable
 import pandas as pd
 import torch
 
-from ganbench import checkpoint, distributed, estimate, leaderboard
+from ganbench import checkpoint, distributed, estimate
 from ganbench.errors import GanbenchError
 from ganbench.metrics.catalog import DEFAULT_METRICS
 from ganbench.progress import info
 from ganbench.published import load_published
 from ganbench.records import RECORD, board_records, kept_record_path, read_kept, read_record
 from ganbench.registry import get_model
+from ganbench.results import leaderboard
 from ganbench.runs import (RunPlan, build_model, load_checkpoint_model, plan_run, score_model, suite_data,
                            suite_real_images, train)
 from ganbench.scoring import Scorer

@@ -92,10 +92,10 @@ def run(
     """
     from ganbench import distributed
     from ganbench.bench import run_suite, train_runs
-    from ganbench.leaderboard import run_notes
     from ganbench.group_study import run_group_study
     from ganbench.metrics.catalog import Settings, parse_metrics
     from ganbench.provenance import resolve_device
+    from ganbench.results.leaderboard import run_notes
     from ganbench.suites import SUITE_GROUPS, expand_suites
 
     if suite is None:
@@ -204,7 +204,7 @@ def _print_leaderboard(df, suite: str) -> None:
     def cell(v, spec: str) -> str:
         return format(v, spec) if pd.notna(v) else "–"
 
-    from ganbench.leaderboard import has_convergence
+    from ganbench.results.leaderboard import has_convergence
 
     with_m = has_convergence(df)
     table = Table(title=f"ganbench: {suite}")
@@ -406,6 +406,8 @@ def score(
         )
     if result is None:  # under torchrun, a rank other than 0: its share is done
         return
+    if not isinstance(result, dict):  # a ScoreResult; a checkpoint's scoring gives its record
+        result = result.to_dict()
     if as_json:
         return _print_json(result)
     table = Table(title=f"{result['protocol']['n_fake']} generated vs {result['protocol']['n_real']} real, "
@@ -431,9 +433,9 @@ def leaderboard(suite: str = SuiteOpt, out: Path = RecordsOutOpt, as_json: bool 
                     "sample grid) into leaderboards/records/<suite>/, to commit beside the board.")):
     """Regenerate leaderboards/<suite>.md, .csv and PNGs from the suite's records: those under runs/<suite>/ and
     those kept in leaderboards/records/<suite>/ (a fresh clone rebuilds the committed boards from the latter)."""
-    from ganbench import leaderboard as boards
     from ganbench.published import load_published
     from ganbench.records import board_records, keep_records as keep
+    from ganbench.results import leaderboard as boards
     from ganbench.suites import SUITE_GROUPS, get_suite
 
     if suite in SUITE_GROUPS:  # the group's augmentation study (Wang et al.'s ore set-up)
@@ -476,10 +478,10 @@ def compare(
 ):
     """Compare models on a suite: every shared metric side by side, which differences are significant, samples
     side by side and metric curves overlaid. Uses existing records; trains or scores only what is missing."""
-    from ganbench import compare as comparing
     from ganbench.bench import complete, plan_runs, survey
     from ganbench.metrics.catalog import parse_metrics
     from ganbench.provenance import resolve_device
+    from ganbench.results import compare as comparing
     from ganbench.suites import get_suite
 
     if len(models) < 2 or len(set(models)) != len(models):

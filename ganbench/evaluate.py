@@ -11,15 +11,17 @@ from typing import Callable
 import torch
 
 from ganbench import config, distributed
+from ganbench.contracts import ScoreResult
 from ganbench.data import ImageData, load_images
 from ganbench.errors import GanbenchError
 from ganbench.estimate import PROBE_IMAGES, human_duration
-from ganbench.generator_module import load_generator
+from ganbench.generator_module import ExternalGenerator, load_generator
 from ganbench.metrics.catalog import DEFAULT_METRICS, MODEL, Settings, needing
 from ganbench.metrics.stats import save_stats
 from ganbench.progress import info
 from ganbench.provenance import environment
 from ganbench.runs import REAL_SUBSET_SEED, load_checkpoint_model, score_model, suite_real_images
+from ganbench.sampling import generate_batches
 from ganbench.scoring import RealReference, Scorer
 from ganbench.suites import SUITES, get_suite
 from ganbench.training import LOG
@@ -104,8 +106,10 @@ def say_plan(scorer: Scorer, real: ImageData, n_fake: int) -> None:
          "seeded subset of N real images")
 
 
-def real_images(real: str) -> ImageData:
+def real_images(real: str | ImageData) -> ImageData:
     """A suite's real reference images (its protocol's subset), or every image of a folder or array file."""
+    if isinstance(real, ImageData):
+        return real
     if real in SUITES:
         return suite_real_images(SUITES[real])
     if not Path(real).expanduser().exists():
@@ -119,8 +123,20 @@ def real_reference(scorer: Scorer, real: str) -> RealReference:
     return scorer.real(real_images(real))
 
 
-def score_inputs(real: str | None, real_stats: str | None, fake: Path | GeneratorInput,
-                 opts: ScoreOptions, n_real: int | None = None) -> dict | None:
+@dataclass(frozen=True)
+class ModelInput:
+    """A generator object already loaded (a user's module, wrapped) and how many images to draw from it."""
+
+    generator: ExternalGenerator
+    name: str
+    n: int | None
+
+
+FakeInput = Path | ImageData | GeneratorInput | ModelInput
+
+
+def score_inputs(real: str | ImageData | None, real_stats: str | None, fake: FakeInput,
+                 opts: ScoreOptions, n_real: int | None = None) -> ScoreResult | None:
     """Generated images or a generator against real images or statistics. Every input is read (the generator
     probed) before any features are extracted, so a bad one fails in seconds. Under torchrun, None on the
     ranks other than 0."""
@@ -139,23 +155,29 @@ def score_inputs(real: str | None, real_stats: str | None, fake: Path | Generato
     fake_feats = fake_features(scorer)
     if fake_feats is None:  # under torchrun, a rank other than 0: its share of the extraction is done
         return None
-    result = scorer.score(fake_feats, reference)
-    return {"real": real or real_stats, "fake": fake_name, **result, "environment": environment(opts.device)}
+    scored = scorer.score(fake_feats, reference)
+    real_name = real.name if isinstance(real, ImageData) else real or real_stats
+    return ScoreResult(real=real_name, fake=fake_name, environment=environment(opts.device),
+                       notes=tuple(scored.pop("notes")), **scored)
 
 
-def _fake_side(fake: Path | GeneratorInput, real: str | None,
+def _fake_side(fake: FakeInput, real: str | ImageData | None,
                opts: ScoreOptions) -> tuple[str, tuple[int, int], int, Callable[[Scorer], dict]]:
     """(name, image height x width, image count, scorer -> features) of the generated side."""
     if isinstance(fake, GeneratorInput):
         generator = load_generator(fake.spec, opts.device, fake.latent_dim, fake.output_range)
-        n = fake.n or (SUITES[real].protocol.n_fake if real in SUITES else None)
+        fake = ModelInput(generator, fake.spec, fake.n)
+    if isinstance(fake, ModelInput):
+        generator = fake.generator
+        n = fake.n or (SUITES[real].protocol.n_fake if isinstance(real, str) and real in SUITES else None)
         if not n or n < 2:
             raise GanbenchError("--generator needs --n-fake N (at least 2), the number of images to generate")
-        probe = generator.sample(2, torch.Generator().manual_seed(opts.seed))
-        return (fake.spec, tuple(probe.shape[-2:]), n,
-                lambda s: s.fake_from_model(generator, n, f"generated: {fake.spec}"))
-    data = load_images(fake)
-    return str(fake), tuple(data.images.shape[-2:]), len(data), lambda s: s.fake_from_images(data.images)
+        probe = next(generate_batches(generator, 2, opts.seed, 2))  # in eval mode, as scoring samples
+        return (fake.name, tuple(probe.shape[-2:]), n,
+                lambda s: s.fake_from_model(generator, n, f"generated: {fake.name}"))
+    data = fake if isinstance(fake, ImageData) else load_images(fake)
+    return data.name if isinstance(fake, ImageData) else str(fake), tuple(data.images.shape[-2:]), len(data), \
+        lambda s: s.fake_from_images(data.images)
 
 
 def _check_sizes(fake_hw: tuple[int, ...], real_hw: tuple[int, ...]) -> None:

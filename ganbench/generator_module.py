@@ -29,13 +29,17 @@ OUTPUT_RANGES = {"-1,1": (-1.0, 1.0), "0,1": (0.0, 1.0)}
 class ExternalGenerator(nn.Module):
     """Wraps a user's generator with the `sample(n, generator)` every scorer calls."""
 
-    def __init__(self, module: nn.Module, latent_dim: int, output_range: str = "-1,1"):
+    def __init__(self, module: nn.Module, latent_dim: int, output_range: str | tuple[float, float] = "-1,1"):
         super().__init__()
-        if output_range not in OUTPUT_RANGES:
-            raise GanbenchError(f"unknown output range '{output_range}' (known: {', '.join(OUTPUT_RANGES)})")
+        if isinstance(output_range, str):
+            if output_range not in OUTPUT_RANGES:
+                raise GanbenchError(f"unknown output range '{output_range}' (known: {', '.join(OUTPUT_RANGES)})")
+            output_range = OUTPUT_RANGES[output_range]
+        self.low, self.high = map(float, output_range)
+        if not self.high > self.low:
+            raise GanbenchError(f"the generator's output range {tuple(output_range)} must be (low, high) with low < high")
         self.module = module
         self.latent_dim = latent_dim
-        self.low, self.high = OUTPUT_RANGES[output_range]
 
     def sample_inputs(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, None]:
         """Seeded CPU noise for n images (no labels)."""
@@ -128,9 +132,37 @@ def load_generator(spec: str, device: torch.device, latent_dim: int | None = Non
     module = obj if isinstance(obj, nn.Module) else _user_code(obj, f"{spec}() failed")
     if not isinstance(module, nn.Module):
         raise GanbenchError(f"{spec} must be an nn.Module or return one, got {type(module).__name__}")
-    if latent_dim is None:
-        found = [getattr(module, a) for a in LATENT_ATTRS if isinstance(getattr(module, a, None), int)]
-        if not found:
-            raise GanbenchError(f"{spec} has no {'/'.join(LATENT_ATTRS)} attribute: pass --latent-dim")
-        latent_dim = found[0]
+    latent_dim = latent_dim or find_latent_dim(module, spec, "pass --latent-dim")
     return ExternalGenerator(module.to(device).eval(), latent_dim, output_range)
+
+
+def find_latent_dim(module: object, name: str, remedy: str) -> int:
+    """The noise size a generator declares as its latent_dim, z_dim or nz attribute."""
+    found = [getattr(module, a) for a in LATENT_ATTRS if isinstance(getattr(module, a, None), int)]
+    if not found:
+        raise GanbenchError(f"{name} has no {'/'.join(LATENT_ATTRS)} attribute: {remedy}")
+    return found[0]
+
+
+class _Function(nn.Module):
+    """A plain function from noise to images, as a module (it has no parameters: its noise stays on the CPU)."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.fn(z)
+
+
+def wrap_generator(generator, latent_dim: int | None = None,
+                   output_range: tuple[float, float] = (-1.0, 1.0)) -> ExternalGenerator:
+    """A caller's own generator object (an nn.Module or any function from N x latent_dim noise to images), where
+    it is: not moved to another device, and put back into training mode after sampling if it was in it."""
+    if not callable(generator):
+        raise GanbenchError(f"fake: expected images, a folder or a generator (a callable from noise to images), "
+                            f"got {type(generator).__name__}")
+    name = type(generator).__name__ if isinstance(generator, nn.Module) else getattr(generator, "__name__", "generator")
+    latent_dim = latent_dim or find_latent_dim(generator, name, "pass latent_dim=")
+    module = generator if isinstance(generator, nn.Module) else _Function(generator)
+    return ExternalGenerator(module, latent_dim, output_range)

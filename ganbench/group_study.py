@@ -15,7 +15,6 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from ganbench import leaderboard
 from ganbench.classifiers.augmentation import per_class_generators, utility
 from ganbench.data import ImageData
 from ganbench.errors import GanbenchError
@@ -26,6 +25,7 @@ from ganbench.provenance import environment
 from ganbench.published import load_published
 from ganbench.records import load_records, make_record, write_record
 from ganbench.registry import get_model
+from ganbench.results import leaderboard
 from ganbench.runs import load_checkpoint_model, plan_run, suite_data
 from ganbench.scoring import protocol_id
 from ganbench.suites import Protocol, Suite, expand_suites

@@ -95,6 +95,22 @@ def _as_specs(obj: Any, ep_name: str) -> list[ModelSpec]:
     return specs
 
 
+_REGISTERED: dict[str, ModelSpec] = {}  # register_model's, in this process
+
+
+def register_model(spec: ModelSpec) -> ModelSpec:
+    """Add a model to this process's zoo (a notebook's or a script's own): it trains, scores and compares like
+    any other. For `ganbench` commands in a shell, expose it through the entry point instead (docs/plugins.md).
+    A name the zoo already has is refused."""
+    if not isinstance(spec, ModelSpec):
+        raise GanbenchError(f"register_model takes a ModelSpec, not {type(spec).__name__}")
+    if spec.name in load_zoo().models:
+        raise GanbenchError(f"a model named '{spec.name}' is already in the zoo: choose another name")
+    _REGISTERED[spec.name] = spec
+    load_zoo.cache_clear()
+    return spec
+
+
 @functools.lru_cache(maxsize=1)
 def load_zoo() -> Zoo:
     """Discover every model once per process (call `load_zoo.cache_clear()` after installing a plugin)."""
@@ -112,6 +128,8 @@ def load_zoo() -> Zoo:
                 broken[spec.name] = f"duplicate model name (also provided by {models[spec.name].plugin})"
                 continue
             models[spec.name] = replace(spec, plugin=dist.name if dist else "")
+    for name, spec in _REGISTERED.items():
+        models.setdefault(name, replace(spec, plugin=spec.plugin or "registered in this process"))
     return Zoo(models=models, broken=broken)
 
 

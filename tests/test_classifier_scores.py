@@ -16,7 +16,7 @@ from ganbench.data import ImageData
 from ganbench.errors import GanbenchError
 from ganbench.group_study import TEST_FRACTION, held_out, labelled_union, run_group_study
 from ganbench.group_study import write_leaderboard as write_group_leaderboard
-from ganbench.leaderboard import write as write_leaderboard
+from ganbench.results.leaderboard import write as write_leaderboard
 from ganbench.metrics.catalog import Settings
 from ganbench.published import load_published
 from ganbench.records import RECORD, load_records

@@ -12,7 +12,7 @@ from PIL import Image
 
 from ganbench.data import load_data
 from ganbench.errors import GanbenchError
-from ganbench.leaderboard import suite_published
+from ganbench.results.leaderboard import suite_published
 from ganbench.published import load_published
 from ganbench.runs import suite_data
 from ganbench.suites import expand_suites, get_suite

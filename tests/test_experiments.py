@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ganbench.experiments import experiments
-from ganbench.leaderboard import metric_table, table
+from ganbench.results.leaderboard import metric_table, table
 from ganbench.published import load_published
 from ganbench.records import read_kept
 from ganbench.suites import get_suite

@@ -153,7 +153,7 @@ def test_zoo_json_lists_trainable_and_keras_counts_and_the_variants():
 
 
 def test_the_papers_parameter_counts_stand_beside_ours_on_any_data_set_but_its_errors_do_not():
-    from ganbench.leaderboard import suite_published
+    from ganbench.results.leaderboard import suite_published
     from ganbench.published import load_published
 
     pub = suite_published(load_published(), get_suite("fashion-mnist-latent-smoke"))

@@ -29,6 +29,19 @@ class RealStats:
     protocol: dict | None  # what ganbench recorded when it wrote the file; None for other tools' files
 
 
+def holds_stats(path: str | Path) -> bool:
+    """Is this an `.npz` of statistics (mu and sigma, no images)? False for anything else, unreadable included:
+    the reader of images says what is wrong with it."""
+    path = Path(path).expanduser()
+    if path.suffix != ".npz" or not path.is_file():
+        return False
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return {"mu", "sigma"} <= set(npz.files) and "images" not in npz.files
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        return False
+
+
 def load_stats(path: str | Path, dims: int) -> RealStats:
     """mu and sigma of a statistics file (ganbench's, or clean-fid's and pytorch-fid's .npz), validated before any
     work: impossible statistics (asymmetric, complex, not positive semi-definite) would give an impossible FID."""

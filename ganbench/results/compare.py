@@ -13,11 +13,11 @@ import torch
 from ganbench.config import DEFAULTS
 from ganbench.errors import GanbenchError
 from ganbench.fileio import write_text
-from ganbench.leaderboard import run_notes
 from ganbench.metrics.kinds import MetricKind
 from ganbench.plots import save_grids_side_by_side, save_metric_curves
 from ganbench.progress import warn
 from ganbench.records import metric_values
+from ganbench.results.leaderboard import run_notes
 from ganbench.runs import load_checkpoint_model
 from ganbench.sampling import generate
 from ganbench.significance import ALPHA, Difference, Estimate, difference, estimate

@@ -1,0 +1,202 @@
+"""ganbench from Python: the functions `import ganbench` gives, each the same work as its CLI command.
+
+    import ganbench
+    result = ganbench.score("real_images/", fake_tensor, value_range=(-1, 1))
+    result.values["fid"], result.intervals["fid"], result.protocol_id
+
+Every problem the caller can fix raises `ganbench.GanbenchError` (its text is the CLI's one-line message);
+nothing here exits the interpreter. Defaults are the CLI's (`ganbench.config.DEFAULTS`). See docs/api.md.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable, Iterable, Union
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ganbench.config import DEFAULTS
+from ganbench.contracts import ScoreResult
+from ganbench.data.arrays import images_from_array
+from ganbench.errors import GanbenchError
+from ganbench.metrics.catalog import DEFAULT_METRICS, parse_metrics
+from ganbench.metrics.stats import holds_stats
+from ganbench.provenance import resolve_device
+from ganbench.registry import ModelSpec, load_zoo
+from ganbench.suites import SUITES, get_suite, suite_for
+
+Images = Union[str, os.PathLike, np.ndarray, torch.Tensor]
+
+
+def score(real: Images, fake: Images | Callable[[torch.Tensor], torch.Tensor],
+          metrics: Iterable[str] | str = DEFAULT_METRICS, *, n_fake: int | None = None, n_real: int | None = None,
+          value_range: tuple[float, float] | None = None, latent_dim: int | None = None,
+          seed: int = int(DEFAULTS["seed"]), device: str | torch.device = str(DEFAULTS["device"]),
+          precision: str = str(DEFAULTS["precision"]), backend: str = "torch-fidelity", mode: str | None = None,
+          bootstrap: int = int(DEFAULTS["bootstrap"]), kid_subsets: int = int(DEFAULTS["kid_subsets"]),
+          kid_subset_size: int = int(DEFAULTS["kid_subset_size"]), inception_weights: str | os.PathLike | None = None,
+          vgg16_weights: str | os.PathLike | None = None) -> ScoreResult:
+    """Score generated images against real ones: `ganbench score --real ... --fake ...` from Python.
+
+    real: a folder of images, a `.npy`/`.npz` array file, a suite's name (its real reference images), a
+        statistics file (`.npz` with `mu` and `sigma`, FID and FID-infinity only), or images in memory.
+    fake: a folder, an array file, images in memory, or a generator: an `nn.Module` or any function from an
+        N x latent_dim noise tensor to N x C x H x W images, with `n_fake` images to draw (its noise size from
+        `latent_dim`, else its `latent_dim`, `z_dim` or `nz` attribute). The generator is used where it is (not
+        moved, and left in the mode it was in); its output range is `value_range`, (-1, 1) unless given.
+    Images in memory are NumPy arrays or torch tensors laid out N x C x H x W, N x H x W x C or N x H x W
+        (C = 1 or 3): uint8 in [0, 255], or floats whose range `value_range` states, such as (-1, 1) or
+        (0, 1); the range of floats is never guessed.
+    metrics: names such as ("fid", "kid", "is", "pr", "dc", "fid-inf", "ic-strong", "ic-weak"), or "fid,kid".
+    n_real: score against a seeded subset of this many real images (default: all).
+    seed: noise, KID subsets and bootstrap resamples; the same seed gives the same numbers on the CPU.
+    device: "auto" (CUDA where available), "cpu", "cuda" or "cuda:N". precision: "exact" (float32,
+        torch-fidelity's numbers) or "fast" (its FID difference from exact measured, in `precision_check`).
+
+    Returns a ScoreResult: `values` ({"fid": ..., "kid": ...}), `intervals` (95%), `n_fake`, `n_real`,
+    `protocol` and `protocol_id`, `provenance`, `notes`. Under torchrun, every process must call it; the process
+    of rank 0 gets the result and the others None.
+    """
+    from ganbench.evaluate import ModelInput, ScoreOptions, score_inputs
+    from ganbench.generator_module import wrap_generator
+
+    keys = parse_metrics(metrics if isinstance(metrics, str) else ",".join(metrics))
+    opts = ScoreOptions(_device(device), seed, _path(inception_weights), keys, bootstrap, backend, mode,
+                        kid_subsets, kid_subset_size, precision, vgg16_weights=_path(vgg16_weights))
+    real_side, real_stats = _real_side(real, value_range)
+    if n_real is not None and real_stats is not None:
+        raise GanbenchError("n_real chooses real images, and a statistics file has none: give real images instead")
+    if isinstance(fake, (np.ndarray, torch.Tensor)):
+        fake_side = images_from_array(fake, "generated images", value_range)
+    elif isinstance(fake, (str, os.PathLike)):
+        fake_side = Path(fake)
+    else:
+        generator = wrap_generator(fake, latent_dim, value_range or (-1.0, 1.0))
+        fake_side = ModelInput(generator, f"generator {type(fake).__name__}", n_fake)
+    if n_fake is not None and not isinstance(fake_side, ModelInput):
+        raise GanbenchError("n_fake is how many images to draw from a generator; with images, pass as many as "
+                            "should be scored")
+    return score_inputs(real_side, real_stats, fake_side, opts, n_real)
+
+
+def _real_side(real: Images, value_range: tuple[float, float] | None):
+    """(images or a suite, folder or array file; statistics file) of the real side."""
+    if isinstance(real, (np.ndarray, torch.Tensor)):
+        return images_from_array(real, "real images", value_range), None
+    if isinstance(real, (str, os.PathLike)):
+        text = str(real)
+        if text not in SUITES and holds_stats(text):
+            return None, text
+        return text, None
+    raise GanbenchError(f"real: expected a folder, an array file, a suite name, a statistics file, or images as a "
+                        f"NumPy array or torch tensor; got {type(real).__name__}")
+
+
+def _device(device: str | torch.device) -> torch.device:
+    return resolve_device(str(device))
+
+
+def _path(p: str | os.PathLike | None) -> str | None:
+    return None if p is None else str(p)
+
+
+def run_suite(suite: str = str(DEFAULTS["suite"]), models: Iterable[str] | None = None, *,
+              seed: int = int(DEFAULTS["seed"]), out: str | os.PathLike = str(DEFAULTS["out"]),
+              steps: int | None = None, epochs: int | None = None, metrics: Iterable[str] | str = DEFAULT_METRICS,
+              device: str | torch.device = str(DEFAULTS["device"]), precision: str = str(DEFAULTS["precision"]),
+              inception_weights: str | os.PathLike | None = None):
+    """`ganbench run`: train (or load finished) each model of a suite, score it, write its record and the
+    suite's leaderboard under `out`. Returns a SuiteResult: `table` (the leaderboard, a DataFrame), `files`
+    (what was written) and `records`. Asks nothing: the caller decided to run it."""
+    from ganbench.bench import run_suite as run
+
+    s = get_suite(suite)
+    keys = parse_metrics(metrics if isinstance(metrics, str) else ",".join(metrics))
+    names = list(models) if models is not None else list(s.models)
+    if not names:
+        raise GanbenchError("models: name at least one model")
+    return run(s, names, _device(device), seed, Path(out), steps, epochs, _path(inception_weights), keys, precision)
+
+
+def load_records(folder: str | os.PathLike = str(DEFAULTS["out"]), suite: str | None = None) -> list[dict]:
+    """The records a leaderboard is made of, under `folder` (what `ganbench run --out` was given): each run's
+    `runs/<suite>/<run>/record.json` and the kept `leaderboards/records/<suite>/*.json`. One suite's, or every
+    suite's found there. A damaged kept record is an error; a damaged run record is skipped with a warning."""
+    from ganbench.records import board_records, kept_dir
+
+    folder = Path(folder)
+    if suite is None:
+        found = {p.name for p in (folder / "runs").glob("*") if p.is_dir()}
+        found |= {p.name for p in kept_dir(folder, "x").parent.glob("*") if p.is_dir()}
+        if not found:
+            raise GanbenchError(f"no records under {folder} (neither runs/ nor leaderboards/records/)")
+        suites = sorted(found)
+    else:
+        suites = [suite]
+    records = []
+    for name in suites:
+        try:
+            records += board_records(folder, name)
+        except GanbenchError:
+            if suite is not None:
+                raise
+    return records
+
+
+def leaderboard(records: list[dict], suite: str | None = None, *, out: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The leaderboard of one suite's records, beside the published numbers: a DataFrame with the rows and columns
+    of `ganbench leaderboard`. With `out`, also writes leaderboards/<suite>.md, .csv and PNGs there."""
+    from ganbench.published import load_published
+    from ganbench.results import leaderboard as boards
+
+    if not records:
+        raise GanbenchError("leaderboard: no records (load them with ganbench.load_records)")
+    suites = sorted({r["suite"] for r in records})
+    if suite is None and len(suites) > 1:
+        raise GanbenchError(f"the records are of several suites ({', '.join(suites)}): pass suite=")
+    s = get_suite(suite or suites[0])
+    mine = [r for r in records if r["suite"] == s.name]
+    if not mine:
+        raise GanbenchError(f"none of the records is of suite {s.name}")
+    if out is not None:
+        return boards.write(mine, s, load_published(), Path(out))[0]
+    return boards.table(mine, s, load_published())
+
+
+def compare(models: Iterable[str], suite: str | None = None, *, seeds: Iterable[int] = (0,),
+            out: str | os.PathLike = str(DEFAULTS["out"]), steps: int | None = None, epochs: int | None = None,
+            metrics: Iterable[str] | str = DEFAULTS["metrics"], alpha: float = float(DEFAULTS["alpha"]),
+            device: str | torch.device = str(DEFAULTS["device"]), precision: str = str(DEFAULTS["precision"]),
+            inception_weights: str | os.PathLike | None = None):
+    """`ganbench compare`: the models on one suite (default: the first suite holding them all), from their
+    records under `out`, training and scoring only what is missing. Returns a Comparison: `rows` (each metric's
+    estimates and differences from the first model), `verdict(row, model)`, `caveats`, `protocol_id`."""
+    from ganbench.bench import complete, plan_runs, survey
+    from ganbench.results import compare as comparing
+
+    names = list(models)
+    if len(names) < 2 or len(set(names)) != len(names):
+        raise GanbenchError("compare needs two or more different models, such as compare(['dcgan', 'fcgan'])")
+    seed_list = list(dict.fromkeys(int(s) for s in seeds))
+    if not seed_list:
+        raise GanbenchError("seeds: give at least one seed")
+    if not 0 < alpha < 1:
+        raise GanbenchError(f"alpha must lie between 0 and 1, not {alpha}")
+    s = get_suite(suite) if suite else suite_for(names)
+    keys = parse_metrics(metrics if isinstance(metrics, str) else ",".join(metrics))
+    dev = _device(device)
+    plans = plan_runs(s, names, seed_list, Path(out), steps, epochs)
+    records = complete(survey(plans, keys, precision), s, dev, seed_list[0], _path(inception_weights), keys,
+                       precision, rescore=False)
+    result = comparing.build({m: [r for r in records if r["model"] == m] for m in names}, s.name, alpha)
+    first_runs = {m: next(p.run_dir for p in plans if p.config["model"] == m) for m in names}
+    comparing.write(result, first_runs, Path(out), dev, seed_list[0])
+    return result
+
+
+def zoo() -> dict[str, ModelSpec]:
+    """Every model ganbench knows, built-in and plugged in, by name (`ganbench zoo` lists them)."""
+    return dict(load_zoo().models)

@@ -1,0 +1,1 @@
+"""What runs yield for people to read: records made into leaderboards and comparisons."""

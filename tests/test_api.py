@@ -1,0 +1,188 @@
+"""The Python API: `ganbench.score` on folders, arrays, tensors and generators equals `ganbench score` and
+torch-fidelity's own `calculate_metrics`; errors are exceptions; the public surface is pinned; docs/api.md runs."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch_fidelity
+
+import ganbench
+from ganbench.metrics.inception import resolve_weights
+from tests.helpers import generator_module, run_cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PUBLIC = ["Batch", "GAN", "GanbenchError", "Interrupted", "ModelSpec", "ScoreResult", "__version__", "compare",
+          "leaderboard", "load_records", "register_model", "run_suite", "score", "zoo"]
+
+
+def test_the_public_surface_is_what_docs_api_names():
+    """A name added to or dropped from `ganbench.__all__` by accident fails here; each resolves, and each one
+    docs/api.md's table names is in it."""
+    assert sorted(ganbench.__all__) == sorted(PUBLIC)
+    for name in PUBLIC:
+        assert getattr(ganbench, name) is not None, name
+    table = re.findall(r"^\| `(\w+)\(", (ROOT / "docs" / "api.md").read_text(), re.M)
+    assert set(table) <= set(PUBLIC) and len(table) == 7
+    with pytest.raises(AttributeError):
+        ganbench.nothing_of_the_kind  # noqa: B018
+
+
+def test_importing_ganbench_leaves_the_heavy_modules_for_first_use():
+    import subprocess
+
+    code = "import sys, ganbench; print('torch' in sys.modules, ganbench.__version__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", ganbench.__version__]
+
+
+def _cli_values(*args) -> dict:
+    proc = run_cli("score", *args, "--json")
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)["metrics"]
+
+
+def _same(api: ganbench.ScoreResult, cli: dict) -> None:
+    for key in ("fid", "fid_ci_low", "fid_ci_high", "kid_mean", "kid_std"):
+        assert api.metrics[key] == pytest.approx(cli[key], rel=1e-12, abs=0), key
+
+
+@pytest.fixture(scope="module")
+def pixels(png_sets):
+    """The PNG folders' images as uint8 N x 28 x 28 arrays, in file order (the order a folder is read in)."""
+    from PIL import Image
+
+    real, fake = png_sets
+    return tuple(np.stack([np.asarray(Image.open(p)) for p in sorted(d.glob("*.png"))]) for d in (real, fake))
+
+
+@pytest.mark.slow
+def test_score_on_arrays_and_tensors_equals_the_cli_on_folders(png_sets, pixels):
+    real, fake = png_sets
+    real_px, fake_px = pixels
+    cli = _cli_values("--real", str(real), "--fake", str(fake), "--kid-subset-size", "12")
+    on_folders = ganbench.score(real, fake, kid_subset_size=12)
+    _same(on_folders, cli)
+    # uint8 NHWC array against a uint8 NCHW tensor; then floats in [0, 1] with their range said.
+    arrays = ganbench.score(torch.from_numpy(real_px)[:, None], fake_px[..., None], kid_subset_size=12)
+    _same(arrays, cli)
+    floats = ganbench.score(real, torch.from_numpy(fake_px).float() / 255, value_range=(0, 1), kid_subset_size=12)
+    _same(floats, cli)
+    assert floats.n_fake == 24 and floats.n_real == 24 and floats.values["fid"] == cli["fid"]
+    low, high = floats.intervals["fid"]
+    assert low < floats.values["fid"] < high
+    assert floats.intervals["kid"] == pytest.approx((cli["kid_mean"] - 1.96 * cli["kid_std"],
+                                                     cli["kid_mean"] + 1.96 * cli["kid_std"]))
+    # The pipeline's id names the real data: the folder and the array are different sources of the same pixels.
+    assert on_folders.protocol["real_sha256"] == arrays.protocol["real_sha256"]
+
+
+@pytest.mark.slow
+def test_score_of_a_generator_object_equals_the_cli_on_its_module(png_sets, tmp_path):
+    real, _ = png_sets
+    source = tmp_path / "gen.py"
+    source.write_text(generator_module())
+    cli = _cli_values("--real", str(real), "--generator", f"{source}:build", "--n-fake", "20", "--seed", "3")
+    namespace: dict = {}
+    exec(compile(source.read_text(), str(source), "exec"), namespace)
+    G = namespace["build"]().train()
+    before = {k: v.clone() for k, v in G.state_dict().items()}
+    result = ganbench.score(str(real), G, n_fake=20, seed=3)
+    _same(result, cli)
+    assert G.training  # left in the mode it was in
+    assert all(torch.equal(before[k], v) for k, v in G.state_dict().items())
+    # A plain function from noise to images, its noise size given.
+    as_function = ganbench.score(str(real), lambda z: G(z), n_fake=20, seed=3, latent_dim=8)
+    _same(as_function, cli)
+
+
+@pytest.mark.slow
+def test_score_equals_torch_fidelitys_own_calculate_metrics(png_sets):
+    """The peer called directly on the same folders, with the same weights: FID to 1e-6 relative. ganbench's
+    Inception folds batch normalisation into the convolutions, so its features equal torch-fidelity's to float32
+    rounding; KID, a difference of kernel means about a thousand times larger than itself here, magnifies that
+    rounding to about 6e-6 relative (measured), still a thousandth of its own noise."""
+    real, fake = png_sets
+    ours = ganbench.score(real, fake, kid_subset_size=16, device="cpu")
+    theirs = torch_fidelity.calculate_metrics(
+        input1=str(fake), input2=str(real), cuda=False, fid=True, kid=True, kid_subset_size=16, rng_seed=0,
+        feature_extractor_weights_path=str(resolve_weights().path), verbose=False, cache=False, save_cpu_ram=True,
+    )
+    assert ours.values["fid"] == pytest.approx(theirs["frechet_inception_distance"], rel=1e-6)
+    assert ours.values["kid"] == pytest.approx(theirs["kernel_inception_distance_mean"], rel=2e-5)
+    assert ours.metrics["kid_std"] == pytest.approx(theirs["kernel_inception_distance_std"], rel=2e-5)
+    assert abs(ours.values["kid"] - theirs["kernel_inception_distance_mean"]) < 1e-3 * ours.metrics["kid_std"]
+
+
+def test_problems_raise_ganbench_errors_with_the_clis_line(png_sets, pixels):
+    real, fake = png_sets
+    floats = torch.from_numpy(pixels[1]).float()
+    cases = [
+        (lambda: ganbench.score(real, floats), "float images need value_range=(low, high)"),
+        (lambda: ganbench.score(real, floats, value_range=(0, 1)), "lie outside value_range (0, 1)"),
+        (lambda: ganbench.score(real, pixels[1], value_range=(-1, 1)), "uint8 images lie in [0, 255]"),
+        (lambda: ganbench.score(real, fake, metrics=("fid", "fdi")), "unknown metric 'fdi'"),
+        (lambda: ganbench.score("fashion-mnist-quik", fake), "did you mean the suite fashion-mnist-quick?"),
+        (lambda: ganbench.score(real, fake, n_fake=10), "n_fake is how many images to draw from a generator"),
+        (lambda: ganbench.score(real, torch.nn.Linear(3, 3), n_fake=4), "no latent_dim/z_dim/nz attribute"),
+        (lambda: ganbench.score(real, np.zeros((4, 5, 28, 28), np.uint8)), "expected N x H x W"),
+        (lambda: ganbench.score(real, fake, device="tpu"), "unknown device 'tpu'"),
+        (lambda: ganbench.leaderboard([]), "no records"),
+        (lambda: ganbench.compare(["dcgan"]), "two or more different models"),
+    ]
+    for call, fragment in cases:
+        with pytest.raises(ganbench.GanbenchError) as caught:
+            call()
+        assert fragment in str(caught.value) and "\n" not in str(caught.value), str(caught.value)
+
+
+def test_a_score_result_round_trips_through_json_and_refuses_another_schema(png_sets):
+    real, fake = png_sets
+    result = ganbench.score(real, fake, metrics="fid", bootstrap=0)
+    again = ganbench.ScoreResult.from_json(result.to_json())
+    assert again == result and again.values == {"fid": result.metrics["fid"]} and again.intervals == {}
+    newer = {**json.loads(result.to_json()), "schema_version": 99}
+    with pytest.raises(ganbench.GanbenchError, match="schema version 99"):
+        ganbench.ScoreResult.from_json(json.dumps(newer))
+    with pytest.raises(ganbench.GanbenchError, match="lacks environment, metrics"):
+        ganbench.ScoreResult.from_json('{"real": "a", "fake": "b"}')
+
+
+def test_the_committed_board_rebuilds_from_python_byte_identical(tmp_path):
+    suite = "fashion-mnist"
+    shutil.copytree(ROOT / "leaderboards" / "records" / suite, tmp_path / "leaderboards" / "records" / suite)
+    records = ganbench.load_records(tmp_path, suite)
+    assert len(records) == 6 and {r["model"] for r in records} == {"dcgan", "fcgan"}
+    assert ganbench.load_records(tmp_path) == records  # every suite found there: this one
+    board = ganbench.leaderboard(records, out=tmp_path)
+    for name in (f"{suite}.md", f"{suite}.csv", f"{suite}-metrics.csv"):
+        assert (tmp_path / "leaderboards" / name).read_bytes() == (ROOT / "leaderboards" / name).read_bytes(), name
+    committed = (ROOT / "leaderboards" / f"{suite}.csv").read_text().splitlines()
+    assert len(board) == len(committed) - 1 and list(board["model"])[:3] == ["dcgan"] * 3
+
+
+def test_register_model_adds_to_this_processs_zoo_and_refuses_a_taken_name():
+    from ganbench.registry import load_zoo
+
+    spec = ganbench.zoo()["fcgan"]
+    mine = ganbench.register_model(ganbench.ModelSpec("api-test-gan", "api-test", "a test of the API",
+                                                      spec.defaults, spec.build))
+    try:
+        assert ganbench.zoo()["api-test-gan"] == mine
+        with torch.device("cpu"):
+            assert isinstance(mine.create(28, 1), ganbench.GAN)
+        with pytest.raises(ganbench.GanbenchError, match="already in the zoo"):
+            ganbench.register_model(mine)
+    finally:
+        from ganbench import registry
+
+        registry._REGISTERED.pop("api-test-gan", None)
+        load_zoo.cache_clear()
