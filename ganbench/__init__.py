@@ -28,6 +28,11 @@ _WHERE = {
     "Batch": "ganbench.model",
     "ModelSpec": "ganbench.registry",
     "register_model": "ganbench.registry",
+    "Metric": "ganbench.metrics.registry",
+    "MetricKind": "ganbench.metrics.registry",
+    "Direction": "ganbench.metrics.registry",
+    "Noise": "ganbench.metrics.registry",
+    "register_metric": "ganbench.metrics.registry",
 }
 
 __all__ = sorted([*_WHERE, "__version__"])

@@ -22,7 +22,7 @@ from ganbench.config import DEFAULTS
 from ganbench.contracts import ScoreResult
 from ganbench.data.arrays import images_from_array
 from ganbench.errors import GanbenchError
-from ganbench.metrics.catalog import DEFAULT_METRICS, parse_metrics
+from ganbench.metrics.registry import DEFAULT_METRICS, parse_metrics
 from ganbench.metrics.stats import holds_stats
 from ganbench.provenance import resolve_device
 from ganbench.registry import ModelSpec, load_zoo

@@ -16,7 +16,7 @@ import torch
 
 from ganbench import checkpoint, distributed, estimate
 from ganbench.errors import GanbenchError
-from ganbench.metrics.catalog import DEFAULT_METRICS
+from ganbench.metrics.registry import DEFAULT_METRICS
 from ganbench.progress import info
 from ganbench.published import load_published
 from ganbench.records import RECORD, board_records, kept_record_path, read_kept, read_record

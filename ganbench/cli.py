@@ -16,6 +16,7 @@ from rich.table import Table
 
 from ganbench.config import DEFAULTS, HELP
 from ganbench.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, GanbenchError, Interrupted
+from ganbench.metrics.registry import metrics_help
 
 app = typer.Typer(
     name="ganbench",
@@ -40,7 +41,7 @@ RecordsOutOpt = typer.Option(Path(str(DEFAULTS["out"])), "--out",
 WeightsOpt = typer.Option(None, "--inception-weights",
                           help="Inception weights file (torch-fidelity .pth or fid-helper TorchScript); default: found offline.")
 JsonOpt = typer.Option(False, "--json", help="Print only JSON on stdout.")
-MetricsOpt = typer.Option(DEFAULTS["metrics"], "--metrics", help=HELP["metrics"])
+MetricsOpt = typer.Option(DEFAULTS["metrics"], "--metrics", help=metrics_help())  # every registered metric
 BootstrapOpt = typer.Option(DEFAULTS["bootstrap"], "--bootstrap", min=0, help=HELP["bootstrap"])
 BackendOpt = typer.Option("torch-fidelity", "--backend", help="Feature pipeline: torch-fidelity or clean-fid.")
 ModeOpt = typer.Option(None, "--mode", help="clean-fid's mode: clean (default) or legacy_tensorflow.")
@@ -93,7 +94,8 @@ def run(
     from ganbench import distributed
     from ganbench.bench import run_suite, train_runs
     from ganbench.group_study import run_group_study
-    from ganbench.metrics.catalog import Settings, parse_metrics
+    from ganbench.metrics.inputs import Settings
+    from ganbench.metrics.registry import parse_metrics
     from ganbench.provenance import resolve_device
     from ganbench.results.leaderboard import run_notes
     from ganbench.suites import SUITE_GROUPS, expand_suites
@@ -180,21 +182,21 @@ def _options(version: bool = typer.Option(False, "--version", callback=_version,
 def _metric_rows(metrics: dict) -> list[tuple[str, str, str]]:
     """A scored run's metrics as a reader wants them: the label, the value with its 95% interval (or "no noise
     estimate" where the metric has one and this run could not measure it), and what the interval is."""
-    from ganbench.metrics.kinds import MetricKind, Noise
+    from ganbench.metrics.registry import Noise, kinds
     from ganbench.significance import estimate
 
     rows = []
-    for kind in MetricKind:
+    for kind in kinds():
         e = estimate(kind, [metrics])
         if e is None:
             continue
         value = kind.format(e.mean)
         if e.half_width is not None:
-            rows.append((kind.info.label, f"{value} ± {e.half_width:.4g}", e.basis))
-        elif kind.info.spread_keys:
-            rows.append((kind.info.label, f"{value} (no noise estimate)", f"none: needs {kind.info.noise.source}"))
+            rows.append((kind.label, f"{value} ± {e.half_width:.4g}", e.basis))
+        elif kind.spread_keys:
+            rows.append((kind.label, f"{value} (no noise estimate)", f"none: needs {kind.noise.source}"))
         else:
-            rows.append((kind.info.label, value, "exact" if kind.info.noise is Noise.NONE else e.basis))
+            rows.append((kind.label, value, "exact" if kind.noise is Noise.NONE else e.basis))
     return rows
 
 
@@ -381,7 +383,7 @@ def score(
     """Score a checkpoint against a suite, or generated images (or a generator) against real images or statistics."""
     from ganbench import distributed
     from ganbench.evaluate import GeneratorInput, ScoreOptions, score_checkpoint, score_inputs
-    from ganbench.metrics.catalog import parse_metrics
+    from ganbench.metrics.registry import parse_metrics
     from ganbench.provenance import resolve_device
 
     dev = distributed.setup(resolve_device(device))
@@ -479,7 +481,7 @@ def compare(
     """Compare models on a suite: every shared metric side by side, which differences are significant, samples
     side by side and metric curves overlaid. Uses existing records; trains or scores only what is missing."""
     from ganbench.bench import complete, plan_runs, survey
-    from ganbench.metrics.catalog import parse_metrics
+    from ganbench.metrics.registry import parse_metrics
     from ganbench.provenance import resolve_device
     from ganbench.results import compare as comparing
     from ganbench.suites import get_suite
@@ -519,7 +521,7 @@ def compare(
         table.add_column(f"{m} − {models[0]}", justify="right")
         table.add_column("verdict" if len(models) == 2 else f"verdict ({m})")
     for row in result.rows:
-        kind, info = row.kind, row.kind.info
+        kind, info = row.kind, row.kind
         cells = [info.label if kind.is_count else f"{info.label} ({info.direction.value})"
                  + (f"; on {row.features}" if row.features else "")]
         for m in models:
@@ -532,7 +534,7 @@ def compare(
                       f"[bold]{verdict}[/bold]" if d.significant(alpha) else verdict]
         table.add_row(*cells)
     stdout.print(table)
-    bases = {f"{r.kind.info.label}: {next(iter(r.estimates.values())).basis}" for r in result.rows
+    bases = {f"{r.kind.label}: {next(iter(r.estimates.values())).basis}" for r in result.rows
              if not r.kind.is_count}
     stdout.print("± is a 95% interval; " + "; ".join(sorted(bases)), highlight=False)
     stdout.print("wrote " + ", ".join(files.values()), highlight=False)
@@ -556,11 +558,11 @@ def gate(
     regression and its noise, 1 when one did, 2 for a missing, malformed or foreign baseline."""
     from ganbench import gate as gating
     from ganbench.fileio import write_json
-    from ganbench.metrics.kinds import MetricKind
+    from ganbench.metrics.registry import metric_kind
     from ganbench.suites import get_suite
 
     s = get_suite(suite)
-    kinds = [MetricKind.from_key(k.strip()) for k in metric.split(",") if k.strip()]
+    kinds = [metric_kind(k.strip()) for k in metric.split(",") if k.strip()]
     if not kinds:
         raise GanbenchError("--metrics needs at least one metric to gate, such as fid")
     threshold = gating.Threshold.parse(max_regression)

@@ -45,8 +45,6 @@ HELP: dict[str, str] = {
     "grid_samples": "Images in each sample-grid PNG.",
     "checkpoint_every": "Write a checkpoint every N training steps, besides one at the end of every epoch (a "
                         "preempted or stopped run resumes from the last one).",
-    "metrics": "Comma-separated metrics: fid, kid, is, pr, dc, fid-inf, ic-strong, ic-weak, aug "
-               "(see docs/metrics.md).",
     "aug_per_class": "aug: generated (and traditionally augmented) images added per class (Wang et al.: 2000).",
     "aug_epochs": "aug: the most epochs each classifier trains; it stops earlier when its validation loss stops "
                   "falling (Wang et al.: 500).",

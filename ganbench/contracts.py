@@ -4,16 +4,11 @@ JSON form (`to_json`, `from_json`) that `--json` prints and records hold."""
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from ganbench.errors import GanbenchError
-from ganbench.metrics.kinds import MetricKind
-
-
-def _finite(v: object) -> float | None:
-    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else None
+from ganbench.metrics.registry import kinds
 
 
 @dataclass(frozen=True)
@@ -44,25 +39,13 @@ class ScoreResult:
     @property
     def values(self) -> dict[str, float]:
         """Each scored metric's value by its name: {"fid": 31.2, "kid": 0.0123, ...}."""
-        out = {}
-        for kind in MetricKind:
-            v = kind.value_in(self.metrics)
-            if v is not None:
-                out[kind.key] = v
-        return out
+        return {k.key: v for k in kinds() if (v := k.value_in(self.metrics)) is not None}
 
     @property
     def intervals(self) -> dict[str, tuple[float, float]]:
         """Each value's 95% interval where the scoring measured one: FID's bootstrap percentiles over the
         generated samples, mean ± 1.96 std for KID and IS."""
-        out = {}
-        for key, v in self.values.items():
-            spread = MetricKind.from_key(key).info.spread_keys
-            got = [_finite(self.metrics.get(k)) for k in spread]
-            if not spread or None in got:
-                continue
-            out[key] = (got[0], got[1]) if len(got) == 2 else (v - 1.96 * got[0], v + 1.96 * got[0])
-        return out
+        return {k.key: i for k in kinds() if (i := k.interval(self.metrics)) is not None}
 
     @property
     def n_fake(self) -> int:

@@ -22,11 +22,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from ganbench.fileio import save_figure  # noqa: E402
-from ganbench.metrics.kinds import MetricKind  # noqa: E402
+from ganbench.metrics.builtin.began_convergence import BEGAN_K, BEGAN_M  # noqa: E402
 
 LOG_STEP = 900  # Zaika (2025) prints "Step [900/938]" once per epoch
 M, K = "M", "k"  # the log's keys
-RECORD_KEYS = {M: MetricKind.BEGAN_M.info.value_key, K: MetricKind.BEGAN_K.info.value_key}
+RECORD_KEYS = {M: BEGAN_M.value_key, K: BEGAN_K.value_key}
 AT_LOG_STEP = {key: f"{key} at step {LOG_STEP}" for key in (M, K)}  # the comparison table's columns
 
 
@@ -97,7 +97,7 @@ def published_trajectory(published: pd.DataFrame, model: str) -> dict[int, dict[
     for r in published[published["model"] == model].to_dict("records"):
         match = _EPOCH_METRIC.match(str(r["metric"]))
         if match:
-            key = M if match.group(1) == MetricKind.BEGAN_M.key else K
+            key = M if match.group(1) == BEGAN_M.key else K
             out.setdefault(int(match.group(2)), {})[key] = float(r["value"])
     return out
 

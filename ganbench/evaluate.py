@@ -16,7 +16,8 @@ from ganbench.data import ImageData, load_images
 from ganbench.errors import GanbenchError
 from ganbench.estimate import PROBE_IMAGES, human_duration
 from ganbench.generator_module import ExternalGenerator, load_generator
-from ganbench.metrics.catalog import DEFAULT_METRICS, MODEL, Settings, needing
+from ganbench.metrics.inputs import Settings
+from ganbench.metrics.registry import DEFAULT_METRICS, MODEL, needing
 from ganbench.metrics.stats import save_stats
 from ganbench.progress import info
 from ganbench.provenance import environment

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ganbench.errors import GanbenchError
-from ganbench.metrics.kinds import MetricKind
+from ganbench.metrics.registry import MetricKind
 from ganbench.records import load_records
 
 SCHEMA = "ganbench.baseline/1"
@@ -142,14 +142,14 @@ def compare(baseline: dict, records: dict[str, dict], kinds: list[MetricKind], t
 def _noise(kind: MetricKind, metrics: dict, where: str) -> float:
     """The 95% half-width the gate forgives, refused unless it is a finite, non-negative interval: an infinite
     or NaN noise would forgive any regression."""
-    keys = kind.info.spread_keys
+    keys = kind.spread_keys
     if not keys:
         return 0.0
     values = [metrics.get(k) for k in keys]
     if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
         raise GanbenchError(f"{where}: {kind.key} has no noise estimate ({', '.join(keys)} not recorded), so the gate "
                             f"cannot tell a regression from noise and does not judge it: gate other metrics, or "
-                            f"score with {kind.info.noise.source}")
+                            f"score with {kind.noise.source}")
     half_width = kind.half_width(metrics)
     if not all(math.isfinite(v) for v in values) or not half_width >= 0:
         shown = ", ".join(f"{k}={v}" for k, v in zip(keys, values))

@@ -19,7 +19,7 @@ from ganbench.classifiers.augmentation import per_class_generators, utility
 from ganbench.data import ImageData
 from ganbench.errors import GanbenchError
 from ganbench.fileio import write_text
-from ganbench.metrics.catalog import Settings
+from ganbench.metrics.inputs import Settings
 from ganbench.progress import info
 from ganbench.provenance import environment
 from ganbench.published import load_published

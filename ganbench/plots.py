@@ -19,6 +19,7 @@ from torchvision.utils import make_grid  # noqa: E402
 from ganbench.errors import GanbenchError  # noqa: E402
 from ganbench.experiments import experiments, run_label  # noqa: E402
 from ganbench.fileio import atomic_path, save_figure  # noqa: E402
+from ganbench.metrics.registry import metrics  # noqa: E402
 from ganbench.progress import warn  # noqa: E402
 
 MIN_GRID_WIDTH = 480  # small images are upscaled (nearest) so a grid is readable
@@ -151,9 +152,6 @@ def save_grids_side_by_side(path: Path, grids: list[tuple[str, torch.Tensor]], t
     plt.close(fig)
 
 
-CURVE_LABELS = {"fid": "FID", "kid_mean": "KID"}
-
-
 def save_metric_curves(path: Path, records: list[dict], title: str) -> bool:
     """Metric curves over training, overlaid: one line per record that holds a curve, one panel per metric
     the curves hold; the seeds of one experiment (model and configuration) share its colour, and a model run
@@ -163,19 +161,21 @@ def save_metric_curves(path: Path, records: list[dict], title: str) -> bool:
               if r.get("curve")]
     if not series:
         return False
-    keys = [k for k in CURVE_LABELS if any(k in c["points"][0] for _, _, c in series)]
+    curve_kinds = [k for m in metrics() if m.curve for k in m.kinds]  # what the registry draws over training
+    keys = [(k.value_key or k.key, k) for k in curve_kinds
+            if any((k.value_key or k.key) in c["points"][0] for _, _, c in series)]
     x = "epoch" if max(p["epoch"] for _, _, c in series for p in c["points"]) >= 1 else "step"  # runs under an epoch
     fig, axes = plt.subplots(1, len(keys), figsize=(5.2 * len(keys), 3.8), squeeze=False)
-    for ax, key in zip(axes[0], keys):
+    for ax, (key, kind) in zip(axes[0], keys):
         for label, colour, curve in series:
             pts = [p for p in curve["points"] if key in p]
             ax.plot([p[x] for p in pts], [p[key] for p in pts], marker="o", ms=3, color=f"C{colour % 10}",
                     label=label)
         n = {c["n_fake"] for _, _, c in series}
-        ax.set_title(f"{CURVE_LABELS[key]} of {'/'.join(map(str, sorted(n)))} generated images (lower is better)",
+        ax.set_title(f"{kind.label} of {'/'.join(map(str, sorted(n)))} generated images ({kind.direction.value})",
                      fontsize=9)
         ax.set_xlabel(x)
-        ax.set_ylabel(CURVE_LABELS[key])
+        ax.set_ylabel(kind.label)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     fig.suptitle(title, fontsize=10)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ganbench.errors import GanbenchError
 from ganbench.fileio import write_bytes, write_json
-from ganbench.metrics.kinds import MetricKind
+from ganbench.metrics.builtin.parameters import PARAMS_D, PARAMS_G, PARAMS_G_NONTRAINABLE, PARAMS_G_TRAINABLE
 from ganbench.progress import info, warn
 
 SCHEMA = "ganbench.record/1"
@@ -69,9 +69,9 @@ def metric_values(record: dict) -> dict:
     sample counts (`fid_bias`)."""
     training = record.get("training") or {}
     trainable, keras = training.get("params_g"), training.get("params_g_keras")
-    return {**record["metrics"], "fid_bias": fid_bias(record), MetricKind.PARAMS_G_TRAINABLE.key: trainable,
-            MetricKind.PARAMS_D.key: training.get("params_d"), MetricKind.PARAMS_G.key: keras,
-            MetricKind.PARAMS_G_NONTRAINABLE.key: None if keras is None or trainable is None else keras - trainable}
+    return {**record["metrics"], "fid_bias": fid_bias(record), PARAMS_G_TRAINABLE.key: trainable,
+            PARAMS_D.key: training.get("params_d"), PARAMS_G.key: keras,
+            PARAMS_G_NONTRAINABLE.key: None if keras is None or trainable is None else keras - trainable}
 
 
 def write_record(run_dir: Path, record: dict) -> Path:

@@ -20,7 +20,9 @@ from ganbench import checkpoint, convergence, distributed
 from ganbench.config import DEFAULTS as config_defaults
 from ganbench.data import ImageData, conform, load_data
 from ganbench.errors import GanbenchError
+from ganbench.metrics import registry
 from ganbench.metrics.features import FEATURE_LAYER
+from ganbench.metrics.inputs import ModelContext
 from ganbench.model import GAN, count_keras_total, count_parameters
 from ganbench.progress import warn
 from ganbench.provenance import environment
@@ -28,7 +30,7 @@ from ganbench.records import make_record, write_record
 from ganbench.registry import get_model
 from ganbench.scoring import RealReference, Scorer
 from ganbench.plots import read_log
-from ganbench.suites import Suite, get_suite
+from ganbench.suites import Suite
 from ganbench.tensorfile import load_tensors, state_dict_mismatch
 from ganbench.training import CHECKPOINT, LOG, Trainer, snapshot_path
 
@@ -194,15 +196,6 @@ def training_summary(log_path: Path | None, config: dict, steps: int) -> dict | 
     return convergence.summarize(log, config["steps_per_epoch"], steps)
 
 
-def augmentation_utility(model: GAN, config: dict, scorer: Scorer, device: torch.device) -> dict:
-    """Wang et al.'s augmentation study of a model on its suite's labelled train and test splits."""
-    from ganbench.classifiers.augmentation import model_utility
-
-    suite = get_suite(config["suite"])
-    return model_utility(model, suite_data(suite, "train"), suite_data(suite, "test"), scorer.settings.aug_per_class,
-                         scorer.settings.aug_epochs, scorer.seed, device)
-
-
 def score_model(model: GAN, config: dict, real: RealReference, n_fake: int, scorer: Scorer,
                 device: torch.device, train_wall: float, run_dir: Path | None, curve_n: int | None = None,
                 log_path: Path | None = None) -> dict | None:
@@ -214,8 +207,8 @@ def score_model(model: GAN, config: dict, real: RealReference, n_fake: int, scor
     fake = scorer.fake_from_model(model, n_fake, f"generated: {config['model']}")
     if fake is not None:
         scored = scorer.score(fake, real)
-        if "aug" in scorer.metrics:
-            scored["metrics"].update(augmentation_utility(model, config, scorer, device))
+        context = ModelContext(model, config, scorer.settings, scorer.seed, device)
+        scored["metrics"].update(registry.compute_model(scorer.metrics, context))
     steps = config.get("checkpoint", {}).get("step", config["total_steps"])  # a checkpoint may be mid-training
     curve = None
     if run_dir is not None and curve_n and scorer.needs_features:

@@ -21,8 +21,9 @@ import torch
 from ganbench import config, distributed
 from ganbench.data import ImageData
 from ganbench.errors import GanbenchError
-from ganbench.metrics import cache, catalog, fidelity
-from ganbench.metrics.catalog import DEFAULT_METRICS, FEATURES, IMAGES, METRICS, Inputs, Settings, needing
+from ganbench.metrics import cache, fidelity, registry
+from ganbench.metrics.inputs import Inputs, Settings
+from ganbench.metrics.registry import DEFAULT_METRICS, FEATURES, IMAGES, get_metric, needing
 from ganbench.metrics.features import (
     FEATURE_LAYER,
     LOGITS_LAYER,
@@ -76,7 +77,6 @@ IS_WITHOUT_LOGITS = (
 
 
 BACKENDS = ("torch-fidelity", "clean-fid")
-CURVE_METRICS = ("fid", "kid")  # what a metric curve over training holds, of those a scoring requests
 EXACT_HEAD = "2048/exact-head"  # `fast` only: exact-precision pool features of the first generated images
 PIXELS = "uint8/pixels"  # the generated images themselves, for the metrics that classify images
 
@@ -128,8 +128,8 @@ class Scorer:
         self.needs_features = bool(needing(metrics, FEATURES))
         self.needs_images = bool(needing(metrics, IMAGES))
         self.keeps_images = self.needs_images or not self.needs_features  # without features they give the counts
-        needs_logits = any(METRICS[k].needs_logits for k in metrics)
-        self.uses_pr_features = any(METRICS[k].uses_pr_features for k in metrics)
+        needs_logits = any(get_metric(k).needs_logits for k in metrics)
+        self.uses_pr_features = any(get_metric(k).uses_pr_features for k in metrics)
         vgg16 = find_vgg16(vgg16_weights) if self.uses_pr_features else None
         if self.uses_pr_features and vgg16 is None:
             warn_once(f"no VGG16 weights ({VGG16_FILENAME}: --vgg16-weights or ${ENV_VGG16}): precision/recall and "
@@ -185,7 +185,7 @@ class Scorer:
 
     def real_from_stats(self, path: str) -> RealReference:
         """A reference from a `.npz` with mu and sigma; only metrics that need no real features can use it."""
-        catalog.check_stats_only(self.metrics)
+        registry.check_stats_only(self.metrics)
         stats = load_stats(path, FEATURE_DIMS)
         check_stats_protocol(path, stats.protocol, self.extract.provenance())
         return RealReference(None, f"stats:{Path(path).name}", stats.sha256, False, stats)
@@ -267,9 +267,9 @@ class Scorer:
 
     def curve_values(self, pool: torch.Tensor, real: RealReference) -> dict:
         """FID (and KID when requested) of one point of a metric curve: the scoring's settings, no bootstrap."""
-        keys = tuple(k for k in self.metrics if k in CURVE_METRICS) or ("fid",)
+        keys = tuple(k for k in self.metrics if get_metric(k).curve) or ("fid",)
         inputs = Inputs(pool, real.features, None, self.seed, replace(self.settings, bootstrap=0), real.stats)
-        values = catalog.compute(keys, inputs)
+        values = registry.compute(keys, inputs)
         values.pop("kid_subset_size", None)
         return values
 
@@ -279,7 +279,7 @@ class Scorer:
         pool = fake.get(FEATURE_LAYER)
         inputs = Inputs(pool, real.features, fake.get(LOGITS_LAYER), self.seed, self.settings, real.stats,
                         fake.get(PR_LAYER), real.pr_features, fake.get(PIXELS), real.images, self.device)
-        values = catalog.compute(self.metrics, inputs)
+        values = registry.compute(self.metrics, inputs)
         n_fake = len(pool) if pool is not None else len(fake[PIXELS])
         used_subset = values.pop("kid_subset_size", None)
         pipeline = {

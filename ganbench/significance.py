@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ganbench.config import DEFAULTS
-from ganbench.metrics.kinds import Direction, MetricKind, Noise
+from ganbench.metrics.registry import Direction, MetricKind, Noise
 
 ALPHA = float(DEFAULTS["alpha"])
 
@@ -53,7 +53,7 @@ def estimate(kind: MetricKind, runs: list[dict]) -> Estimate | None:
 
 
 def _estimate(kind: MetricKind, runs: list[dict], values: list[float]) -> Estimate:
-    if kind.info.noise is Noise.NONE and len(set(values)) == 1:  # a constant (a parameter count): no ±
+    if kind.noise is Noise.NONE and len(set(values)) == 1:  # a constant (a parameter count): no ±
         return Estimate(tuple(values), None, None, "exact")
     if len(values) >= 2:
         from scipy.stats import t
@@ -61,8 +61,8 @@ def _estimate(kind: MetricKind, runs: list[dict], values: list[float]) -> Estima
         se = float(np.std(values, ddof=1) / math.sqrt(len(values)))
         return Estimate(tuple(values), float(t.ppf(0.975, len(values) - 1)) * se, se, f"over {len(values)} seeds")
     (one,) = runs
-    hw = kind.half_width(one) if kind.info.spread_keys else None
-    noise = kind.info.noise
+    hw = kind.half_width(one) if kind.spread_keys else None
+    noise = kind.noise
     intervals = (Noise.BOOTSTRAP, Noise.BINOMIAL, Noise.SEEDS, Noise.NONE)  # named as they are; stds are scaled
     basis = noise.value if noise in intervals else f"1.96 × {noise.value}"
     return Estimate(tuple(values), hw or None, kind.standard_error(one), basis)
@@ -92,16 +92,16 @@ def difference(kind: MetricKind, a: Estimate, b: Estimate) -> Difference:
     bias = max((e.bias for e in (a, b) if e.bias is not None), default=None)
     if d.p_value is not None and bias is not None and abs(d.difference) <= bias:
         return replace(d, within_bias=bias,
-                       method=f"{d.method}; within {kind.info.label}'s bias at these sample counts")
+                       method=f"{d.method}; within {kind.label}'s bias at these sample counts")
     return d
 
 
 def _difference(kind: MetricKind, a: Estimate, b: Estimate) -> Difference:
     diff = b.mean - a.mean
     better = None if diff == 0 else ("b" if kind.better(b.mean, a.mean) else "a")
-    if kind.info.direction is Direction.EXACT:
+    if kind.direction is Direction.EXACT:
         return Difference(diff, None, "exact: nothing to test", None)
-    if not kind.info.across_models:
+    if not kind.across_models:
         return Difference(diff, None, "not compared: each model's own training statistic", None)
     if a.n_runs >= 2 and b.n_runs >= 2:
         from scipy.stats import ttest_ind

@@ -9,7 +9,7 @@ from pathlib import Path
 from ganbench import config
 from ganbench.data.providers import ORE_CLASSES
 from ganbench.errors import GanbenchError
-from ganbench.metrics.catalog import Settings
+from ganbench.metrics.inputs import Settings
 
 
 @dataclass(frozen=True)

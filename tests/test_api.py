@@ -20,8 +20,9 @@ from tests.helpers import generator_module, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
-PUBLIC = ["Batch", "GAN", "GanbenchError", "Interrupted", "ModelSpec", "ScoreResult", "__version__", "compare",
-          "leaderboard", "load_records", "register_model", "run_suite", "score", "zoo"]
+PUBLIC = ["Batch", "Direction", "GAN", "GanbenchError", "Interrupted", "Metric", "MetricKind", "ModelSpec", "Noise",
+          "ScoreResult", "__version__", "compare", "leaderboard", "load_records", "register_metric", "register_model",
+          "run_suite", "score", "zoo"]
 
 
 def test_the_public_surface_is_what_docs_api_names():
@@ -31,7 +32,7 @@ def test_the_public_surface_is_what_docs_api_names():
     for name in PUBLIC:
         assert getattr(ganbench, name) is not None, name
     table = re.findall(r"^\| `(\w+)\(", (ROOT / "docs" / "api.md").read_text(), re.M)
-    assert set(table) <= set(PUBLIC) and len(table) == 7
+    assert set(table) <= set(PUBLIC) and len(table) == 8
     with pytest.raises(AttributeError):
         ganbench.nothing_of_the_kind  # noqa: B018
 

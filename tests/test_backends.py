@@ -8,7 +8,7 @@ from cleanfid import fid as cleanfid
 
 from ganbench.data.folder import load_folder
 from ganbench.errors import GanbenchError
-from ganbench.metrics.catalog import Settings
+from ganbench.metrics.inputs import Settings
 from ganbench.metrics.cleanfid_features import CleanFIDInception
 from ganbench.metrics.inception import fid_helper_file
 from ganbench.scoring import Scorer

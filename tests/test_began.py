@@ -16,7 +16,7 @@ from ganbench import convergence
 from ganbench.errors import GanbenchError
 from ganbench.fileio import file_hash
 from ganbench.model import Batch, count_parameters
-from ganbench.metrics.kinds import MetricKind
+from ganbench.metrics.registry import metric_kind
 from ganbench.registry import get_model
 from ganbench.runs import plan_run, suite_data, train, training_summary
 from ganbench.sampling import to_unit
@@ -312,9 +312,9 @@ def test_an_imagenet_encoder_makes_the_thesis_trajectory_comparable():
 
 
 def test_m_is_never_a_verdict_between_two_models():
-    a = estimate(MetricKind.BEGAN_M, [{"began_m": 0.20}])
-    b = estimate(MetricKind.BEGAN_M, [{"began_m": 0.08}])
-    d = difference(MetricKind.BEGAN_M, a, b)
+    a = estimate(metric_kind("began-m"), [{"began_m": 0.20}])
+    b = estimate(metric_kind("began-m"), [{"began_m": 0.08}])
+    d = difference(metric_kind("began-m"), a, b)
     assert d.difference == pytest.approx(-0.12) and d.p_value is None and d.better is None
     assert "own training statistic" in d.method
 

@@ -17,7 +17,7 @@ from ganbench.errors import GanbenchError
 from ganbench.group_study import TEST_FRACTION, held_out, labelled_union, run_group_study
 from ganbench.group_study import write_leaderboard as write_group_leaderboard
 from ganbench.results.leaderboard import write as write_leaderboard
-from ganbench.metrics.catalog import Settings
+from ganbench.metrics.inputs import Settings
 from ganbench.published import load_published
 from ganbench.records import RECORD, load_records
 from ganbench.registry import get_model

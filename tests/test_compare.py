@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from ganbench.metrics.kinds import MetricKind
+from ganbench.metrics.registry import metric_kind
 from ganbench.significance import difference, estimate
 from tests.helpers import assert_one_line_error, run_cli
 
@@ -21,27 +21,27 @@ PNG = b"\x89PNG\r\n\x1a\n"
 def test_significance_over_seeds_and_over_generated_samples():
     a = [{"fid": 30.0}, {"fid": 31.5}, {"fid": 29.0}]
     b = [{"fid": 36.0}, {"fid": 34.5}, {"fid": 37.0}]
-    ea, eb = estimate(MetricKind.FID, a), estimate(MetricKind.FID, b)
+    ea, eb = estimate(metric_kind("fid"), a), estimate(metric_kind("fid"), b)
     se = stats.sem([30.0, 31.5, 29.0])
     assert ea.mean == pytest.approx(30.1666667) and ea.half_width == pytest.approx(stats.t.ppf(0.975, 2) * se)
-    d = difference(MetricKind.FID, ea, eb)
+    d = difference(metric_kind("fid"), ea, eb)
     assert d.p_value == pytest.approx(stats.ttest_ind([36.0, 34.5, 37.0], [30.0, 31.5, 29.0], equal_var=False).pvalue)
     assert d.better == "a" and d.significant() and "Welch" in d.method
 
     # One run each: a z-test on the recorded bootstrap standard errors.
     one_a = {"fid": 40.0, "fid_ci_low": 38.0, "fid_ci_high": 42.0, "fid_bootstrap_std": 1.0}
     one_b = {"fid": 41.0, "fid_ci_low": 39.0, "fid_ci_high": 43.0, "fid_bootstrap_std": 1.5}
-    d1 = difference(MetricKind.FID, estimate(MetricKind.FID, [one_a]), estimate(MetricKind.FID, [one_b]))
+    d1 = difference(metric_kind("fid"), estimate(metric_kind("fid"), [one_a]), estimate(metric_kind("fid"), [one_b]))
     assert d1.p_value == pytest.approx(2 * stats.norm.sf(1.0 / math.hypot(1.0, 1.5)))
     assert not d1.significant() and d1.better == "a"
     # Higher-is-better metrics and metrics without a per-run noise estimate.
-    d2 = difference(MetricKind.IS, estimate(MetricKind.IS, [{"is_mean": 5.0}, {"is_mean": 5.2}]),
-                    estimate(MetricKind.IS, [{"is_mean": 6.0}, {"is_mean": 6.1}]))
+    d2 = difference(metric_kind("is"), estimate(metric_kind("is"), [{"is_mean": 5.0}, {"is_mean": 5.2}]),
+                    estimate(metric_kind("is"), [{"is_mean": 6.0}, {"is_mean": 6.1}]))
     assert d2.better == "b"
-    kid = difference(MetricKind.KID, estimate(MetricKind.KID, [{"kid_mean": 0.1, "kid_std": 0.01}]),
-                     estimate(MetricKind.KID, [{"kid_mean": 0.2, "kid_std": 0.01}]))
+    kid = difference(metric_kind("kid"), estimate(metric_kind("kid"), [{"kid_mean": 0.1, "kid_std": 0.01}]),
+                     estimate(metric_kind("kid"), [{"kid_mean": 0.2, "kid_std": 0.01}]))
     assert kid.p_value is None and kid.method.startswith("no test")
-    assert estimate(MetricKind.FID, [{"fid": 1.0}, {"kid_mean": 0.1}]) is None  # not shared: no row
+    assert estimate(metric_kind("fid"), [{"fid": 1.0}, {"kid_mean": 0.1}]) is None  # not shared: no row
 
 
 def test_compare_reuses_records_scores_what_is_missing_and_writes_table_and_pngs(smoke_copy):

@@ -9,7 +9,7 @@ import pytest
 
 from ganbench.errors import GanbenchError
 from ganbench.gate import Threshold
-from ganbench.metrics.kinds import Direction, MetricKind
+from ganbench.metrics.registry import Direction, metric_kind
 from ganbench.published import load_published
 from ganbench.suites import get_suite
 from tests.helpers import assert_one_line_error, run_cli
@@ -18,16 +18,16 @@ SUITE = "fashion-mnist-smoke"
 
 
 def test_metric_directions_come_from_one_table():
-    assert MetricKind.FID.better(10.0, 12.0) and not MetricKind.FID.better(12.0, 10.0)
-    assert MetricKind.IS.better(8.0, 6.0)
-    assert MetricKind.IC_STRONG_ERROR.better(45.0, 30.0) and not MetricKind.IC_STRONG_ERROR.better(62.0, 45.0)
-    assert MetricKind.BEGAN_M.info.direction is Direction.LOWER
-    assert MetricKind.from_key("began-m@epoch8") is MetricKind.BEGAN_M
-    assert MetricKind.KID.value_in({"kid_mean": 0.02, "kid_std": 0.001}) == 0.02
-    assert MetricKind.KID.half_width({"kid_mean": 0.02, "kid_std": 0.001}) == pytest.approx(0.00196)
-    assert MetricKind.FID.half_width({"fid": 5.0, "fid_ci_low": 4.0, "fid_ci_high": 6.5}) == 1.25
+    assert metric_kind("fid").better(10.0, 12.0) and not metric_kind("fid").better(12.0, 10.0)
+    assert metric_kind("is").better(8.0, 6.0)
+    assert metric_kind("ic-strong-error").better(45.0, 30.0) and not metric_kind("ic-strong-error").better(62.0, 45.0)
+    assert metric_kind("began-m").direction is Direction.LOWER
+    assert metric_kind("began-m@epoch8") is metric_kind("began-m")
+    assert metric_kind("kid").value_in({"kid_mean": 0.02, "kid_std": 0.001}) == 0.02
+    assert metric_kind("kid").half_width({"kid_mean": 0.02, "kid_std": 0.001}) == pytest.approx(0.00196)
+    assert metric_kind("fid").half_width({"fid": 5.0, "fid_ci_low": 4.0, "fid_ci_high": 6.5}) == 1.25
     with pytest.raises(GanbenchError, match="unknown metric 'larger'"):
-        MetricKind.from_key("larger")
+        metric_kind("larger")
     assert Threshold.parse("2%").allowed(50.0) == pytest.approx(1.0) and Threshold.parse("0.5").allowed(50.0) == 0.5
     with pytest.raises(GanbenchError, match="--max-regression"):
         Threshold.parse("two")
@@ -71,7 +71,7 @@ def test_published_csv_holds_every_reference_number():
         rows = pub[(pub["model"] == model) & (pub["metric"] == metric)]
         assert (rows["value"] - value).abs().min() < 1e-9, (model, metric, value)
     for metric in pub["metric"]:
-        MetricKind.from_key(metric)  # every published metric has a direction, a unit and a noise model
+        metric_kind(metric)  # every published metric has a direction, a unit and a noise model
     assert pub["source"].str.len().min() > 10 and pub["protocol"].notna().all()
     # Each row says whether it may be compared: "none" (and why), or with what: structural counts, a named
     # suite of ours, or the metric pipeline.

@@ -15,7 +15,7 @@ from torch_fidelity.interpolate_compat_tensorflow import interpolate_bilinear_2d
 
 from ganbench.data import load_folder
 from ganbench.metrics import features as features_module
-from ganbench.metrics.catalog import Settings
+from ganbench.metrics.inputs import Settings
 from ganbench.metrics.fidelity import fid, precision_recall
 from ganbench.fileio import file_hash
 from ganbench.metrics.inception import build_extractor, resolve_weights

@@ -12,7 +12,7 @@ from prdc import compute_prdc
 
 from ganbench.errors import GanbenchError
 from ganbench.metrics import fidelity
-from ganbench.metrics.catalog import parse_metrics
+from ganbench.metrics.registry import parse_metrics
 from ganbench.metrics.uncertainty import RealMoments, bootstrap_fid, fid_fast, fid_infinity, fid_of_subsets
 from ganbench.scoring import Scorer
 from tests.helpers import assert_one_line_error, run_cli

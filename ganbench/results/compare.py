@@ -13,7 +13,7 @@ import torch
 from ganbench.config import DEFAULTS
 from ganbench.errors import GanbenchError
 from ganbench.fileio import write_text
-from ganbench.metrics.kinds import MetricKind
+from ganbench.metrics.registry import MetricKind, kinds, metric_kind
 from ganbench.plots import save_grids_side_by_side, save_metric_curves
 from ganbench.progress import warn
 from ganbench.records import metric_values
@@ -52,7 +52,7 @@ class Comparison:
         if d.p_value is None:
             return d.method
         if d.within_bias is not None:
-            return (f"not significant: the difference ({abs(d.difference):.3g}) is within {row.kind.info.label}'s "
+            return (f"not significant: the difference ({abs(d.difference):.3g}) is within {row.kind.label}'s "
                     f"bias at these sample counts (up to {d.within_bias:.3g}; {d.p_text})")
         if d.significant(self.alpha):
             return f"{model if d.better == 'b' else first} better ({d.p_text})"
@@ -68,7 +68,7 @@ def caveats(records: dict[str, list[dict]]) -> list[str]:
     KID subsets), each once, naming the runs it concerns unless it concerns them all."""
     runs = [(m, r) for m, rs in records.items() for r in rs]
     out = []
-    fids = {m: [MetricKind.FID.value_in(r["metrics"]) for r in rs] for m, rs in records.items()}
+    fids = {m: [metric_kind("fid").value_in(r["metrics"]) for r in rs] for m, rs in records.items()}
     halves = [(r.get("real_reference") or {}).get("fid_between_halves") for _, r in runs]
     if all(None not in v for v in fids.values()) and None not in halves:
         floor, n_each = max(halves), runs[0][1]["real_reference"]["n_each"]
@@ -91,7 +91,7 @@ def build(records: dict[str, list[dict]], suite: str, alpha: float = ALPHA) -> C
     models = list(records)
     protocol = next(iter(records.values()))[0]["protocol"]  # one protocol for all, checked above
     rows = []
-    for kind in MetricKind:
+    for kind in kinds():
         estimates = {m: estimate(kind, [metric_values(r) for r in rs]) for m, rs in records.items()}
         if any(e is None for e in estimates.values()):
             continue  # shared metrics only
@@ -108,7 +108,7 @@ def _num(v: float | None) -> str:
 def table(c: Comparison) -> pd.DataFrame:
     rows = []
     for row in c.rows:
-        out = {"metric": row.kind.info.label, "direction": row.kind.info.direction.value, "features": row.features}
+        out = {"metric": row.kind.label, "direction": row.kind.direction.value, "features": row.features}
         for m, e in row.estimates.items():
             out[m] = e.mean
             out[f"{m} ±95%"] = e.half_width
@@ -128,7 +128,7 @@ def as_json(c: Comparison, files: dict[str, str]) -> dict:
         "caveats": list(c.caveats),
         "seeds": {m: [r["seed"] for r in rs] for m, rs in c.records.items()},
         "rows": [{
-            "metric": row.kind.key, "label": row.kind.info.label, "direction": row.kind.info.direction.value,
+            "metric": row.kind.key, "label": row.kind.label, "direction": row.kind.direction.value,
             "features": row.features,
             "values": {m: {"mean": e.mean, "half_width": e.half_width, "runs": list(e.values), "interval": e.basis}
                        for m, e in row.estimates.items()},
@@ -152,7 +152,7 @@ def write(c: Comparison, run_dirs: dict[str, Path], out: Path, device: torch.dev
             warn(f"no checkpoint in {run_dirs[m]}: {m} has no samples in the picture")
             continue
         model, config = load_checkpoint_model(run_dirs[m] / CHECKPOINT, device)
-        fid = MetricKind.FID.value_in(c.records[m][0]["metrics"])
+        fid = metric_kind("fid").value_in(c.records[m][0]["metrics"])
         label = f"{m} (seed {config['seed']}, step {config['checkpoint']['step']})" + (
             f"\nFID {fid:.1f}" if fid is not None else "")
         grids.append((label, generate(model, GRID_SAMPLES, seed)))

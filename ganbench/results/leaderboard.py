@@ -13,7 +13,7 @@ import pandas as pd
 from ganbench import convergence
 from ganbench.experiments import Experiment, experiments, run_label
 from ganbench.fileio import write_text
-from ganbench.metrics.kinds import Direction, MetricKind
+from ganbench.metrics.registry import Direction, MetricKind, kinds, metric_kind
 from ganbench.plots import save_metric_bars, save_metric_curves
 from ganbench.published import ANY_MODEL
 from ganbench.records import metric_values
@@ -25,7 +25,7 @@ def suite_published(published: pd.DataFrame, suite: Suite) -> pd.DataFrame:
     """The published rows of the suite's data set at its image size (Fashion-MNIST at 28x28 is not at 64x64).
     Parameter counts depend on the image size only: theirs are kept for any data set."""
     shape = f"{suite.resolution}x{suite.resolution}x{suite.channels}"
-    counts = published["metric"].isin([k.key for k in MetricKind if k.is_count])
+    counts = published["metric"].isin([k.key for k in kinds() if k.is_count])
     same_data = published["dataset"] == suite.published_dataset
     return published[(same_data | counts) & (published["resolution"] == shape)]
 
@@ -40,8 +40,8 @@ def _run_row(exp: Experiment, r: dict, pub: pd.DataFrame) -> dict:
         "FID ±": (m["fid_ci_high"] - m["fid_ci_low"]) / 2 if "fid_ci_high" in m else None,
         "KID": m.get("kid_mean"),
         "KID std": m.get("kid_std"),
-        "M": m.get(MetricKind.BEGAN_M.info.value_key),  # BEGAN's convergence measure; None for other models
-        "k": m.get(MetricKind.BEGAN_K.info.value_key),
+        "M": m.get(metric_kind("began-m").value_key),  # BEGAN's convergence measure; None for other models
+        "k": m.get(metric_kind("began-k").value_key),
         "encoder": convergence.encoder(r),  # how a BEGAN's encoder started; M and k depend on it
         "n fake": p["n_fake"],
         "n real": p["n_real"],
@@ -57,7 +57,7 @@ def _run_row(exp: Experiment, r: dict, pub: pd.DataFrame) -> dict:
 
 def table(records: list[dict], suite: Suite, published: pd.DataFrame) -> pd.DataFrame:
     pub = suite_published(published, suite)
-    pub = pub[pub["metric"] == MetricKind.FID.key]
+    pub = pub[pub["metric"] == metric_kind("fid").key]
     rows = [_run_row(exp, r, pub) for exp in experiments(records) for r in exp.runs]
     df = pd.DataFrame(rows)
     if df.empty:
@@ -80,7 +80,7 @@ def _published_note(match: pd.DataFrame) -> str:
 
 def _encoder_note(kind: MetricKind, runs: list[dict]) -> str:
     """M and k are statistics of the run's own discriminator: say how its encoder started."""
-    if kind not in (MetricKind.BEGAN_M, MetricKind.BEGAN_K):
+    if kind not in (metric_kind("began-m"), metric_kind("began-k")):
         return ""
     inits = sorted({convergence.encoder(r) for r in runs} - {None})
     return f"encoder: {', '.join(inits)}" if inits else ""
@@ -94,7 +94,7 @@ def metric_table(records: list[dict], suite: Suite, published: pd.DataFrame) -> 
     for exp in experiments(records):
         pid, model, runs = exp.protocol, exp.model, exp.runs
         values = [metric_values(r) for r in runs]
-        for order, kind in enumerate(MetricKind):
+        for order, kind in enumerate(kinds()):
             e = estimate(kind, values)
             if e is None:
                 continue
@@ -102,7 +102,7 @@ def metric_table(records: list[dict], suite: Suite, published: pd.DataFrame) -> 
             theirs = float(match["value"].iloc[0]) if len(match) else None
             features = kind.features(runs[0]["protocol"])  # one protocol id: one feature network
             rows.append({
-                "metric": kind.key, "label": kind.info.label, "direction": kind.info.direction.value,
+                "metric": kind.key, "label": kind.label, "direction": kind.direction.value,
                 "model": exp.label, "seeds": ",".join(str(r["seed"]) for r in runs), "value": e.mean,
                 "±95%": e.half_width, "interval": e.basis, "published": theirs,
                 "difference": None if theirs is None else e.mean - theirs,
@@ -111,8 +111,8 @@ def metric_table(records: list[dict], suite: Suite, published: pd.DataFrame) -> 
                 "features": features,
                 "note": "; ".join(filter(None, (features, _published_note(match), _encoder_note(kind, runs)))),
                 "protocol": pid, "_order": order,
-                "_rank_key": (kind.worsening(0.0, e.mean) if kind.info.direction is not Direction.EXACT
-                              and kind.info.across_models else None),
+                "_rank_key": (kind.worsening(0.0, e.mean) if kind.direction is not Direction.EXACT
+                              and kind.across_models else None),
             })
     df = pd.DataFrame(rows)
     if df.empty:
@@ -163,11 +163,11 @@ def metric_markdown(mf: pd.DataFrame) -> list[str]:
         "|---|---:|---|---|---:|---|---:|---:|---|",
     ]
     for r in mf.to_dict("records"):
-        kind = MetricKind.from_key(r["metric"])
+        kind = metric_kind(r["metric"])
         hw = r["±95%"]
         ours = _metric_cell(kind, r["value"]) + ("" if hw is None or pd.isna(hw) else f" ± {hw:.2g}")
         rank = "–" if pd.isna(r["rank"]) else str(r["rank"])
-        name = r["label"] if kind.info.direction is Direction.EXACT else f"{r['label']} ({r['direction']})"
+        name = r["label"] if kind.direction is Direction.EXACT else f"{r['label']} ({r['direction']})"
         lines.append(f"| {name} | {rank} | {r['model']} | {r['seeds']} | {ours} | "
                      f"{r['interval']} | {_metric_cell(kind, r['published'])} | {_metric_cell(kind, r['difference'])} "
                      f"| {r['note'] or '–'} |")
@@ -240,7 +240,7 @@ def markdown(df: pd.DataFrame, mf: pd.DataFrame, suite: Suite, published: pd.Dat
     if notes:  # caveats beside the numbers they concern
         lines += ["Notes on these numbers:", "", *(f"- {note}" for note in notes), ""]
     pub = suite_published(published, suite)
-    pub_fid = pub[pub["metric"] == MetricKind.FID.key]
+    pub_fid = pub[pub["metric"] == metric_kind("fid").key]
     if len(pub_fid):
         first = pub_fid.iloc[0]
         lines += [

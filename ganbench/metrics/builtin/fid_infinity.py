@@ -1,0 +1,16 @@
+"""FID extrapolated to infinitely many generated samples (Chong and Forsyth 2020)."""
+
+from ganbench.metrics.registry import Direction, Metric, MetricKind, Noise
+
+FID_INF = MetricKind("fid-inf", "FID∞", Direction.LOWER, Noise.SEEDS, value_key="fid_inf")
+
+
+def compute(x) -> dict:
+    from ganbench.metrics import uncertainty
+
+    f = uncertainty.fid_infinity(x.fake, x.real_moments, x.seed, x.settings.fid_inf_points)
+    return {"fid_inf": f.value, "fid_inf_slope": f.slope, "fid_inf_sizes": f.sizes, "fid_inf_fids": f.fids}
+
+
+METRIC = Metric("fid-inf", "FID extrapolated to infinitely many samples (Chong and Forsyth 2020)", (FID_INF,),
+                compute, needs_real_features=False)

@@ -1,0 +1,16 @@
+"""Inception Score (Salimans et al. 2016) over 10 splits, by torch-fidelity's formula."""
+
+from ganbench.metrics.registry import Direction, Metric, MetricKind, Noise
+
+IS = MetricKind("is", "IS", Direction.HIGHER, Noise.SPLIT_STD, value_key="is_mean", spread_keys=("is_std",))
+
+
+def compute(x) -> dict:
+    from ganbench.metrics import fidelity
+
+    s = fidelity.inception_score(x.fake_logits, x.settings.is_splits, x.seed)
+    return {"is_mean": s.mean, "is_std": s.std}
+
+
+METRIC = Metric("is", "Inception Score over 10 splits (needs the 1008-way logits weights)", (IS,), compute,
+                needs_logits=True, needs_real_features=False)

@@ -1,0 +1,17 @@
+"""Kernel Inception Distance (Bińkowski et al. 2018): torch-fidelity's unbiased MMD² with the cubic kernel, mean
+and standard deviation over random subsets."""
+
+from ganbench.metrics.registry import Direction, Metric, MetricKind, Noise
+
+KID = MetricKind("kid", "KID", Direction.LOWER, Noise.SUBSET_STD, value_key="kid_mean", spread_keys=("kid_std",))
+
+
+def compute(x) -> dict:
+    from ganbench.metrics import fidelity
+
+    k = fidelity.kid(x.fake, x.real, x.settings.kid_subsets, x.settings.kid_subset_size, x.seed)
+    return {"kid_mean": k.mean, "kid_std": k.std, "kid_subset_size": k.subset_size}
+
+
+METRIC = Metric("kid", "Kernel Inception Distance (unbiased MMD², cubic kernel), mean and std over subsets", (KID,),
+                compute, curve=True)

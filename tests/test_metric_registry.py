@@ -1,0 +1,101 @@
+"""One metric registry: every metric declares what it needs and reports; a metric registered from outside the
+package (docs/plugins.md's worked example, run as written) is scored, kept in records, and shown by the
+leaderboard, compare and gate."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+
+import ganbench
+from ganbench.data import load_images
+from ganbench.gate import Threshold, compare as gate_compare, make_baseline
+from ganbench.metrics import registry
+from ganbench.records import board_records
+from ganbench.results import compare as comparing
+from ganbench.scoring import Scorer
+from tests.helpers import run_cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_registry_is_one_table_of_unique_names_and_keys():
+    selectable = [m.name for m in registry.metrics()]
+    assert selectable == ["fid", "kid", "is", "pr", "dc", "fid-inf", "ic-strong", "ic-weak", "aug"]
+    every = registry.metrics(selectable=False)
+    keys = [k.key for m in every for k in m.kinds]
+    assert len(keys) == len(set(keys)) == len(registry.kinds())
+    assert {m.name for m in every} - set(selectable) == {"began-convergence", "parameters"}
+    assert all(m.help and m.kinds for m in every)
+    assert [k.key for k in registry.kinds()][:2] == ["fid", "kid"]  # the tables' order: FID first
+    assert registry.metric_kind("began-m@epoch8").label == "BEGAN M"
+    assert [m.name for m in every if m.curve] == ["fid", "kid"]
+    proc = run_cli("score", "--help")
+    assert "fid, kid, is, pr, dc, fid-inf, ic-strong, ic-weak, aug" in " ".join(proc.stdout.split())
+
+
+def test_a_metric_with_a_compute_function_or_a_known_name_is_checked():
+    fid = registry.get_metric("fid")
+    with pytest.raises(ValueError, match="needs a compute function"):
+        ganbench.Metric("nothing", "computes nothing", fid.kinds)
+    with pytest.raises(ganbench.GanbenchError, match="already registered"):
+        ganbench.register_metric(fid)
+    clash = ganbench.Metric("fid2", "FID again", fid.kinds, fid.compute)
+    with pytest.raises(ganbench.GanbenchError, match="reports 'fid', which another metric reports already"):
+        ganbench.register_metric(clash)
+
+
+@pytest.fixture
+def mean_gap():
+    """docs/plugins.md's worked example, executed as written, and taken out again afterwards."""
+    text = (ROOT / "docs" / "plugins.md").read_text()
+    block = re.search(r"```python\n# mean_gap.py\n(.*?)```", text, re.S).group(1)
+    namespace: dict = {}
+    exec(compile(block, "docs/plugins.md", "exec"), namespace)
+    yield namespace["METRIC"]
+    registry.unregister_metric("mean-gap")
+
+
+@pytest.mark.slow
+def test_a_metric_registered_from_outside_is_scored_recorded_and_shown_everywhere(mean_gap, png_sets, tmp_path):
+    real, fake = png_sets
+    # score, from Python and from the command line: the gap of the two sets' mean Inception features.
+    result = ganbench.score(real, fake, metrics=("fid", "mean-gap"), bootstrap=0)
+    scorer = Scorer(torch.device("cpu"))
+    f_real = scorer.real(load_images(real)).features.double()
+    f_fake = scorer.fake_from_images(load_images(fake).images)["2048"].double()
+    expected = float((f_fake.mean(0) - f_real.mean(0)).norm())
+    assert result.values["mean-gap"] == pytest.approx(expected, rel=1e-9) and expected > 0.5
+    assert result.values["mean-gap"] ** 2 < result.values["fid"]  # FID adds the covariance term to its square
+    proc = run_cli("score", "--real", str(real), "--fake", str(fake), "--metrics", "mean-gap", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["metrics"]["mean_gap"] == pytest.approx(expected, rel=1e-9)
+    human = run_cli("score", "--real", str(real), "--fake", str(fake), "--metrics", "mean-gap")
+    assert "mean feature gap" in human.stdout
+
+    # The leaderboard, compare and gate, from the committed records with the metric added to each.
+    suite = "fashion-mnist"
+    shutil.copytree(ROOT / "leaderboards" / "records" / suite, tmp_path / "leaderboards" / "records" / suite)
+    records = board_records(tmp_path, suite)
+    for i, r in enumerate(records):
+        r["metrics"]["mean_gap"] = (1.0 if r["model"] == "dcgan" else 4.0) + 0.1 * i
+    board = (tmp_path / "leaderboards" / f"{suite}.md")
+    ganbench.leaderboard(records, out=tmp_path)
+    rows = [line for line in board.read_text().splitlines() if line.startswith("| mean feature gap")]
+    assert len(rows) == 2 and "(lower is better)" in rows[0] and "| 1 | dcgan |" in rows[0]
+    by_model = {m: [r for r in records if r["model"] == m] for m in ("dcgan", "fcgan")}
+    comparison = comparing.build(by_model, suite)
+    row = next(r for r in comparison.rows if r.kind.key == "mean-gap")
+    assert comparison.verdict(row, "fcgan").startswith("dcgan better")
+    newest = {f"{r['model']}/seed{r['seed']}": r for r in records}
+    baseline = make_baseline(newest, suite)
+    worse = {k: {**r, "metrics": {**r["metrics"], "mean_gap": r["metrics"]["mean_gap"] + 1}} for k, r in newest.items()}
+    assert {row.status for row in gate_compare(baseline, newest, [mean_gap.kinds[0]], Threshold(0.0, False))} \
+        == {"unchanged"}
+    assert {row.status for row in gate_compare(baseline, worse, [mean_gap.kinds[0]], Threshold(0.5, False))} \
+        == {"regressed"}
