@@ -15,6 +15,7 @@ import pandas as pd
 import torch
 
 from ganbench import checkpoint, distributed, estimate
+from ganbench.contracts import identity
 from ganbench.errors import GanbenchError
 from ganbench.metrics.registry import DEFAULT_METRICS
 from ganbench.progress import info
@@ -59,8 +60,7 @@ class RunState:
 def _serves(record: dict | None, plan: RunPlan, metrics: tuple[str, ...], precision: str) -> bool:
     if record is None:
         return False
-    config = {k: v for k, v in record.get("config", {}).items() if k != "checkpoint"}
-    return (config == plan.config and set(metrics) <= set(record["protocol"].get("metrics", []))
+    return (identity(record.get("config", {})) == identity(plan.config) and set(metrics) <= set(record["protocol"].get("metrics", []))
             and (record.get("precision_check") or {}).get("precision", "exact") == precision
             and record.get("training", {}).get("steps") == plan.config["total_steps"])
 

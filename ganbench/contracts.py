@@ -3,12 +3,29 @@ JSON form (`to_json`, `from_json`) that `--json` prints and records hold."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from ganbench.errors import GanbenchError
 from ganbench.metrics.registry import kinds
+
+
+# Words about a run that do not change it (the paper's citation, the model's family): kept in its configuration
+# and record for readers, left out of what names its folder and of what a resumed run must match, so that
+# rewording them orphans no run.
+DESCRIPTIVE = ("source", "family")
+
+
+def identity(config: dict) -> dict:
+    """The settings that make a run: its configuration less the descriptive fields and the checkpoint's state."""
+    return {k: v for k, v in json.loads(json.dumps(config, sort_keys=True)).items() if k not in DESCRIPTIVE and k != "checkpoint"}
+
+
+def run_digest(config: dict) -> str:
+    """The 8 hex digits that name a run's folder: a hash of its identity."""
+    return hashlib.sha256(json.dumps(identity(config), sort_keys=True).encode()).hexdigest()[:8]
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from ganbench.contracts import DESCRIPTIVE
+
 PER_RUN = ("seed", "checkpoint")  # a run's own, not its configuration's
 # Settings that follow from others (the snapshot steps from the budget, the steps per epoch from the batch size
-# and the data) or do not change the result (the source's wording, the paper's epochs where a budget in steps
-# was given): never the name of a difference while another setting differs.
-DERIVED = ("snapshot_steps", "steps_per_epoch", "source", "family", "hparams.epochs")
+# and the data) or do not change the result (the paper's epochs where a budget in steps was given): never the
+# name of a difference while another setting differs.
+DERIVED = ("snapshot_steps", "steps_per_epoch", "hparams.epochs")
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ def configuration(record: dict) -> dict:
         training = record.get("training") or {}
         config = {"model": record["model"], "suite": record.get("suite"), "total_steps": training.get("steps"),
                   "batch_size": training.get("batch_size")}
-    return {k: v for k, v in config.items() if k not in PER_RUN}
+    return {k: v for k, v in config.items() if k not in PER_RUN and k not in DESCRIPTIVE}
 
 
 def config_id(record: dict) -> str:

@@ -8,7 +8,6 @@ overwrites another's.
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import time
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import torch
 
 from ganbench import checkpoint, convergence, distributed
 from ganbench.config import DEFAULTS as config_defaults
+from ganbench.contracts import identity, run_digest
 from ganbench.data import ImageData, conform, load_data
 from ganbench.errors import GanbenchError
 from ganbench.metrics import registry
@@ -89,9 +89,22 @@ def plan_run(model: str, suite: Suite, seed: int, out: Path, train_data: ImageDa
         **({"ic_weak": {"every_steps": max(1, round(ic_weak_every * steps_per_epoch)),
                         "samples": int(config_defaults["ic_weak_samples"])}} if ic_weak_every else {}),
     })
-    digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:8]
-    folder = spec.name.replace(":", "-")  # a variant's colon is not a portable file-name character
-    return RunPlan(config, Path(out) / "runs" / suite.name / f"{folder}-seed{seed}-{digest}")
+    folder = f"{spec.name.replace(':', '-')}-seed{seed}"  # a variant's colon is not a portable file-name character
+    run_dir = Path(out) / "runs" / suite.name / f"{folder}-{run_digest(config)}"
+    return RunPlan(config, run_dir if run_dir.exists() else _earlier_run_dir(run_dir.parent, folder, config) or run_dir)
+
+
+def _earlier_run_dir(suite_dir: Path, folder: str, config: dict) -> Path | None:
+    """A run of this identity under the name an earlier ganbench gave it (its folder's hash then also covered
+    descriptive fields such as the paper's citation): found by its config.json, so it is resumed or reused."""
+    for candidate in sorted(suite_dir.glob(f"{folder}-*")):
+        saved = candidate / "config.json"
+        try:
+            if saved.is_file() and identity(json.loads(saved.read_text())) == identity(config):
+                return candidate
+        except (OSError, ValueError):
+            continue
+    return None
 
 
 def snapshot_steps(total_steps: int, points: int) -> list[int]:

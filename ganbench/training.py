@@ -34,6 +34,7 @@ from rich.progress import TextColumn
 from torch.utils.data import DistributedSampler
 
 from ganbench import checkpoint, config, convergence, distributed
+from ganbench.contracts import identity
 from ganbench.data import ImageData
 from ganbench.errors import GanbenchError, Interrupted
 from ganbench.fileio import torch_save, write_json, write_text
@@ -203,7 +204,7 @@ class Trainer:
 
     def _restore(self) -> dict:
         ckpt = checkpoint.load(self.ckpt_path)
-        if ckpt["config"] != self.config:
+        if identity(ckpt["config"]) != identity(self.config):
             raise GanbenchError(f"{self.ckpt_path} was written with another configuration; use another --out")
         try:
             self._load_state(ckpt)

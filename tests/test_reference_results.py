@@ -120,11 +120,42 @@ def test_precision_rows_name_their_feature_network(tmp_path):
     assert rows["fid"]["features"] is None
 
 
+COMMITTED_RUNS = {"dcgan-seed0-d11a756c", "dcgan-seed1-152a9bbe", "dcgan-seed2-f72c87c2", "fcgan-seed0-aa5f6155",
+                  "fcgan-seed1-f32fc992", "fcgan-seed2-fb26194e"}
+
+
 def test_todays_plans_name_the_committed_runs(tmp_path):
-    """A run's folder is a hash of its configuration: a change to any field a plan records (a model's source
-    text included) would orphan every committed record and every user's runs. Pinned here."""
+    """A run's folder is a hash of the settings that make it: a change to any of them would orphan every committed
+    record and every user's runs. Pinned here, and the kept records carry those names."""
     from ganbench.bench import plan_runs
     from ganbench.suites import get_suite
 
     plans = plan_runs(get_suite(SUITE), ["dcgan", "fcgan"], [0, 1, 2], tmp_path, None, None)
-    assert {p.run_dir.name for p in plans} == {p.stem for p in (REFERENCE / "records" / SUITE).glob("*.json")}
+    assert {p.run_dir.name for p in plans} == COMMITTED_RUNS
+    assert {p.stem for p in (REFERENCE / "records" / SUITE).glob("*.json")} == COMMITTED_RUNS
+
+
+def test_rewording_a_papers_citation_renames_no_run_and_an_earlier_name_is_still_found(tmp_path, monkeypatch):
+    """The descriptive fields (source, family) stay in the configuration for readers and out of the folder's
+    hash; a run an earlier ganbench named with them in the hash is found by its config.json and reused."""
+    from dataclasses import replace
+
+    from ganbench import registry
+    from ganbench.bench import plan_runs
+    from ganbench.suites import get_suite
+
+    suite = get_suite("fashion-mnist-smoke")
+    plan = plan_runs(suite, ["fcgan"], [0], tmp_path, 6, None)[0]
+    assert plan.config["source"].startswith("McGinney et al., General Adversarial Networks")
+    zoo = registry.load_zoo()
+    reworded = replace(zoo.models["fcgan"], source="McGinney et al. (undated), a poster")
+    monkeypatch.setitem(zoo.models, "fcgan", reworded)
+    again = plan_runs(suite, ["fcgan"], [0], tmp_path, 6, None)[0]
+    assert again.config["source"] == "McGinney et al. (undated), a poster" and again.run_dir == plan.run_dir
+
+    earlier = plan.run_dir.with_name("fcgan-seed0-0123abcd")  # the name a hash of the old citation gave
+    earlier.mkdir(parents=True)
+    (earlier / "config.json").write_text(json.dumps({**plan.config, "source": "002: McGinney et al., ..."}))
+    assert plan_runs(suite, ["fcgan"], [0], tmp_path, 6, None)[0].run_dir == earlier
+    (earlier / "config.json").write_text(json.dumps({**plan.config, "total_steps": 7}))  # another run: not reused
+    assert plan_runs(suite, ["fcgan"], [0], tmp_path, 6, None)[0].run_dir == plan.run_dir

@@ -142,7 +142,7 @@ def test_zoo_json_parameter_counts_match_the_modules():
         counts = by_name[name]["params"]["28x28x1"]
         assert counts["G"] == sum(p.numel() for p in model.G.parameters())
         assert counts["D"] == sum(p.numel() for p in model.D.parameters())
-        assert by_name[name]["source"].startswith("002: McGinney et al.")
+        assert by_name[name]["source"].startswith("McGinney et al., General Adversarial Networks")
 
 
 def test_a_bug_is_an_internal_error_exit_70_and_debug_shows_its_traceback(plugin_path):

@@ -55,8 +55,8 @@ from ganbench.model import GAN, Batch
 from ganbench.progress import warn
 from ganbench.registry import ModelSpec
 
-SEED_004_SOURCE = "004: Zaika, Structural-parametric synthesis of the BEGAN network (bachelor thesis, KAI, 2025)"
-BERTHELOT_SOURCE = "Berthelot, Schumm and Metz, BEGAN (2017), as summarized by seed 004"
+SEED_004_SOURCE = "Zaika (2025), Structural-parametric synthesis of the BEGAN network (bachelor thesis, KAI)"
+BERTHELOT_SOURCE = "Berthelot, Schumm and Metz (2017), BEGAN, as summarized by Zaika (2025)"
 START, WIDTH = 4, 512  # the thesis's decoder and G start from 512x4x4
 CODE = 512  # ResNet18's pooled feature size
 

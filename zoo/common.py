@@ -86,7 +86,7 @@ SEED_002_DEFAULTS = {
     "batch_size": 16,
     "epochs": 10,
 }
-SEED_002_SOURCE = "002: McGinney et al., General Adversarial Networks (Teesside University poster)"
+SEED_002_SOURCE = "McGinney et al., General Adversarial Networks (Teesside University poster)"
 
 
 def seed_002_spec(name: str, build, description: str) -> ModelSpec:

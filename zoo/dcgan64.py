@@ -21,7 +21,7 @@ from zoo.blocks import SelfAttention, dcgan_init, sn
 from zoo.common import BCEGAN
 
 WIDTH = 64  # Radford's ngf = ndf = 64: layer widths 512, 256, 128, 64
-SEED_001_SOURCE = "001: Wang et al., Improved WGAN for Image Generation Methods"
+SEED_001_SOURCE = "Wang et al., Improved WGAN for Image Generation Methods"
 
 
 class Generator(nn.Module):

@@ -35,7 +35,7 @@ from ganbench.model import GAN, Batch
 from ganbench.registry import ModelSpec
 from zoo.common import keras_init
 
-SOURCE = "003: Korotka et al., Use of generative-adversarial networks when creating content (AI 2024)"
+SOURCE = "Korotka et al. (2024), Use of generative-adversarial networks when creating content (AI 2024)"
 KERNEL = 5
 DROPOUT = 0.3
 

@@ -35,7 +35,7 @@ from zoo.common import BCEGAN
 from zoo.dcgan64 import networks
 
 ATTENTION_AFTER_LAYER = 3  # "between the third and fourth layers"
-SOURCE = "000: Bury, Self-attention generative adversarial network, IVUS 2024"
+SOURCE = "Bury (2024), Self-attention generative adversarial network (IVUS 2024)"
 
 
 class SAGAN(BCEGAN):
