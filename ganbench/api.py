@@ -34,10 +34,10 @@ Images = Union[str, os.PathLike, np.ndarray, torch.Tensor]
 def score(real: Images, fake: Images | Callable[[torch.Tensor], torch.Tensor],
           metrics: Iterable[str] | str = DEFAULT_METRICS, *, n_fake: int | None = None, n_real: int | None = None,
           value_range: tuple[float, float] | None = None, latent_dim: int | None = None,
-          seed: int = int(DEFAULTS["seed"]), device: str | torch.device = str(DEFAULTS["device"]),
-          precision: str = str(DEFAULTS["precision"]), backend: str = "torch-fidelity", mode: str | None = None,
-          bootstrap: int = int(DEFAULTS["bootstrap"]), kid_subsets: int = int(DEFAULTS["kid_subsets"]),
-          kid_subset_size: int = int(DEFAULTS["kid_subset_size"]), inception_weights: str | os.PathLike | None = None,
+          seed: int = DEFAULTS.seed, device: str | torch.device = DEFAULTS.device,
+          precision: str = DEFAULTS.precision, backend: str = "torch-fidelity", mode: str | None = None,
+          bootstrap: int = DEFAULTS.bootstrap, kid_subsets: int = DEFAULTS.kid_subsets,
+          kid_subset_size: int = DEFAULTS.kid_subset_size, inception_weights: str | os.PathLike | None = None,
           vgg16_weights: str | os.PathLike | None = None) -> ScoreResult:
     """Score generated images against real ones: `ganbench score --real ... --fake ...` from Python.
 
@@ -49,7 +49,8 @@ def score(real: Images, fake: Images | Callable[[torch.Tensor], torch.Tensor],
         moved, and left in the mode it was in); its output range is `value_range`, (-1, 1) unless given.
     Images in memory are NumPy arrays or torch tensors laid out N x C x H x W, N x H x W x C or N x H x W
         (C = 1 or 3): uint8 in [0, 255], or floats whose range `value_range` states, such as (-1, 1) or
-        (0, 1); the range of floats is never guessed.
+        (0, 1); the range of floats is never guessed. `value_range` concerns floats alone: a uint8 set beside
+        a float one stays [0, 255].
     metrics: names such as ("fid", "kid", "is", "pr", "dc", "fid-inf", "ic-strong", "ic-weak"), or "fid,kid".
     n_real: score against a seeded subset of this many real images (default: all).
     seed: noise, KID subsets and bootstrap resamples; the same seed gives the same numbers on the CPU.
@@ -57,8 +58,8 @@ def score(real: Images, fake: Images | Callable[[torch.Tensor], torch.Tensor],
         torch-fidelity's numbers) or "fast" (its FID difference from exact measured, in `precision_check`).
 
     Returns a ScoreResult: `values` ({"fid": ..., "kid": ...}), `intervals` (95%), `n_fake`, `n_real`,
-    `protocol` and `protocol_id`, `provenance`, `notes`. Under torchrun, every process must call it; the process
-    of rank 0 gets the result and the others None.
+    `protocol` and `protocol_id`, `provenance`, `notes`. Under torchrun every process calls it, each extracts
+    its share of the features, and each gets the same result.
     """
     from ganbench.evaluate import ModelInput, ScoreOptions, score_inputs
     from ganbench.generator_module import wrap_generator
@@ -103,10 +104,10 @@ def _path(p: str | os.PathLike | None) -> str | None:
     return None if p is None else str(p)
 
 
-def run_suite(suite: str = str(DEFAULTS["suite"]), models: Iterable[str] | None = None, *,
-              seed: int = int(DEFAULTS["seed"]), out: str | os.PathLike = str(DEFAULTS["out"]),
+def run_suite(suite: str = DEFAULTS.suite, models: Iterable[str] | None = None, *,
+              seed: int = DEFAULTS.seed, out: str | os.PathLike = DEFAULTS.out,
               steps: int | None = None, epochs: int | None = None, metrics: Iterable[str] | str = DEFAULT_METRICS,
-              device: str | torch.device = str(DEFAULTS["device"]), precision: str = str(DEFAULTS["precision"]),
+              device: str | torch.device = DEFAULTS.device, precision: str = DEFAULTS.precision,
               inception_weights: str | os.PathLike | None = None):
     """`ganbench run`: train (or load finished) each model of a suite, score it, write its record and the
     suite's leaderboard under `out`. Returns a SuiteResult: `table` (the leaderboard, a DataFrame), `files`
@@ -121,7 +122,7 @@ def run_suite(suite: str = str(DEFAULTS["suite"]), models: Iterable[str] | None 
     return run(s, names, _device(device), seed, Path(out), steps, epochs, _path(inception_weights), keys, precision)
 
 
-def load_records(folder: str | os.PathLike = str(DEFAULTS["out"]), suite: str | None = None) -> list[dict]:
+def load_records(folder: str | os.PathLike = DEFAULTS.out, suite: str | None = None) -> list[dict]:
     """The records a leaderboard is made of, under `folder` (what `ganbench run --out` was given): each run's
     `runs/<suite>/<run>/record.json` and the kept `leaderboards/records/<suite>/*.json`. One suite's, or every
     suite's found there. A damaged kept record is an error; a damaged run record is skipped with a warning."""
@@ -167,9 +168,9 @@ def leaderboard(records: list[dict], suite: str | None = None, *, out: str | os.
 
 
 def compare(models: Iterable[str], suite: str | None = None, *, seeds: Iterable[int] = (0,),
-            out: str | os.PathLike = str(DEFAULTS["out"]), steps: int | None = None, epochs: int | None = None,
-            metrics: Iterable[str] | str = DEFAULTS["metrics"], alpha: float = float(DEFAULTS["alpha"]),
-            device: str | torch.device = str(DEFAULTS["device"]), precision: str = str(DEFAULTS["precision"]),
+            out: str | os.PathLike = DEFAULTS.out, steps: int | None = None, epochs: int | None = None,
+            metrics: Iterable[str] | str = DEFAULTS.metrics, alpha: float = DEFAULTS.alpha,
+            device: str | torch.device = DEFAULTS.device, precision: str = DEFAULTS.precision,
             inception_weights: str | os.PathLike | None = None):
     """`ganbench compare`: the models on one suite (default: the first suite holding them all), from their
     records under `out`, training and scoring only what is missing. Returns a Comparison: `rows` (each metric's

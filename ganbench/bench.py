@@ -7,7 +7,7 @@ do before they do it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -17,6 +17,7 @@ import torch
 from ganbench import checkpoint, distributed, estimate
 from ganbench.contracts import identity
 from ganbench.errors import GanbenchError
+from ganbench.metrics.inputs import AugOptions
 from ganbench.metrics.registry import DEFAULT_METRICS
 from ganbench.progress import info
 from ganbench.published import load_published
@@ -60,7 +61,8 @@ class RunState:
 def _serves(record: dict | None, plan: RunPlan, metrics: tuple[str, ...], precision: str) -> bool:
     if record is None:
         return False
-    return (identity(record.get("config", {})) == identity(plan.config) and set(metrics) <= set(record["protocol"].get("metrics", []))
+    return (identity(record.get("config", {})) == identity(plan.config)
+            and set(metrics) <= set(record["protocol"].get("metrics", []))
             and (record.get("precision_check") or {}).get("precision", "exact") == precision
             and record.get("training", {}).get("steps") == plan.config["total_steps"])
 
@@ -82,18 +84,18 @@ Confirm = Callable[[estimate.Estimate], None]  # raises to stop work the user di
 
 
 def complete(states: list[RunState], suite: Suite, device: torch.device, seed: int, weights: str | None,
-             metrics: tuple[str, ...], precision: str, rescore: bool, metric_options: dict | None = None,
+             metrics: tuple[str, ...], precision: str, rescore: bool, aug: AugOptions | None = None,
              confirm: Confirm | None = None) -> list[dict]:
     """Each run's record: reused, or made by training (or resuming) and scoring. Says the plan first, with its
     estimated duration where the work is worth measuring, and hands that estimate to `confirm` before any work.
-    `metric_options` replace fields of the suite's metric settings (`aug_per_class`, `aug_epochs`)."""
+    `aug` replaces the augmentation study's settings of the suite's metric settings."""
     for s in states:
         info(f"[bold]{s.name}[/bold]: {s.todo(rescore)}" + ("" if s.record and not rescore else f" ({s.plan.run_dir})"))
     todo = [s for s in states if rescore or s.record is None]
     if not todo:
         return [s.record for s in states]
     # Before training: missing weights, an IS without logits or aug without labels must not cost a training run.
-    settings = replace(suite.protocol.settings(), **(metric_options or {}))
+    settings = aug.applied_to(suite.protocol.settings()) if aug else suite.protocol.settings()
     scorer = Scorer(device, weights, seed=seed, metrics=metrics, settings=settings, precision=precision)
     train_data = suite_data(suite, "train")
     if "aug" in metrics and train_data.labels is None:
@@ -158,15 +160,16 @@ class SuiteResult:
 
 def run_suite(suite: Suite, models: list[str], device: torch.device, seed: int, out: Path,
               steps: int | None = None, epochs: int | None = None, weights: str | None = None,
-              metrics: tuple[str, ...] = DEFAULT_METRICS, precision: str = "exact", metric_options: dict | None = None,
-              ic_weak_every: float | None = None, confirm: Confirm | None = None) -> SuiteResult | None:
+              metrics: tuple[str, ...] = DEFAULT_METRICS, precision: str = "exact", aug: AugOptions | None = None,
+              ic_weak_every: float | None = None, confirm: Confirm | None = None) -> SuiteResult:
     plans = plan_runs(suite, models, [seed], out, steps, epochs, ic_weak_every)
-    # Under torchrun rank 0 reads the runs' state and every rank follows it; rank 0 alone writes the leaderboard.
+    # Under torchrun rank 0 reads the runs' state and every rank follows it; rank 0 alone writes the leaderboard,
+    # and every rank gets the result.
     complete(distributed.on_main(survey, plans, metrics, precision), suite, device, seed, weights, metrics,
-             precision, rescore=True, metric_options=metric_options, confirm=confirm)
-    if not distributed.current().is_main:
-        return None
-    published = load_published()
-    records = board_records(out, suite.name)
-    df, files = leaderboard.write(records, suite, published, out)
-    return SuiteResult(df, files, records)
+             precision, rescore=True, aug=aug, confirm=confirm)
+
+    def board() -> SuiteResult:
+        records = board_records(out, suite.name)
+        return SuiteResult(*leaderboard.write(records, suite, load_published(), out), records)
+
+    return distributed.on_main(board)

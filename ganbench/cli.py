@@ -31,28 +31,28 @@ stdout = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)  # 
 # --n-fake beyond this is a typo: 1,000,000 images is 20 times the largest protocol in use (50k).
 MAX_IMAGES = 1_000_000
 
-SuiteOpt = typer.Option(DEFAULTS["suite"], "--suite", help=HELP["suite"])
-SeedOpt = typer.Option(DEFAULTS["seed"], "--seed", min=0, help=HELP["seed"])
-DeviceOpt = typer.Option(DEFAULTS["device"], "--device", help=HELP["device"])
-OutOpt = typer.Option(Path(str(DEFAULTS["out"])), "--out", help=HELP["out"])
-RecordsOutOpt = typer.Option(Path(str(DEFAULTS["out"])), "--out",
+SuiteOpt = typer.Option(DEFAULTS.suite, "--suite", help=HELP["suite"])
+SeedOpt = typer.Option(DEFAULTS.seed, "--seed", min=0, help=HELP["seed"])
+DeviceOpt = typer.Option(DEFAULTS.device, "--device", help=HELP["device"])
+OutOpt = typer.Option(Path(DEFAULTS.out), "--out", help=HELP["out"])
+RecordsOutOpt = typer.Option(Path(DEFAULTS.out), "--out",
                              help="Folder whose runs/<suite>/ (and leaderboards/records/<suite>/) hold the records, as "
                                   "`ganbench run --out` wrote them.")
 WeightsOpt = typer.Option(None, "--inception-weights",
                           help="Inception weights file (torch-fidelity .pth or fid-helper TorchScript); default: found offline.")
 JsonOpt = typer.Option(False, "--json", help="Print only JSON on stdout.")
-MetricsOpt = typer.Option(DEFAULTS["metrics"], "--metrics", help=metrics_help())  # every registered metric
-BootstrapOpt = typer.Option(DEFAULTS["bootstrap"], "--bootstrap", min=0, help=HELP["bootstrap"])
+MetricsOpt = typer.Option(DEFAULTS.metrics, "--metrics", help=metrics_help())  # every registered metric
+BootstrapOpt = typer.Option(DEFAULTS.bootstrap, "--bootstrap", min=0, help=HELP["bootstrap"])
 BackendOpt = typer.Option("torch-fidelity", "--backend", help="Feature pipeline: torch-fidelity or clean-fid.")
 ModeOpt = typer.Option(None, "--mode", help="clean-fid's mode: clean (default) or legacy_tensorflow.")
-PrecisionOpt = typer.Option(DEFAULTS["precision"], "--precision", help=HELP["precision"])
+PrecisionOpt = typer.Option(DEFAULTS.precision, "--precision", help=HELP["precision"])
 StepsOpt = typer.Option(None, "--steps", min=1, help="Training steps per model (default: the suite's budget).")
 EpochsOpt = typer.Option(None, "--epochs", min=1, help="Training epochs per model (default: the suite's budget).")
-AugPerClassOpt = typer.Option(DEFAULTS["aug_per_class"], "--aug-per-class", min=1, help=HELP["aug_per_class"])
-AugEpochsOpt = typer.Option(DEFAULTS["aug_epochs"], "--aug-epochs", min=1, help=HELP["aug_epochs"])
-IcWeakEveryOpt = typer.Option(DEFAULTS["ic_weak_every"], "--ic-weak-every", help=HELP["ic_weak_every"])
+AugPerClassOpt = typer.Option(DEFAULTS.aug_per_class, "--aug-per-class", min=1, help=HELP["aug_per_class"])
+AugEpochsOpt = typer.Option(DEFAULTS.aug_epochs, "--aug-epochs", min=1, help=HELP["aug_epochs"])
+IcWeakEveryOpt = typer.Option(DEFAULTS.ic_weak_every, "--ic-weak-every", help=HELP["ic_weak_every"])
 YesOpt = typer.Option(False, "--yes", "-y", help=HELP["yes"])
-AskOverOpt = typer.Option(DEFAULTS["ask_over"], "--ask-over", min=0.0, help=HELP["ask_over"])
+AskOverOpt = typer.Option(DEFAULTS.ask_over, "--ask-over", min=0.0, help=HELP["ask_over"])
 
 
 def _print_json(obj) -> None:
@@ -70,7 +70,7 @@ def _models_option(models: Optional[str], default: tuple[str, ...]) -> list[str]
 
 @app.command()
 def run(
-    suite: Optional[str] = typer.Option(None, "--suite", help=HELP["suite"] + f" Default: {DEFAULTS['suite']}, or "
+    suite: Optional[str] = typer.Option(None, "--suite", help=HELP["suite"] + f" Default: {DEFAULTS.suite}, or "
                                         "with --models the first suite that holds them all."),
     models: Optional[str] = typer.Option(None, "--models", help="Comma-separated models (default: the suite's)."),
     device: str = DeviceOpt,
@@ -94,14 +94,14 @@ def run(
     from ganbench import distributed
     from ganbench.bench import run_suite, train_runs
     from ganbench.group_study import run_group_study
-    from ganbench.metrics.inputs import Settings
+    from ganbench.metrics.inputs import AugOptions, Settings
     from ganbench.metrics.registry import parse_metrics
     from ganbench.provenance import resolve_device
     from ganbench.results.leaderboard import run_notes
     from ganbench.suites import SUITE_GROUPS, expand_suites
 
     if suite is None:
-        suite = _suite_holding(_models_option(models, ())).name if models else str(DEFAULTS["suite"])
+        suite = _suite_holding(_models_option(models, ())).name if models else DEFAULTS.suite
     keys, dev = parse_metrics(metrics), distributed.setup(resolve_device(device))
     members = expand_suites(suite)
     group = suite.partition(":")[0] if suite.partition(":")[0] in SUITE_GROUPS else None
@@ -110,7 +110,7 @@ def run(
                             "torchrun without aug, then run it again in one process")
     # A group's aug is one study over all its classes, after each class suite is trained (and scored).
     per_suite = tuple(k for k in keys if k != "aug") if group else keys
-    aug = {"aug_per_class": aug_per_class, "aug_epochs": aug_epochs}
+    aug = AugOptions(aug_per_class, aug_epochs)
     for s in members:
         names = _models_option(models, s.models)
         if not per_suite:
@@ -119,15 +119,13 @@ def run(
         result = run_suite(s, names, dev, seed, out, steps, epochs,
                            str(inception_weights) if inception_weights else None, per_suite, precision, aug,
                            ic_weak_every, confirm=_ask_before_long_work(yes, ask_over, s, names))
-        if result is None:  # under torchrun, a rank other than 0: its share is done
-            continue
         _print_leaderboard(result.table, s.name)
         for note in run_notes(result.records):
             stdout.print(f"note: {note}", highlight=False)
         stdout.print("wrote " + ", ".join(map(str, result.files)), highlight=False)
     if group and "aug" in keys:
         _print_study(*run_group_study(group, members, _models_option(models, members[0].models), dev, seed, out,
-                                      Settings(**aug), steps, epochs, ic_weak_every))
+                                      aug.applied_to(Settings()), steps, epochs, ic_weak_every))
 
 
 def _ask_before_long_work(yes: bool, ask_over: float, suite, models: list[str]):
@@ -285,7 +283,7 @@ def train(
     seed: int = SeedOpt,
     out: Path = OutOpt,
     ic_weak_every: Optional[float] = IcWeakEveryOpt,
-    checkpoint_every: int = typer.Option(DEFAULTS["checkpoint_every"], "--checkpoint-every",
+    checkpoint_every: int = typer.Option(DEFAULTS.checkpoint_every, "--checkpoint-every",
                                          help=HELP["checkpoint_every"], min=1),
 ):
     """Train one model on a suite's training data, with checkpoints, logs and sample grids."""
@@ -365,8 +363,8 @@ def score(
     output_range: str = typer.Option("-1,1", "--output-range", help="--generator's output range: -1,1 or 0,1."),
     device: str = DeviceOpt,
     seed: int = SeedOpt,
-    kid_subset_size: int = typer.Option(DEFAULTS["kid_subset_size"], "--kid-subset-size", min=2, help=HELP["kid_subset_size"]),
-    kid_subsets: int = typer.Option(DEFAULTS["kid_subsets"], "--kid-subsets", min=1, help=HELP["kid_subsets"]),
+    kid_subset_size: int = typer.Option(DEFAULTS.kid_subset_size, "--kid-subset-size", min=2, help=HELP["kid_subset_size"]),
+    kid_subsets: int = typer.Option(DEFAULTS.kid_subsets, "--kid-subsets", min=1, help=HELP["kid_subsets"]),
     inception_weights: Optional[Path] = WeightsOpt,
     metrics: str = MetricsOpt,
     bootstrap: int = BootstrapOpt,
@@ -406,8 +404,6 @@ def score(
             "use either --checkpoint PATH --suite NAME, or --real DIR_OR_SUITE (or --real-stats FILE) with "
             "--fake DIR_OR_ARRAY (or --generator FILE.py:NAME)"
         )
-    if result is None:  # under torchrun, a rank other than 0: its share is done
-        return
     if not isinstance(result, dict):  # a ScoreResult; a checkpoint's scoring gives its record
         result = result.to_dict()
     if as_json:
@@ -473,7 +469,7 @@ def compare(
     inception_weights: Optional[Path] = WeightsOpt,
     metrics: str = MetricsOpt,
     precision: str = PrecisionOpt,
-    alpha: float = typer.Option(DEFAULTS["alpha"], "--alpha", help=HELP["alpha"]),
+    alpha: float = typer.Option(DEFAULTS.alpha, "--alpha", help=HELP["alpha"]),
     as_json: bool = JsonOpt,
     yes: bool = YesOpt,
     ask_over: float = AskOverOpt,

@@ -1,4 +1,4 @@
-"""Defaults shared by the Python API, the CLI and the docs: one dict, one place.
+"""Defaults shared by the Python API, the CLI and the docs: one typed object, one place.
 
 As in torch-fidelity's defaults.py, every knob has exactly one default value;
 `HELP` holds the sentence the CLI and docs/cli.md show for it.
@@ -7,28 +7,34 @@ As in torch-fidelity's defaults.py, every knob has exactly one default value;
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULTS: dict[str, object] = {
-    "suite": "fashion-mnist-quick",
-    "seed": 0,
-    "device": "auto",
-    "out": ".",
-    "precision": "exact",
-    "calibration_samples": 500,
-    "kid_subsets": 100,
-    "kid_subset_size": 1000,
-    "metrics": "fid,kid",
-    "bootstrap": 100,
-    "alpha": 0.05,
-    "grid_samples": 64,
-    "checkpoint_every": 500,
-    "aug_per_class": 2000,
-    "aug_epochs": 500,
-    "ic_weak_every": None,  # the suite's (0, never, for most)
-    "ic_weak_samples": 1000,
-    "ask_over": 10.0,  # minutes
-}
+@dataclass(frozen=True)
+class Defaults:
+    """Every knob's one default value, typed."""
+
+    suite: str = "fashion-mnist-quick"
+    seed: int = 0
+    device: str = "auto"
+    out: str = "."
+    precision: str = "exact"
+    calibration_samples: int = 500
+    kid_subsets: int = 100
+    kid_subset_size: int = 1000
+    metrics: str = "fid,kid"
+    bootstrap: int = 100
+    alpha: float = 0.05
+    grid_samples: int = 64
+    checkpoint_every: int = 500
+    aug_per_class: int = 2000
+    aug_epochs: int = 500
+    ic_weak_every: float | None = None  # the suite's (0, never, for most)
+    ic_weak_samples: int = 1000
+    ask_over: float = 10.0  # minutes
+
+
+DEFAULTS = Defaults()
 
 HELP: dict[str, str] = {
     "suite": "Benchmark suite: data, resolution, models and metric protocol (see `ganbench suites`).",

@@ -250,16 +250,14 @@ def my_rows(n: int, batch_size: int) -> range:
     return blocks(n, batch_size, world.size)[world.rank]
 
 
-def gather_rows(parts: dict[str, torch.Tensor]) -> dict[str, torch.Tensor] | None:
-    """Each rank's rows of some tensors (features, images), concatenated in rank order on rank 0; None on the
-    other ranks. A rank with no rows sends an empty dict."""
+def gather_rows(parts: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Each rank's rows of some tensors (features, images), concatenated in rank order, on every rank. A rank
+    with no rows sends an empty dict."""
     world = current()
     if not world.distributed:
         return parts
-    gathered: list[Any] = [None] * world.size if world.is_main else None
+    gathered: list[Any] = [None] * world.size
     with collective():
-        dist.gather_object({k: v.cpu() for k, v in parts.items()}, gathered, dst=0)
-    if not world.is_main:
-        return None
+        dist.all_gather_object(gathered, {k: v.cpu() for k, v in parts.items()})
     keys = dict.fromkeys(k for part in gathered for k in part)  # a rank may lack a key (rows it kept none of)
     return {k: torch.cat([part[k] for part in gathered if k in part]) for k in keys}

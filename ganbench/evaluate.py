@@ -33,19 +33,19 @@ class ScoreOptions:
     """How to score, as the command line gives it."""
 
     device: torch.device
-    seed: int = int(config.DEFAULTS["seed"])
+    seed: int = config.DEFAULTS.seed
     weights: str | None = None
     metrics: tuple[str, ...] = DEFAULT_METRICS
-    bootstrap: int = int(config.DEFAULTS["bootstrap"])
+    bootstrap: int = config.DEFAULTS.bootstrap
     backend: str = "torch-fidelity"
     mode: str | None = None
-    kid_subsets: int = int(config.DEFAULTS["kid_subsets"])
-    kid_subset_size: int = int(config.DEFAULTS["kid_subset_size"])
-    precision: str = str(config.DEFAULTS["precision"])
-    calibration: int = int(config.DEFAULTS["calibration_samples"])
+    kid_subsets: int = config.DEFAULTS.kid_subsets
+    kid_subset_size: int = config.DEFAULTS.kid_subset_size
+    precision: str = config.DEFAULTS.precision
+    calibration: int = config.DEFAULTS.calibration_samples
     vgg16_weights: str | None = None
-    aug_per_class: int = int(config.DEFAULTS["aug_per_class"])
-    aug_epochs: int = int(config.DEFAULTS["aug_epochs"])
+    aug_per_class: int = config.DEFAULTS.aug_per_class
+    aug_epochs: int = config.DEFAULTS.aug_epochs
 
     def scorer(self, settings: Settings | None = None) -> Scorer:
         settings = settings or Settings(self.kid_subsets, self.kid_subset_size, bootstrap=self.bootstrap)
@@ -66,7 +66,7 @@ class GeneratorInput:
 
 
 def score_checkpoint(path: Path, suite_name: str, opts: ScoreOptions, n_fake: int | None = None,
-                     n_real: int | None = None) -> dict | None:
+                     n_real: int | None = None) -> dict:
     """A checkpoint's generator against its suite's real images: the suite's sample counts unless n_fake and
     n_real say otherwise."""
     suite = get_suite(suite_name)
@@ -137,10 +137,10 @@ FakeInput = Path | ImageData | GeneratorInput | ModelInput
 
 
 def score_inputs(real: str | ImageData | None, real_stats: str | None, fake: FakeInput,
-                 opts: ScoreOptions, n_real: int | None = None) -> ScoreResult | None:
+                 opts: ScoreOptions, n_real: int | None = None) -> ScoreResult:
     """Generated images or a generator against real images or statistics. Every input is read (the generator
-    probed) before any features are extracted, so a bad one fails in seconds. Under torchrun, None on the
-    ranks other than 0."""
+    probed) before any features are extracted, so a bad one fails in seconds. Under torchrun every rank takes
+    part and gets the same result."""
     model_metrics = needing(opts.metrics, MODEL)
     if model_metrics:
         raise GanbenchError(f"{', '.join(model_metrics)} needs a model and its suite's labelled data: score a "
@@ -153,13 +153,10 @@ def score_inputs(real: str | ImageData | None, real_stats: str | None, fake: Fak
         _check_sizes(fake_hw, tuple(real_data.images.shape[-2:]))
         say_plan(scorer, real_data, n_fake)
         reference = scorer.real(real_data)
-    fake_feats = fake_features(scorer)
-    if fake_feats is None:  # under torchrun, a rank other than 0: its share of the extraction is done
-        return None
-    scored = scorer.score(fake_feats, reference)
+    scored = scorer.score(fake_features(scorer), reference)
     real_name = real.name if isinstance(real, ImageData) else real or real_stats
-    return ScoreResult(real=real_name, fake=fake_name, environment=environment(opts.device),
-                       notes=tuple(scored.pop("notes")), **scored)
+    return distributed.on_main(lambda: ScoreResult(real=real_name, fake=fake_name, environment=environment(opts.device),
+                                                   notes=tuple(scored.pop("notes")), **scored))
 
 
 def _fake_side(fake: FakeInput, real: str | ImageData | None,

@@ -87,7 +87,7 @@ def plan_run(model: str, suite: Suite, seed: int, out: Path, train_data: ImageDa
         "seed": seed, "batch_size": batch_size, "total_steps": steps, "steps_per_epoch": steps_per_epoch,
         "snapshot_steps": snapshot_steps(steps, suite.protocol.curve_points),
         **({"ic_weak": {"every_steps": max(1, round(ic_weak_every * steps_per_epoch)),
-                        "samples": int(config_defaults["ic_weak_samples"])}} if ic_weak_every else {}),
+                        "samples": config_defaults.ic_weak_samples}} if ic_weak_every else {}),
     })
     folder = f"{spec.name.replace(':', '-')}-seed{seed}"  # a variant's colon is not a portable file-name character
     run_dir = Path(out) / "runs" / suite.name / f"{folder}-{run_digest(config)}"
@@ -118,7 +118,7 @@ def build_model(config: dict) -> GAN:
 
 
 def train(plan: RunPlan, data: ImageData, device: torch.device, resume: bool = True, overwrite: bool = False,
-          stop_after: int | None = None, checkpoint_every: int = int(config_defaults["checkpoint_every"])):
+          stop_after: int | None = None, checkpoint_every: int = config_defaults.checkpoint_every):
     cfg = plan.config
     model = build_model(cfg)
     model.load_initial_weights()  # a resumed run's checkpoint then replaces them
@@ -169,10 +169,7 @@ def metric_curve(model: GAN, config: dict, run_dir: Path, final_pool: torch.Tens
             continue
         snap.G.load_state_dict(weights)
         fake = scorer.fake_from_model(snap, n, f"curve: {config['model']} step {step}")
-        if fake is not None:  # None: a rank other than 0, whose part is done
-            points.append({"step": step, **scorer.curve_values(fake[FEATURE_LAYER], real)})
-    if final_pool is None:
-        return None
+        points.append({"step": step, **scorer.curve_values(fake[FEATURE_LAYER], real)})
     points.append({"step": final_step, **scorer.curve_values(final_pool[:n], real)})
     for p in points:
         p["epoch"] = round(p["step"] / config["steps_per_epoch"], 3)
@@ -211,36 +208,35 @@ def training_summary(log_path: Path | None, config: dict, steps: int) -> dict | 
 
 def score_model(model: GAN, config: dict, real: RealReference, n_fake: int, scorer: Scorer,
                 device: torch.device, train_wall: float, run_dir: Path | None, curve_n: int | None = None,
-                log_path: Path | None = None) -> dict | None:
+                log_path: Path | None = None) -> dict:
     """Score a model, write its record (with a metric curve when the run kept snapshots and curve_n is given,
     and BEGAN's convergence measure when its training log, run_dir's or log_path, holds one). Under torchrun
-    every rank takes part and rank 0 alone gets the record (None elsewhere)."""
+    every rank generates and extracts its share, rank 0 computes and writes, and every rank gets the record."""
     t0 = time.perf_counter()
-    # Under torchrun every rank generates and extracts its share; rank 0 alone (fake not None) scores and writes.
     fake = scorer.fake_from_model(model, n_fake, f"generated: {config['model']}")
-    if fake is not None:
-        scored = scorer.score(fake, real)
-        context = ModelContext(model, config, scorer.settings, scorer.seed, device)
-        scored["metrics"].update(registry.compute_model(scorer.metrics, context))
+    scored = scorer.score(fake, real)
+    context = ModelContext(model, config, scorer.settings, scorer.seed, device)
+    scored["metrics"].update(distributed.on_main(registry.compute_model, scorer.metrics, context))
     steps = config.get("checkpoint", {}).get("step", config["total_steps"])  # a checkpoint may be mid-training
     curve = None
     if run_dir is not None and curve_n and scorer.needs_features:
-        final_pool = fake[FEATURE_LAYER] if fake is not None else None
-        curve = metric_curve(model, config, run_dir, final_pool, real, scorer, curve_n, steps)
-    if fake is None:
-        return None
+        curve = metric_curve(model, config, run_dir, fake[FEATURE_LAYER], real, scorer, curve_n, steps)
     training = {
         "steps": steps, "batch_size": config["batch_size"],
         "epochs": round(steps / config["steps_per_epoch"], 3),
         "params_g": count_parameters(model.G), "params_d": count_parameters(model.D),
         "params_g_keras": count_keras_total(model.G),  # with BN's running statistics, as the Keras papers count
     }
-    summary = training_summary(log_path or (Path(run_dir) / LOG if run_dir is not None else None), config, steps)
-    if summary:
-        training["convergence"] = summary
-        scored = {**scored, "metrics": {**scored["metrics"], **convergence.record_metrics(summary)}}
-    record = make_record(config, training, scored, environment(device),
-                         {"train": round(train_wall, 2), "score": round(time.perf_counter() - t0, 2)}, curve)
-    if run_dir is not None:
-        write_record(run_dir, record)
-    return record
+    log = log_path or (Path(run_dir) / LOG if run_dir is not None else None)
+
+    def record() -> dict:  # rank 0's, handed to every rank
+        summary = training_summary(log, config, steps)
+        metrics = {**scored["metrics"], **(convergence.record_metrics(summary) if summary else {})}
+        made = make_record(config, {**training, **({"convergence": summary} if summary else {})},
+                           {**scored, "metrics": metrics}, environment(device),
+                           {"train": round(train_wall, 2), "score": round(time.perf_counter() - t0, 2)}, curve)
+        if run_dir is not None:
+            write_record(run_dir, made)
+        return made
+
+    return distributed.on_main(record)

@@ -120,7 +120,7 @@ class Scorer:
                  batch_size: int | None = None,
                  metrics: tuple[str, ...] = DEFAULT_METRICS, settings: Settings | None = None,
                  backend: str = "torch-fidelity", mode: str | None = None, precision: str = "exact",
-                 calibration: int = int(config.DEFAULTS["calibration_samples"]), vgg16_weights: str | None = None):
+                 calibration: int = config.DEFAULTS.calibration_samples, vgg16_weights: str | None = None):
         self.metrics = metrics
         self.settings = settings or Settings()
         self.device = device
@@ -154,7 +154,7 @@ class Scorer:
 
     def real(self, data: ImageData, n: int | None = None) -> RealReference:
         """Pool features of n real images (a seeded subset; all when n is None or larger). Under torchrun every
-        rank takes part and rank 0 alone gets the reference (None elsewhere)."""
+        rank takes part and every rank gets the same reference."""
         if n is not None:
             data = data.subset(n, self.seed)
         key = {
@@ -168,18 +168,18 @@ class Scorer:
         images = data.images if self.keeps_images else None
         if not self.needs_features:
             return RealReference(None, data.name, data.content_hash, False, images=images)
-        # Rank 0 looks in the cache; on a miss every rank extracts its block and rank 0 stores the whole. The
-        # other ranks return None: only rank 0 computes metrics.
-        main = distributed.current().is_main
-        feats = cache.load(key) if main else None
-        hit = distributed.broadcast(feats is not None)
-        if not hit:
-            feats = self._extract_sharded(data.images, f"real: {data.name}")
-            if main:  # real logits serve no metric: not stored
-                feats = cache.store(key, {layer: f for layer, f in feats.items() if layer != LOGITS_LAYER})
-        if not main:
-            return None
-        exact_head = self._exact_head(data.images, f"real: {data.name}") if self.calibration else None
+        # Rank 0 looks in the cache and hands a hit to every rank; on a miss every rank extracts its block, all
+        # of them get the whole, and rank 0 stores it.
+        cached = distributed.on_main(cache.load, key)
+        hit = cached is not None
+        if hit:
+            feats = cached
+        else:  # real logits serve no metric: not kept
+            feats = {layer: f for layer, f in self._extract_sharded(data.images, f"real: {data.name}").items()
+                     if layer != LOGITS_LAYER}
+            distributed.on_main(lambda: cache.store(key, feats) and None)  # stored by rank 0, errors on every rank
+        exact_head = distributed.on_main(self._exact_head, data.images, f"real: {data.name}") \
+            if self.calibration else None
         return RealReference(feats[FEATURE_LAYER], data.name, data.content_hash, hit, exact_head=exact_head,
                              pr_features=feats.get(PR_LAYER), images=images)
 
@@ -190,35 +190,33 @@ class Scorer:
         check_stats_protocol(path, stats.protocol, self.extract.provenance())
         return RealReference(None, f"stats:{Path(path).name}", stats.sha256, False, stats)
 
-    def _sharded(self, n: int, extract: Callable[[range], dict[str, torch.Tensor]]) -> dict[str, torch.Tensor] | None:
+    def _sharded(self, n: int, extract: Callable[[range], dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
         """extract(rows) of this rank's block of the n images' batches (all of them in a single process),
-        gathered in order on rank 0; None on the other ranks."""
+        gathered in order on every rank."""
         rows = distributed.my_rows(n, self.extract.batch_size)
         return distributed.gather_rows(extract(rows) if len(rows) else {})
 
-    def _extract_sharded(self, images: torch.Tensor, description: str) -> dict[str, torch.Tensor] | None:
+    def _extract_sharded(self, images: torch.Tensor, description: str) -> dict[str, torch.Tensor]:
         return self._sharded(len(images), lambda rows: self.extract(images[rows.start:rows.stop], len(rows),
                                                                      description))
 
-    def fake_from_images(self, images: torch.Tensor, description: str = "generated") -> dict[str, torch.Tensor] | None:
+    def fake_from_images(self, images: torch.Tensor, description: str = "generated") -> dict[str, torch.Tensor]:
         """Features of generated images (and the images, for the metrics that classify them); under torchrun
-        each rank extracts a block of batches and rank 0 alone gets the whole (None elsewhere)."""
+        each rank extracts a block of batches and every rank gets the whole."""
         feats = self._extract_sharded(images, description) if self.needs_features else {}
-        if not distributed.current().is_main:  # its share is done; nor does it score classifier metrics
-            return None
         if self.calibration:
-            feats[EXACT_HEAD] = self._exact_head(images, description)
+            feats[EXACT_HEAD] = distributed.on_main(self._exact_head, images, description)
         if self.keeps_images:
             feats[PIXELS] = images
         return feats
 
-    def fake_from_model(self, model: GAN, n: int, description: str = "generated") -> dict[str, torch.Tensor] | None:
+    def fake_from_model(self, model: GAN, n: int, description: str = "generated") -> dict[str, torch.Tensor]:
         """n generated images' features (and the images a metric keeps); under torchrun each rank generates and
-        extracts a block of the batches a single process makes, and rank 0 alone gets the whole (None elsewhere)."""
+        extracts a block of the batches a single process makes, and every rank gets the whole."""
         if not self.needs_features:  # the images alone, for the metrics that classify them
             images = self._sharded(n, lambda rows: {PIXELS: torch.cat(list(
                 generate_batches(model, n, self.seed, self.extract.batch_size, rows)))})
-            return None if images is None else self.fake_from_images(images[PIXELS], description)
+            return self.fake_from_images(images[PIXELS], description)
         keep = n if self.needs_images else self.calibration
 
         def extract(rows: range) -> dict[str, torch.Tensor]:
@@ -235,11 +233,9 @@ class Scorer:
             return {**feats, PIXELS: torch.cat(kept)} if kept else feats
 
         feats = self._sharded(n, extract)
-        if feats is None:
-            return None
         kept = feats.pop(PIXELS, None)
         if self.calibration:
-            feats[EXACT_HEAD] = self._exact_head(kept, description)
+            feats[EXACT_HEAD] = distributed.on_main(self._exact_head, kept, description)
         if self.needs_images:
             feats[PIXELS] = kept
         return feats
@@ -266,7 +262,11 @@ class Scorer:
         return check
 
     def curve_values(self, pool: torch.Tensor, real: RealReference) -> dict:
-        """FID (and KID when requested) of one point of a metric curve: the scoring's settings, no bootstrap."""
+        """FID (and KID when requested) of one point of a metric curve: the scoring's settings, no bootstrap.
+        Computed by rank 0 under torchrun, and handed to every rank."""
+        return distributed.on_main(self._curve_values, pool, real)
+
+    def _curve_values(self, pool: torch.Tensor, real: RealReference) -> dict:
         keys = tuple(k for k in self.metrics if get_metric(k).curve) or ("fid",)
         inputs = Inputs(pool, real.features, None, self.seed, replace(self.settings, bootstrap=0), real.stats)
         values = registry.compute(keys, inputs)
@@ -274,7 +274,11 @@ class Scorer:
         return values
 
     def score(self, fake: dict[str, torch.Tensor], real: RealReference) -> dict:
-        """The requested metrics of generated features against the reference, with their protocol and its id."""
+        """The requested metrics of generated features against the reference, with their protocol and its id.
+        Computed by rank 0 under torchrun (a classifier metric trains once), and handed to every rank."""
+        return distributed.on_main(self._score, fake, real)
+
+    def _score(self, fake: dict[str, torch.Tensor], real: RealReference) -> dict:
         t0 = time.perf_counter()
         pool = fake.get(FEATURE_LAYER)
         inputs = Inputs(pool, real.features, fake.get(LOGITS_LAYER), self.seed, self.settings, real.stats,

@@ -21,7 +21,7 @@ import numpy as np
 from ganbench.config import DEFAULTS
 from ganbench.metrics.registry import Direction, MetricKind, Noise
 
-ALPHA = float(DEFAULTS["alpha"])
+ALPHA = DEFAULTS.alpha
 
 
 @dataclass(frozen=True)

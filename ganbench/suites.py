@@ -19,8 +19,8 @@ class Protocol:
     n_real: int
     n_fake: int
     real_split: str = "test"
-    kid_subsets: int = int(config.DEFAULTS["kid_subsets"])
-    kid_subset_size: int = int(config.DEFAULTS["kid_subset_size"])
+    kid_subsets: int = config.DEFAULTS.kid_subsets
+    kid_subset_size: int = config.DEFAULTS.kid_subset_size
     # The metric curve over training: FID (and KID) of `curve_n_fake` images of G at `curve_points` evenly
     # spaced steps. Fewer images than the final score (so cheaper, and biased upward by the smaller count),
     # the same count at every point: the points compare with each other, not with the final number.
@@ -31,7 +31,7 @@ class Protocol:
     def curve_n(self) -> int:
         return min(self.n_fake, self.curve_n_fake or max(self.n_fake // 5, 2))
 
-    def settings(self, bootstrap: int = int(config.DEFAULTS["bootstrap"])) -> Settings:
+    def settings(self, bootstrap: int = config.DEFAULTS.bootstrap) -> Settings:
         return Settings(self.kid_subsets, self.kid_subset_size, bootstrap=bootstrap)
 
     @property

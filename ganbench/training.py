@@ -156,8 +156,8 @@ def reseed_rank(seed: int, step: int, rank: int) -> None:
 class Trainer:
     def __init__(self, model: GAN, data: ImageData, run_config: dict, run_dir: Path, device: torch.device,
                  seed: int, batch_size: int, total_steps: int,
-                 checkpoint_every: int = int(config.DEFAULTS["checkpoint_every"]),
-                 grid_samples: int = int(config.DEFAULTS["grid_samples"]), monitors: tuple[Monitor, ...] = ()):
+                 checkpoint_every: int = config.DEFAULTS.checkpoint_every,
+                 grid_samples: int = config.DEFAULTS.grid_samples, monitors: tuple[Monitor, ...] = ()):
         if len(data) < batch_size:
             raise GanbenchError(f"{data.name} has {len(data)} images, fewer than one batch of {batch_size}")
         self.world = distributed.current()

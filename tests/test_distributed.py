@@ -221,3 +221,43 @@ def test_a_failed_rendezvous_is_one_line(tmp_path):
                            "--device", "cpu", env=env, timeout=120)
     assert_one_line_error(proc, "could not join the distributed run at 127.0.0.1", "rank 0 of 2 (gloo)", code=3)
     assert not (tmp_path / "runs").exists()
+
+
+API_SCRIPT = """
+import sys
+from pathlib import Path
+
+import torch
+
+import ganbench
+from ganbench import distributed
+from ganbench.data import load_data
+
+distributed.setup(torch.device("cpu"))  # joins torchrun's process group, as a training script's DDP set-up would
+images = load_data("fashion-mnist-quick", "test").images
+result = ganbench.score(images[:40], images[40:80], bootstrap=20, kid_subset_size=10, device="cpu")
+rank = distributed.current().rank
+Path(sys.argv[1], f"rank{rank}.json").write_text(result.to_json())
+"""
+
+
+@pytest.mark.slow
+def test_every_rank_gets_the_same_result_from_the_python_api(tmp_path):
+    """Under torchrun each process calls ganbench.score on its own copy of the inputs, extracts its share, and
+    gets the whole result: no rank receives None, and each equals the single process's numbers."""
+    script = tmp_path / "score_on_every_rank.py"
+    script.write_text(API_SCRIPT)
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", str(script),
+           str(tmp_path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
+    assert ranks[0]["metrics"] == ranks[1]["metrics"] and ranks[0]["protocol"] == ranks[1]["protocol"]
+    assert ranks[0]["environment"]["processes"] == {"world_size": 2, "backend": "gloo"}
+    from ganbench.data import load_data
+    import ganbench
+
+    images = load_data("fashion-mnist-quick", "test").images
+    single = ganbench.score(images[:40], images[40:80], bootstrap=20, kid_subset_size=10, device="cpu")
+    assert ranks[1]["metrics"]["fid"] == pytest.approx(single.values["fid"], rel=1e-6)
+    assert ranks[1]["metrics"]["kid_mean"] == pytest.approx(single.values["kid"], rel=1e-5)

@@ -68,9 +68,7 @@ def images_from_array(arr: np.ndarray | torch.Tensor, name: str,
     if not isinstance(x, torch.Tensor):
         raise GanbenchError(f"{name}: expected a NumPy array or a torch tensor of images, got {type(arr).__name__}")
     x = _nchw(x.detach().cpu(), name)
-    if x.dtype == torch.uint8:
-        if value_range is not None and tuple(value_range) != (0, 255):
-            raise GanbenchError(f"{name}: uint8 images lie in [0, 255], not in value_range={tuple(value_range)}")
+    if x.dtype == torch.uint8:  # [0, 255] whatever the floats' range (the other set may be floats)
         return ImageData(name, x.contiguous(), name)
     if not x.is_floating_point():
         raise GanbenchError(f"{name}: images must be uint8 or floating point, not {x.dtype}")

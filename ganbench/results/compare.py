@@ -23,7 +23,7 @@ from ganbench.sampling import generate
 from ganbench.significance import ALPHA, Difference, Estimate, difference, estimate
 from ganbench.training import CHECKPOINT
 
-GRID_SAMPLES = int(DEFAULTS["grid_samples"])  # as many as a training run's epoch grids
+GRID_SAMPLES = DEFAULTS.grid_samples  # as many as a training run's epoch grids
 
 
 @dataclass(frozen=True)
