@@ -22,6 +22,7 @@ _WHERE = {
     "compare": "ganbench.api",
     "zoo": "ganbench.api",
     "ScoreResult": "ganbench.contracts",
+    "Record": "ganbench.contracts",
     "GanbenchError": "ganbench.errors",
     "Interrupted": "ganbench.errors",
     "GAN": "ganbench.model",

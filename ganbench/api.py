@@ -19,7 +19,7 @@ import pandas as pd
 import torch
 
 from ganbench.config import DEFAULTS
-from ganbench.contracts import ScoreResult
+from ganbench.contracts import Record, ScoreResult
 from ganbench.data.arrays import images_from_array
 from ganbench.errors import GanbenchError
 from ganbench.metrics.registry import DEFAULT_METRICS, parse_metrics
@@ -122,7 +122,7 @@ def run_suite(suite: str = DEFAULTS.suite, models: Iterable[str] | None = None, 
     return run(s, names, _device(device), seed, Path(out), steps, epochs, _path(inception_weights), keys, precision)
 
 
-def load_records(folder: str | os.PathLike = DEFAULTS.out, suite: str | None = None) -> list[dict]:
+def load_records(folder: str | os.PathLike = DEFAULTS.out, suite: str | None = None) -> list[Record]:
     """The records a leaderboard is made of, under `folder` (what `ganbench run --out` was given): each run's
     `runs/<suite>/<run>/record.json` and the kept `leaderboards/records/<suite>/*.json`. One suite's, or every
     suite's found there. A damaged kept record is an error; a damaged run record is skipped with a warning."""
@@ -147,7 +147,7 @@ def load_records(folder: str | os.PathLike = DEFAULTS.out, suite: str | None = N
     return records
 
 
-def leaderboard(records: list[dict], suite: str | None = None, *, out: str | os.PathLike | None = None) -> pd.DataFrame:
+def leaderboard(records: list[Record], suite: str | None = None, *, out: str | os.PathLike | None = None) -> pd.DataFrame:
     """The leaderboard of one suite's records, beside the published numbers: a DataFrame with the rows and columns
     of `ganbench leaderboard`. With `out`, also writes leaderboards/<suite>.md, .csv and PNGs there."""
     from ganbench.published import load_published
@@ -155,11 +155,11 @@ def leaderboard(records: list[dict], suite: str | None = None, *, out: str | os.
 
     if not records:
         raise GanbenchError("leaderboard: no records (load them with ganbench.load_records)")
-    suites = sorted({r["suite"] for r in records})
+    suites = sorted({r.suite for r in records})
     if suite is None and len(suites) > 1:
         raise GanbenchError(f"the records are of several suites ({', '.join(suites)}): pass suite=")
     s = get_suite(suite or suites[0])
-    mine = [r for r in records if r["suite"] == s.name]
+    mine = [r for r in records if r.suite == s.name]
     if not mine:
         raise GanbenchError(f"none of the records is of suite {s.name}")
     if out is not None:
@@ -192,7 +192,7 @@ def compare(models: Iterable[str], suite: str | None = None, *, seeds: Iterable[
     plans = plan_runs(s, names, seed_list, Path(out), steps, epochs)
     records = complete(survey(plans, keys, precision), s, dev, seed_list[0], _path(inception_weights), keys,
                        precision, rescore=False)
-    result = comparing.build({m: [r for r in records if r["model"] == m] for m in names}, s.name, alpha)
+    result = comparing.build({m: [r for r in records if r.model == m] for m in names}, s.name, alpha)
     first_runs = {m: next(p.run_dir for p in plans if p.config["model"] == m) for m in names}
     comparing.write(result, first_runs, Path(out), dev, seed_list[0])
     return result

@@ -15,7 +15,7 @@ import pandas as pd
 import torch
 
 from ganbench import checkpoint, distributed, estimate
-from ganbench.contracts import identity
+from ganbench.contracts import Record, identity
 from ganbench.errors import GanbenchError
 from ganbench.metrics.inputs import AugOptions
 from ganbench.metrics.registry import DEFAULT_METRICS
@@ -36,7 +36,7 @@ class RunState:
 
     plan: RunPlan
     step: int  # the checkpoint's step (0: none)
-    record: dict | None  # a record of this very run that serves the requested metrics and precision
+    record: Record | None  # a record of this very run that serves the requested metrics and precision
     record_path: Path | None = None  # where that record lies: the run folder, or the kept (committed) records
 
     @property
@@ -58,13 +58,13 @@ class RunState:
         return f"not trained: training {total} steps, then scoring"
 
 
-def _serves(record: dict | None, plan: RunPlan, metrics: tuple[str, ...], precision: str) -> bool:
+def _serves(record: Record | None, plan: RunPlan, metrics: tuple[str, ...], precision: str) -> bool:
     if record is None:
         return False
-    return (identity(record.get("config", {})) == identity(plan.config)
-            and set(metrics) <= set(record["protocol"].get("metrics", []))
-            and (record.get("precision_check") or {}).get("precision", "exact") == precision
-            and record.get("training", {}).get("steps") == plan.config["total_steps"])
+    return (identity(record.config or {}) == identity(plan.config)
+            and set(metrics) <= set(record.protocol.get("metrics", []))
+            and (record.precision_check or {}).get("precision", "exact") == precision
+            and record.training.get("steps") == plan.config["total_steps"])
 
 
 def survey(plans: list[RunPlan], metrics: tuple[str, ...], precision: str) -> list[RunState]:
@@ -85,7 +85,7 @@ Confirm = Callable[[estimate.Estimate], None]  # raises to stop work the user di
 
 def complete(states: list[RunState], suite: Suite, device: torch.device, seed: int, weights: str | None,
              metrics: tuple[str, ...], precision: str, rescore: bool, aug: AugOptions | None = None,
-             confirm: Confirm | None = None) -> list[dict]:
+             confirm: Confirm | None = None) -> list[Record]:
     """Each run's record: reused, or made by training (or resuming) and scoring. Says the plan first, with its
     estimated duration where the work is worth measuring, and hands that estimate to `confirm` before any work.
     `aug` replaces the augmentation study's settings of the suite's metric settings."""
@@ -155,7 +155,7 @@ def train_runs(suite: Suite, models: list[str], device: torch.device, seed: int,
 class SuiteResult:
     table: pd.DataFrame
     files: list[Path]  # the leaderboard's markdown, CSVs and PNGs
-    records: list[dict]
+    records: list[Record]
 
 
 def run_suite(suite: Suite, models: list[str], device: torch.device, seed: int, out: Path,

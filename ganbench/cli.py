@@ -404,21 +404,20 @@ def score(
             "use either --checkpoint PATH --suite NAME, or --real DIR_OR_SUITE (or --real-stats FILE) with "
             "--fake DIR_OR_ARRAY (or --generator FILE.py:NAME)"
         )
-    if not isinstance(result, dict):  # a ScoreResult; a checkpoint's scoring gives its record
-        result = result.to_dict()
+    # A ScoreResult, or a checkpoint's Record: each with its JSON form, protocol, metrics and notes.
     if as_json:
-        return _print_json(result)
-    table = Table(title=f"{result['protocol']['n_fake']} generated vs {result['protocol']['n_real']} real, "
-                        f"protocol {result['protocol']['id']}")
+        return _print_json(result.to_dict())
+    p = result.protocol
+    table = Table(title=f"{p['n_fake']} generated vs {p['n_real']} real, protocol {p['id']}")
     table.add_column("metric")
     table.add_column("value ± 95%", justify="right")
     table.add_column("the ± is")
-    for row in _metric_rows(result["metrics"]):
+    for row in _metric_rows(result.metrics):
         table.add_row(*row)
     stdout.print(table)
-    for note in result["notes"]:
+    for note in result.notes:
         stdout.print(f"note: {note}", highlight=False)
-    check = result["precision_check"]
+    check = result.precision_check or {}
     if "relative_difference" in check:
         stdout.print(f"precision fast: FID {check['fid_fast']:.6g} vs exact {check['fid_exact']:.6g} on the first "
                      f"{check['n_fake']} generated images ({check['relative_difference']:.2e} relative)", highlight=False)
@@ -499,7 +498,7 @@ def compare(
     records = complete(survey(plans, keys, precision), s, dev, seed_list[0],
                        str(inception_weights) if inception_weights else None, keys, precision, rescore=False,
                        confirm=_ask_before_long_work(yes, ask_over, s, models))
-    by_model = {m: [r for r in records if r["model"] == m] for m in models}
+    by_model = {m: [r for r in records if r.model == m] for m in models}
     result = comparing.build(by_model, s.name, alpha)
     first_runs = {m: next(p.run_dir for p in plans if p.config["model"] == m) for m in models}
     files = comparing.write(result, first_runs, out, dev, seed_list[0])

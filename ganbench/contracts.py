@@ -20,7 +20,8 @@ DESCRIPTIVE = ("source", "family")
 
 def identity(config: dict) -> dict:
     """The settings that make a run: its configuration less the descriptive fields and the checkpoint's state."""
-    return {k: v for k, v in json.loads(json.dumps(config, sort_keys=True)).items() if k not in DESCRIPTIVE and k != "checkpoint"}
+    normal = json.loads(json.dumps(config, sort_keys=True))  # tuples as lists, as a saved configuration holds them
+    return {k: v for k, v in normal.items() if k not in DESCRIPTIVE and k != "checkpoint"}
 
 
 def run_digest(config: dict) -> str:
@@ -114,3 +115,72 @@ class ScoreResult:
         if not isinstance(d, dict):
             raise GanbenchError("not a score result: the JSON is not an object")
         return cls.from_dict(d)
+
+
+RECORD_SCHEMA = "ganbench.record/1"
+
+
+@dataclass(frozen=True)
+class Record:
+    """One scored run, as record.json holds it: the metrics with their protocol and provenance.
+
+    `metrics` holds the raw result keys (`fid`, `fid_ci_low`, `kid_mean`, ...), read through the metric
+    registry's kinds; `protocol` the scoring pipeline (its `id` ranks runs together or apart), `config` the run's
+    configuration (its identity names the run's folder), `training` the budget and parameter counts, `curve` FID
+    (and KID) over training. Keys this version does not know are kept in `extra` and written back.
+    """
+
+    model: str
+    suite: str
+    seed: int
+    metrics: dict[str, Any]
+    protocol: dict[str, Any]
+    samples: dict[str, Any]
+    environment: dict[str, Any]
+    schema: str = RECORD_SCHEMA
+    family: str | None = None
+    source: str | None = None
+    created: str = ""
+    weights: dict[str, Any] = field(default_factory=dict)
+    precision_check: dict[str, Any] | None = None
+    notes: tuple[str, ...] = ()
+    real_features_cached: bool = False
+    real_reference: dict[str, Any] | None = None  # FID between two halves of the real set: the floor at these counts
+    training: dict[str, Any] = field(default_factory=dict)
+    curve: dict[str, Any] | None = None
+    config: dict[str, Any] | None = None
+    wall_time_s: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def protocol_id(self) -> str:
+        return str(self.protocol["id"])
+
+    @property
+    def device(self) -> str | None:
+        return self.environment.get("device")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object record.json holds, in its order of keys."""
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        ordered = {k: d[k] for k in _RECORD_ORDER}
+        ordered["notes"] = list(self.notes)
+        return {**ordered, **self.extra}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Record:
+        """A record from its JSON object (checked by records.validate first); absent optional keys take their
+        defaults, unknown ones are kept."""
+        known = {f.name for f in fields(cls)} - {"extra"}
+        kwargs = {k: d[k] for k in known if k in d and (d[k] is not None or k in _NULLABLE)}
+        kwargs["notes"] = tuple(d.get("notes") or ())
+        return cls(**kwargs, extra={k: v for k, v in d.items() if k not in known})
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+
+_RECORD_ORDER = ("schema", "model", "family", "source", "suite", "seed", "created", "metrics", "samples", "protocol",
+                 "weights", "precision_check", "notes", "real_features_cached", "real_reference", "training", "curve",
+                 "config", "environment", "wall_time_s")
+_NULLABLE = ("family", "source", "precision_check", "real_reference", "curve", "config")

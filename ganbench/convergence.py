@@ -33,7 +33,7 @@ AT_LOG_STEP = {key: f"{key} at step {LOG_STEP}" for key in (M, K)}  # the compar
 def encoder(record: dict) -> str | None:
     """How the run's discriminator encoder started: "imagenet", "random", or None for a model without one
     (the configuration's `encoder_init`, e.g. "random (no ImageNet ResNet18 file: ...)")."""
-    init = ((record.get("config") or {}).get("hparams") or {}).get("encoder_init")
+    init = ((record.config or {}).get("hparams") or {}).get("encoder_init")
     return None if not init else str(init).split(" ", 1)[0]
 
 
@@ -106,15 +106,15 @@ def comparison_table(records: list[dict], published: pd.DataFrame) -> pd.DataFra
     """Every run with M, epoch by epoch, beside the published value of the same model and epoch."""
     rows = []
     for r in records:
-        summary = (r.get("training") or {}).get("convergence")
+        summary = r.training.get("convergence")
         if not summary:
             continue
-        theirs = published_trajectory(published, r["model"])
+        theirs = published_trajectory(published, r.model)
         init = encoder(r)
         for e in summary["epochs"]:
             pub = theirs.get(e["epoch"], {})
             rows.append({
-                "model": r["model"], "seed": r["seed"], "encoder": init or "–", "epoch": e["epoch"],
+                "model": r.model, "seed": r.seed, "encoder": init or "–", "epoch": e["epoch"],
                 "steps": e["steps"], "versus published": versus_published(init) if pub else "–",
                 AT_LOG_STEP[M]: e["M_at_log_step"], "published M": pub.get(M), "M epoch mean": e["M_mean"],
                 AT_LOG_STEP[K]: e["k_at_log_step"], "published k": pub.get(K), "k epoch mean": e["k_mean"],

@@ -11,7 +11,7 @@ from typing import Callable
 import torch
 
 from ganbench import config, distributed
-from ganbench.contracts import ScoreResult
+from ganbench.contracts import Record, ScoreResult
 from ganbench.data import ImageData, load_images
 from ganbench.errors import GanbenchError
 from ganbench.estimate import PROBE_IMAGES, human_duration
@@ -66,7 +66,7 @@ class GeneratorInput:
 
 
 def score_checkpoint(path: Path, suite_name: str, opts: ScoreOptions, n_fake: int | None = None,
-                     n_real: int | None = None) -> dict:
+                     n_real: int | None = None) -> Record:
     """A checkpoint's generator against its suite's real images: the suite's sample counts unless n_fake and
     n_real say otherwise."""
     suite = get_suite(suite_name)

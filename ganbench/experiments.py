@@ -12,7 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from ganbench.contracts import DESCRIPTIVE
+from ganbench.contracts import DESCRIPTIVE, Record
 
 PER_RUN = ("seed", "checkpoint")  # a run's own, not its configuration's
 # Settings that follow from others (the snapshot steps from the budget, the steps per epoch from the batch size
@@ -29,26 +29,26 @@ class Experiment:
     protocol: str
     config_id: str  # a hash of the configuration less the seed
     label: str  # the model, and what sets this configuration apart from the model's others
-    runs: tuple[dict, ...]
-    replaced: tuple[dict, ...] = ()  # older runs of a configuration and seed that a newer run replaces
+    runs: tuple[Record, ...]
+    replaced: tuple[Record, ...] = ()  # older runs of a configuration and seed that a newer run replaces
 
     @property
     def seeds(self) -> list[int]:
-        return [r["seed"] for r in self.runs]
+        return [r.seed for r in self.runs]
 
 
-def configuration(record: dict) -> dict:
+def configuration(record: Record) -> dict:
     """The settings that make a run's result, less its seed. A record without a configuration (an old or
     hand-made one) is known by its suite and training budget."""
-    config = record.get("config")
+    config = record.config
     if not isinstance(config, dict):
-        training = record.get("training") or {}
-        config = {"model": record["model"], "suite": record.get("suite"), "total_steps": training.get("steps"),
+        training = record.training
+        config = {"model": record.model, "suite": record.suite, "total_steps": training.get("steps"),
                   "batch_size": training.get("batch_size")}
     return {k: v for k, v in config.items() if k not in PER_RUN and k not in DESCRIPTIVE}
 
 
-def config_id(record: dict) -> str:
+def config_id(record: Record) -> str:
     return hashlib.sha256(json.dumps(configuration(record), sort_keys=True, default=str).encode()).hexdigest()[:8]
 
 
@@ -102,27 +102,27 @@ def _labels(model: str, configs: dict[str, dict]) -> dict[str, str]:
     return labels
 
 
-def experiments(records: list[dict]) -> list[Experiment]:
+def experiments(records: list[Record]) -> list[Experiment]:
     """The records grouped into experiments, in the order of their first record; within one, one run per seed."""
-    groups: dict[tuple[str, str, str], list[dict]] = {}
+    groups: dict[tuple[str, str, str], list[Record]] = {}
     for r in records:
-        groups.setdefault((r["model"], r["protocol"]["id"], config_id(r)), []).append(r)
+        groups.setdefault((r.model, r.protocol_id, config_id(r)), []).append(r)
     configs: dict[str, dict[str, dict]] = {}
     for (model, _, cid), runs in groups.items():
         configs.setdefault(model, {})[cid] = configuration(runs[0])
     labels = {model: _labels(model, c) for model, c in configs.items()}
     out = []
     for (model, protocol, cid), runs in groups.items():
-        newest: dict[int, dict] = {}
+        newest: dict[int, Record] = {}
         replaced = []
-        for r in sorted(runs, key=lambda r: str(r.get("created", ""))):
-            if r["seed"] in newest:
-                replaced.append(newest[r["seed"]])
-            newest[r["seed"]] = r
+        for r in sorted(runs, key=lambda r: r.created):
+            if r.seed in newest:
+                replaced.append(newest[r.seed])
+            newest[r.seed] = r
         kept = tuple(newest[s] for s in sorted(newest))
         out.append(Experiment(model, protocol, cid, labels[model][cid], kept, tuple(replaced)))
     return out
 
 
-def run_label(experiment: Experiment, record: dict) -> str:
-    return f"{experiment.label} seed {record['seed']}"
+def run_label(experiment: Experiment, record: Record) -> str:
+    return f"{experiment.label} seed {record.seed}"

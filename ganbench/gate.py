@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ganbench.contracts import Record
 from ganbench.errors import GanbenchError
 from ganbench.metrics.registry import MetricKind
 from ganbench.records import load_records
@@ -60,21 +61,21 @@ class GateRow:
     status: str  # regressed | within noise | improved | unchanged | new (not gated)
 
 
-def run_key(record: dict) -> str:
-    return f"{record['model']}/seed{record['seed']}"
+def run_key(record: Record) -> str:
+    return f"{record.model}/seed{record.seed}"
 
 
-def newest_records(runs_dir: Path, suite: str) -> dict[str, dict]:
+def newest_records(runs_dir: Path, suite: str) -> dict[str, Record]:
     """The newest valid record of each model and seed (invalid ones are reported and skipped)."""
-    newest: dict[str, dict] = {}
+    newest: dict[str, Record] = {}
     for record in load_records(runs_dir, suite):
         key = run_key(record)
-        if key not in newest or record.get("created", "") >= newest[key].get("created", ""):
+        if key not in newest or record.created >= newest[key].created:
             newest[key] = record
     return newest
 
 
-def make_baseline(records: dict[str, dict], suite: str) -> dict:
+def make_baseline(records: dict[str, Record], suite: str) -> dict:
     if not records:
         raise GanbenchError(f"no records for suite {suite}: run `ganbench run --suite {suite}` first")
     return {
@@ -82,8 +83,8 @@ def make_baseline(records: dict[str, dict], suite: str) -> dict:
         "suite": suite,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "entries": {
-            key: {"protocol_id": r["protocol"]["id"], "record_created": r.get("created"),
-                  "metrics": {k: v for k, v in r["metrics"].items() if isinstance(v, (int, float))}}
+            key: {"protocol_id": r.protocol_id, "record_created": r.created or None,
+                  "metrics": {k: v for k, v in r.metrics.items() if isinstance(v, (int, float))}}
             for key, r in sorted(records.items())
         },
     }
@@ -107,23 +108,23 @@ def load_baseline(path: Path, suite: str) -> dict:
     return baseline
 
 
-def compare(baseline: dict, records: dict[str, dict], kinds: list[MetricKind], threshold: Threshold) -> list[GateRow]:
+def compare(baseline: dict, records: dict[str, Record], kinds: list[MetricKind], threshold: Threshold) -> list[GateRow]:
     rows = []
     for key, entry in baseline["entries"].items():
         record = records.get(key)
         if record is None:
             raise GanbenchError(f"the baseline gates {key}, which has no record: run it, or update the baseline")
-        if record["protocol"]["id"] != entry["protocol_id"]:
+        if record.protocol_id != entry["protocol_id"]:
             raise GanbenchError(f"{key}: the baseline's protocol {entry['protocol_id']} is not the record's "
-                                f"{record['protocol']['id']}; numbers of different protocols are not compared "
+                                f"{record.protocol_id}; numbers of different protocols are not compared "
                                 "(update the baseline if the change of protocol is intended)")
         for kind in kinds:
-            before, after = kind.value_in(entry["metrics"]), kind.value_in(record["metrics"])
+            before, after = kind.value_in(entry["metrics"]), kind.value_in(record.metrics)
             if before is None or after is None:
                 raise GanbenchError(f"{key}: {kind.key} is not recorded in both the baseline and the record")
             worse = kind.worsening(before, after)
             noise = math.hypot(_noise(kind, entry["metrics"], f"the baseline's {key}"),
-                               _noise(kind, record["metrics"], f"the record of {key}"))
+                               _noise(kind, record.metrics, f"the record of {key}"))
             allowed = threshold.allowed(before)
             if worse > allowed + noise:
                 status = "regressed"

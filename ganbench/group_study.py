@@ -105,7 +105,7 @@ def write_leaderboard(name: str, out: Path) -> tuple[pd.DataFrame, list[Path]]:
     if not records:
         raise GanbenchError(f"no records of the {name} study under {Path(out) / 'runs'}: run `ganbench run --suite "
                             f"{name}:FOLDER --metrics aug`")
-    protocol = records[0]["protocol"]
+    protocol = records[0].protocol
     suite = group_suite(name, expand_suites(name), protocol["n_real"], protocol["per_class"])
     mf = leaderboard.metric_table(records, suite, load_published())
     md = Path(out) / "leaderboards" / f"{suite.name}.md"

@@ -157,8 +157,8 @@ def save_metric_curves(path: Path, records: list[dict], title: str) -> bool:
     the curves hold; the seeds of one experiment (model and configuration) share its colour, and a model run
     under several configurations is labelled by what sets each apart. False (no file) when no record has a
     curve."""
-    series = [(run_label(exp, r), i, r["curve"]) for i, exp in enumerate(experiments(records)) for r in exp.runs
-              if r.get("curve")]
+    series = [(run_label(exp, r), i, r.curve) for i, exp in enumerate(experiments(records)) for r in exp.runs
+              if r.curve]
     if not series:
         return False
     curve_kinds = [k for m in metrics() if m.curve for k in m.kinds]  # what the registry draws over training

@@ -11,12 +11,13 @@ import math
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ganbench.contracts import RECORD_SCHEMA, Record
 from ganbench.errors import GanbenchError
 from ganbench.fileio import write_bytes, write_json
 from ganbench.metrics.builtin.parameters import PARAMS_D, PARAMS_G, PARAMS_G_NONTRAINABLE, PARAMS_G_TRAINABLE
 from ganbench.progress import info, warn
 
-SCHEMA = "ganbench.record/1"
+SCHEMA = RECORD_SCHEMA
 RECORD = "record.json"
 # Records kept to be committed beside the leaderboards they make: leaderboards/records/<suite>/<run>.json, each
 # with its run's last sample grid as <run>-samples.png. Unlike runs/, the folder holds no checkpoints.
@@ -26,37 +27,27 @@ REQUIRED = ("schema", "model", "suite", "seed", "metrics", "protocol", "samples"
 
 
 def make_record(run_config: dict, training: dict, scored: dict, environment: dict, wall_time_s: dict,
-                curve: dict | None = None) -> dict:
-    return {
-        "schema": SCHEMA,
-        "model": run_config["model"],
-        "family": run_config.get("family"),
-        "source": run_config.get("source"),
-        "suite": run_config["suite"],
-        "seed": run_config["seed"],
-        "created": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
-        "metrics": scored["metrics"],
-        "samples": {"real": scored["protocol"]["n_real"], "fake": scored["protocol"]["n_fake"]},
-        "protocol": scored["protocol"],
-        "weights": scored["weights"],
-        "precision_check": scored.get("precision_check"),
-        "notes": scored["notes"],
-        "real_features_cached": scored["real_cache_hit"],
-        # FID between two halves of the real set: the floor this run's FID is read against (None: not measured)
-        "real_reference": scored.get("real_reference"),
-        "training": training,
-        "curve": curve,  # FID (and KID) over training, from fewer images than the final score; None: no snapshots
-        "config": run_config,
-        "environment": environment,
-        "wall_time_s": wall_time_s,
-    }
+                curve: dict | None = None) -> Record:
+    """A run's record from its configuration and what scoring returned (`Scorer.score`'s dict)."""
+    return Record(
+        model=run_config["model"], family=run_config.get("family"), source=run_config.get("source"),
+        suite=run_config["suite"], seed=run_config["seed"],
+        created=datetime.now(timezone.utc).isoformat(timespec="microseconds"),
+        metrics=scored["metrics"], samples={"real": scored["protocol"]["n_real"], "fake": scored["protocol"]["n_fake"]},
+        protocol=scored["protocol"], weights=scored["weights"], precision_check=scored.get("precision_check"),
+        notes=tuple(scored["notes"]), real_features_cached=scored["real_cache_hit"],
+        real_reference=scored.get("real_reference"),  # the floor this run's FID is read against (None: not measured)
+        training=training,
+        curve=curve,  # FID (and KID) over training, from fewer images than the final score; None: no snapshots
+        config=run_config, environment=environment, wall_time_s=wall_time_s,
+    )
 
 
-def fid_bias(record: dict) -> float | None:
+def fid_bias(record: Record) -> float | None:
     """How far FID at this record's sample counts may lie above the truth from the counts alone: the larger of
     the bootstrap's bias estimate and the FID between two halves of the real set, scaled from their count to
     this one (FID's bias goes as 1/n). None when the record holds neither."""
-    m, halves, n = record["metrics"], record.get("real_reference") or {}, record.get("samples") or {}
+    m, halves, n = record.metrics, record.real_reference or {}, record.samples
     estimates = [m.get("fid_bootstrap_bias")]
     if halves.get("fid_between_halves") is not None and n.get("fake") and n.get("real"):
         estimates.append(halves["fid_between_halves"] * halves["n_each"] / min(n["fake"], n["real"]))
@@ -64,37 +55,37 @@ def fid_bias(record: dict) -> float | None:
     return max(known) if known else None
 
 
-def metric_values(record: dict) -> dict:
-    """A record's metrics and its parameter counts, under the keys MetricKind reads, and FID's bias from the
+def metric_values(record: Record) -> dict:
+    """A record's metrics and its parameter counts, under the keys the metric kinds read, and FID's bias from the
     sample counts (`fid_bias`)."""
-    training = record.get("training") or {}
+    training = record.training
     trainable, keras = training.get("params_g"), training.get("params_g_keras")
-    return {**record["metrics"], "fid_bias": fid_bias(record), PARAMS_G_TRAINABLE.key: trainable,
+    return {**record.metrics, "fid_bias": fid_bias(record), PARAMS_G_TRAINABLE.key: trainable,
             PARAMS_D.key: training.get("params_d"), PARAMS_G.key: keras,
             PARAMS_G_NONTRAINABLE.key: None if keras is None or trainable is None else keras - trainable}
 
 
-def write_record(run_dir: Path, record: dict) -> Path:
+def write_record(run_dir: Path, record: Record) -> Path:
     path = Path(run_dir) / RECORD
-    write_json(path, record)
+    write_json(path, record.to_dict())
     return path
 
 
-def validate(record: object) -> str | None:
-    """None when the record is usable, else the reason it is not."""
-    if not isinstance(record, dict):
+def validate(obj: object) -> str | None:
+    """None when a record file's JSON object is usable, else the reason it is not."""
+    if not isinstance(obj, dict):
         return "not a JSON object"
-    missing = [k for k in REQUIRED if k not in record]
+    missing = [k for k in REQUIRED if k not in obj]
     if missing:
         return f"missing {', '.join(missing)}"
-    if record["schema"] != SCHEMA:
-        return f"schema {record['schema']!r}, expected {SCHEMA!r}"
-    if not isinstance(record["metrics"], dict) or not isinstance(record["protocol"], dict) \
-            or "id" not in record["protocol"]:
+    if obj["schema"] != SCHEMA:
+        return f"schema {obj['schema']!r}, expected {SCHEMA!r}"
+    if not isinstance(obj["metrics"], dict) or not isinstance(obj["protocol"], dict) \
+            or "id" not in obj["protocol"]:
         return "metrics or protocol id malformed"
-    bad = [k for k, v in record["metrics"].items() if not _metric_value(v)]
+    bad = [k for k, v in obj["metrics"].items() if not _metric_value(v)]
     if bad:
-        return f"metric {bad[0]} is {record['metrics'][bad[0]]!r}, not a finite number"
+        return f"metric {bad[0]} is {obj['metrics'][bad[0]]!r}, not a finite number"
     return None
 
 
@@ -105,16 +96,17 @@ def _metric_value(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _parse(path: Path) -> tuple[object, str | None]:
-    """A record file's contents and None, or what it held and the reason it is unusable."""
+def _parse(path: Path) -> tuple[Record | None, str | None]:
+    """A record file's record and None, or None and the reason it is unusable."""
     try:
         record = json.loads(Path(path).read_text())
     except (OSError, ValueError) as exc:
         return None, f"unreadable ({type(exc).__name__})"
-    return record, validate(record)
+    reason = validate(record)
+    return (None, reason) if reason else (Record.from_dict(record), None)
 
 
-def read_record(path: Path) -> dict | None:
+def read_record(path: Path) -> Record | None:
     """A valid record, or None with its reason named on stderr."""
     record, reason = _parse(path)
     if reason:
@@ -123,7 +115,7 @@ def read_record(path: Path) -> dict | None:
     return record
 
 
-def load_records(runs_dir: Path, suite: str) -> list[dict]:
+def load_records(runs_dir: Path, suite: str) -> list[Record]:
     """Every valid record under runs/<suite>/; invalid ones are named on stderr and skipped."""
     records = (read_record(path) for path in sorted((Path(runs_dir) / suite).glob(f"*/{RECORD}")))
     return [r for r in records if r is not None]
@@ -139,7 +131,7 @@ def kept_record_path(run_dir: Path) -> Path:
     return kept_dir(run_dir.parents[2], run_dir.parent.name) / f"{run_dir.name}.json"
 
 
-def read_kept(path: Path) -> dict:
+def read_kept(path: Path) -> Record:
     """A kept record, which a board is rebuilt from: damaged, it is an error (skipping it would change the
     board), not a warning."""
     record, reason = _parse(path)
@@ -149,7 +141,7 @@ def read_kept(path: Path) -> dict:
     return record
 
 
-def board_records(out: Path, suite: str) -> list[dict]:
+def board_records(out: Path, suite: str) -> list[Record]:
     """The records a suite's leaderboard is made of: the kept ones (leaderboards/records/<suite>/) and those
     under runs/<suite>/; a run in both is taken from runs/, where it may have been scored again."""
     fresh = {path.parent.name: path for path in sorted((Path(out) / "runs" / suite).glob(f"*/{RECORD}"))}
@@ -159,7 +151,7 @@ def board_records(out: Path, suite: str) -> list[dict]:
     if not records:
         raise GanbenchError(f"no records for suite {suite} under {Path(out) / 'runs' / suite} or "
                             f"{kept_dir(out, suite)}: run `ganbench run --suite {suite}`")
-    return sorted(records, key=lambda r: (r["model"], r["seed"], r["created"]))
+    return sorted(records, key=lambda r: (r.model, r.seed, r.created))
 
 
 def keep_records(out: Path, suite: str) -> list[Path]:
@@ -171,7 +163,7 @@ def keep_records(out: Path, suite: str) -> list[Path]:
         if record is None:
             continue
         target = kept_record_path(path.parent)
-        write_json(target, record)
+        write_json(target, record.to_dict())
         written.append(target)
         grids = sorted((path.parent / "samples").glob("*.png"))
         if grids:

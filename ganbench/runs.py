@@ -17,7 +17,7 @@ import torch
 
 from ganbench import checkpoint, convergence, distributed
 from ganbench.config import DEFAULTS as config_defaults
-from ganbench.contracts import identity, run_digest
+from ganbench.contracts import Record, identity, run_digest
 from ganbench.data import ImageData, conform, load_data
 from ganbench.errors import GanbenchError
 from ganbench.metrics import registry
@@ -208,7 +208,7 @@ def training_summary(log_path: Path | None, config: dict, steps: int) -> dict | 
 
 def score_model(model: GAN, config: dict, real: RealReference, n_fake: int, scorer: Scorer,
                 device: torch.device, train_wall: float, run_dir: Path | None, curve_n: int | None = None,
-                log_path: Path | None = None) -> dict:
+                log_path: Path | None = None) -> Record:
     """Score a model, write its record (with a metric curve when the run kept snapshots and curve_n is given,
     and BEGAN's convergence measure when its training log, run_dir's or log_path, holds one). Under torchrun
     every rank generates and extracts its share, rank 0 computes and writes, and every rank gets the record."""
@@ -229,7 +229,7 @@ def score_model(model: GAN, config: dict, real: RealReference, n_fake: int, scor
     }
     log = log_path or (Path(run_dir) / LOG if run_dir is not None else None)
 
-    def record() -> dict:  # rank 0's, handed to every rank
+    def record() -> Record:  # rank 0's, handed to every rank
         summary = training_summary(log, config, steps)
         metrics = {**scored["metrics"], **(convergence.record_metrics(summary) if summary else {})}
         made = make_record(config, {**training, **({"convergence": summary} if summary else {})},

@@ -21,7 +21,7 @@ from tests.helpers import generator_module, run_cli
 ROOT = Path(__file__).resolve().parents[1]
 
 PUBLIC = ["Batch", "Direction", "GAN", "GanbenchError", "Interrupted", "Metric", "MetricKind", "ModelSpec", "Noise",
-          "ScoreResult", "__version__", "compare", "leaderboard", "load_records", "register_metric", "register_model",
+          "Record", "ScoreResult", "__version__", "compare", "leaderboard", "load_records", "register_metric", "register_model",
           "run_suite", "score", "zoo"]
 
 
@@ -159,7 +159,7 @@ def test_the_committed_board_rebuilds_from_python_byte_identical(tmp_path):
     suite = "fashion-mnist"
     shutil.copytree(ROOT / "leaderboards" / "records" / suite, tmp_path / "leaderboards" / "records" / suite)
     records = ganbench.load_records(tmp_path, suite)
-    assert len(records) == 6 and {r["model"] for r in records} == {"dcgan", "fcgan"}
+    assert len(records) == 6 and {r.model for r in records} == {"dcgan", "fcgan"}
     assert ganbench.load_records(tmp_path) == records  # every suite found there: this one
     board = ganbench.leaderboard(records, out=tmp_path)
     for name in (f"{suite}.md", f"{suite}.csv", f"{suite}-metrics.csv"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -13,6 +14,7 @@ from torch import nn
 from torchvision.models import resnet18
 
 from ganbench import convergence
+from ganbench.contracts import Record
 from ganbench.errors import GanbenchError
 from ganbench.fileio import file_hash
 from ganbench.model import Batch, count_parameters
@@ -300,14 +302,15 @@ def test_a_random_encoder_is_said_when_training_starts_and_beside_every_m_and_k(
 
 
 def test_an_imagenet_encoder_makes_the_thesis_trajectory_comparable():
-    record = {"model": "began", "seed": 0, "config": {"hparams": {"encoder_init": "imagenet (resnet18.pth)"}},
-              "training": {"convergence": {"epochs": [{"epoch": 1, "steps": 938, "M_mean": 0.2, "k_mean": 0.05,
-                                                       "M_at_log_step": 0.21, "k_at_log_step": 0.06}]}}}
+    record = Record("began", "began-thesis", 0, {}, {"id": "x"}, {}, {},
+                    config={"hparams": {"encoder_init": "imagenet (resnet18.pth)"}},
+                    training={"convergence": {"epochs": [{"epoch": 1, "steps": 938, "M_mean": 0.2, "k_mean": 0.05,
+                                                          "M_at_log_step": 0.21, "k_at_log_step": 0.06}]}})
     published = pd.DataFrame([{"model": "began", "metric": "began-m@epoch1", "value": 0.2177},
                               {"model": "began", "metric": "began-k@epoch1", "value": 0.0770}])
     row = convergence.comparison_table([record], published).iloc[0]
     assert (row["encoder"], row["versus published"], row["published M"]) == ("imagenet", "comparable", 0.2177)
-    original = {**record, "model": "began-original", "config": {"hparams": {}}}
+    original = replace(record, model="began-original", config={"hparams": {}})
     assert convergence.comparison_table([original], published).iloc[0]["encoder"] == "–"
 
 

@@ -111,10 +111,10 @@ def scored_run(tmp_path_factory):
 @pytest.mark.slow
 def test_run_records_the_classifier_scores_and_the_leaderboard_shows_the_three_accuracies(scored_run):
     (record,) = load_records(scored_run / "runs", "fashion-mnist-quick")
-    m = record["metrics"]
+    m = record.metrics
     assert "fid" not in m  # no Inception pass was asked for
-    assert record["protocol"]["metrics"] == ["ic-strong", "ic-weak", "aug"]
-    assert record["samples"] == {"real": 500, "fake": 500}
+    assert record.protocol["metrics"] == ["ic-strong", "ic-weak", "aug"]
+    assert record.samples == {"real": 500, "fake": 500}
     assert m["ic_strong_detail"]["n_test"] == 500  # half of the 500 images each set has in common, both sets
     assert 0 <= m["ic_strong_error"] < 50 and 0 <= m["ic_weak_error"] <= 100
     # A classifier of 10 clothing classes trained on 4,500 real images is far above chance on the test split.
@@ -143,7 +143,7 @@ def test_the_references_are_cached_and_a_second_scoring_gives_the_same_numbers(s
     assert "training the reference classifiers" not in r.stderr
     again = json.loads(r.stdout)["metrics"]
     for key in ("aug_accuracy", "aug_real_accuracy", "aug_traditional_accuracy"):
-        assert again[key] == record["metrics"][key], key
+        assert again[key] == record.metrics[key], key
 
 
 @pytest.mark.slow
@@ -158,7 +158,7 @@ def test_published_ic_errors_sit_beside_ours(scored_run, tmp_path):
                       tmp_path)
     rows = pd.read_csv(tmp_path / "leaderboards" / "mnist-latent-metrics.csv").set_index("metric")
     assert rows.loc["ic-strong-error", "published"] == 1.5
-    assert rows.loc["ic-strong-error", "difference"] == pytest.approx(record["metrics"]["ic_strong_error"] - 1.5)
+    assert rows.loc["ic-strong-error", "difference"] == pytest.approx(record.metrics["ic_strong_error"] - 1.5)
     assert "comparable with suite mnist-latent" in rows.loc["ic-strong-error", "note"]
 
 
@@ -200,11 +200,11 @@ def test_the_ore_group_studies_one_generator_per_class_beside_the_published_accu
                 str(tmp_path), "--metrics", "aug", "--aug-per-class", "5", "--aug-epochs", "1")
     assert r.returncode == 0, r.stderr
     (record,) = load_records(tmp_path / "runs", "ore")
-    m = record["metrics"]
+    m = record.metrics
     assert m["aug_detail"]["generated"]["labels"] == "one generator per class"
     assert m["aug_detail"]["n_test"] == 32 and m["aug_detail"]["real"]["n_train"] == 128 - 13  # 20% test, 10% val
     assert m["aug_detail"]["classifier"].startswith("torchvision-mobilenet_v2")  # Wang et al.'s, at 64x64
-    assert len(record["config"]["class_runs"]) == 2
+    assert len(record.config["class_runs"]) == 2
     rows = pd.read_csv(tmp_path / "leaderboards" / "ore-metrics.csv")
     published = dict(zip(rows["metric"], rows["published"]))
     assert published["aug-real-accuracy"] == 83.01 and published["aug-traditional-accuracy"] == 88.27

@@ -7,12 +7,13 @@ record given another budget or a newer creation time where a test needs a second
 from __future__ import annotations
 
 import copy
-import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
+from ganbench.contracts import Record
 from ganbench.experiments import experiments
 from ganbench.results.leaderboard import metric_table, table
 from ganbench.published import load_published
@@ -24,17 +25,17 @@ SUITE = "fashion-mnist"
 RECORDS = Path(__file__).resolve().parents[1] / "leaderboards" / "records" / SUITE
 
 
-def reference() -> list[dict]:
+def reference() -> list[Record]:
     return [read_kept(p) for p in sorted(RECORDS.glob("*.json"))]
 
 
-def with_budget(record: dict, steps: int) -> dict:
+def with_budget(record: Record, steps: int) -> Record:
     """The record as a run of `steps` training steps would hold it (its configuration and training budget)."""
-    other = copy.deepcopy(record)
+    other = copy.deepcopy(record.to_dict())
     other["config"].update(total_steps=steps, snapshot_steps=[steps // 2])
     other["training"]["steps"] = steps
     other["metrics"]["fid"] += 100.0
-    return other
+    return Record.from_dict(other)
 
 
 def test_seeds_of_one_configuration_are_one_experiment():
@@ -44,7 +45,7 @@ def test_seeds_of_one_configuration_are_one_experiment():
 
 def test_another_budget_is_its_own_row_named_by_its_budget_never_a_seed():
     records = reference()
-    short = with_budget(next(r for r in records if r["model"] == "fcgan" and r["seed"] == 0), 10)
+    short = with_budget(next(r for r in records if r.model == "fcgan" and r.seed == 0), 10)
     labels = {e.label: e.seeds for e in experiments(records + [short])}
     assert labels == {"dcgan": [0, 1, 2], "fcgan (37,500 steps)": [0, 1, 2], "fcgan (10 steps)": [0]}
 
@@ -53,7 +54,7 @@ def test_another_budget_is_its_own_row_named_by_its_budget_never_a_seed():
     assert fid.loc["fcgan (37,500 steps)", "interval"] == "over 3 seeds"
     assert fid.loc["fcgan (37,500 steps)", "seeds"] == "0,1,2"
     assert fid.loc["fcgan (10 steps)", "seeds"] == "0" and "seeds" not in fid.loc["fcgan (10 steps)", "interval"]
-    full = [r["metrics"]["fid"] for r in records if r["model"] == "fcgan"]
+    full = [r.metrics["fid"] for r in records if r.model == "fcgan"]
     assert fid.loc["fcgan (37,500 steps)", "value"] == sum(full) / 3  # the short run is not averaged in
     runs = table(records + [short], suite, published)
     assert sorted(runs["model"]) == ["dcgan"] * 3 + ["fcgan (10 steps)"] + ["fcgan (37,500 steps)"] * 3
@@ -63,22 +64,21 @@ def test_a_rerun_of_one_seed_replaces_the_older_run_and_names_it(tmp_path):
     kept = tmp_path / "leaderboards" / "records" / SUITE
     shutil.copytree(RECORDS, kept)
     older = read_kept(kept / "dcgan-seed0-d11a756c.json")
-    newer = copy.deepcopy(older)
-    newer["created"] = "2099-01-01T00:00:00.000000+00:00"
-    newer["metrics"]["fid"] = older["metrics"]["fid"] + 1.0
-    (kept / "dcgan-seed0-rerun.json").write_text(json.dumps(newer))
+    newer = replace(older, created="2099-01-01T00:00:00.000000+00:00",
+                    metrics={**older.metrics, "fid": older.metrics["fid"] + 1.0})
+    (kept / "dcgan-seed0-rerun.json").write_text(newer.to_json())
     (dcgan, _) = experiments(reference() + [newer])
-    assert dcgan.seeds == [0, 1, 2] and dcgan.runs[0]["created"] == newer["created"]
-    assert [r["created"] for r in dcgan.replaced] == [older["created"]]
+    assert dcgan.seeds == [0, 1, 2] and dcgan.runs[0].created == newer.created
+    assert [r.created for r in dcgan.replaced] == [older.created]
 
     proc = run_cli("leaderboard", "--suite", SUITE, "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     board = (tmp_path / "leaderboards" / f"{SUITE}.md").read_text()
     assert f"Replaced by a newer run of the same configuration and seed, and not shown: dcgan seed 0 (created " \
-           f"{older['created']})." in board
+           f"{older.created})." in board
     runs = pd.read_csv(tmp_path / "leaderboards" / f"{SUITE}.csv")
-    assert len(runs) == 6 and newer["metrics"]["fid"] in set(runs["FID"])
-    assert older["metrics"]["fid"] not in set(runs["FID"])
+    assert len(runs) == 6 and newer.metrics["fid"] in set(runs["FID"])
+    assert older.metrics["fid"] not in set(runs["FID"])
 
 
 def test_constant_quantities_carry_no_plus_minus():

@@ -4,9 +4,9 @@ leaderboard, compare and gate."""
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -79,20 +79,19 @@ def test_a_metric_registered_from_outside_is_scored_recorded_and_shown_everywher
     # The leaderboard, compare and gate, from the committed records with the metric added to each.
     suite = "fashion-mnist"
     shutil.copytree(ROOT / "leaderboards" / "records" / suite, tmp_path / "leaderboards" / "records" / suite)
-    records = board_records(tmp_path, suite)
-    for i, r in enumerate(records):
-        r["metrics"]["mean_gap"] = (1.0 if r["model"] == "dcgan" else 4.0) + 0.1 * i
+    records = [replace(r, metrics={**r.metrics, "mean_gap": (1.0 if r.model == "dcgan" else 4.0) + 0.1 * i})
+               for i, r in enumerate(board_records(tmp_path, suite))]
     board = (tmp_path / "leaderboards" / f"{suite}.md")
     ganbench.leaderboard(records, out=tmp_path)
     rows = [line for line in board.read_text().splitlines() if line.startswith("| mean feature gap")]
     assert len(rows) == 2 and "(lower is better)" in rows[0] and "| 1 | dcgan |" in rows[0]
-    by_model = {m: [r for r in records if r["model"] == m] for m in ("dcgan", "fcgan")}
+    by_model = {m: [r for r in records if r.model == m] for m in ("dcgan", "fcgan")}
     comparison = comparing.build(by_model, suite)
     row = next(r for r in comparison.rows if r.kind.key == "mean-gap")
     assert comparison.verdict(row, "fcgan").startswith("dcgan better")
-    newest = {f"{r['model']}/seed{r['seed']}": r for r in records}
+    newest = {f"{r.model}/seed{r.seed}": r for r in records}
     baseline = make_baseline(newest, suite)
-    worse = {k: {**r, "metrics": {**r["metrics"], "mean_gap": r["metrics"]["mean_gap"] + 1}} for k, r in newest.items()}
+    worse = {k: replace(r, metrics={**r.metrics, "mean_gap": r.metrics["mean_gap"] + 1}) for k, r in newest.items()}
     assert {row.status for row in gate_compare(baseline, newest, [mean_gap.kinds[0]], Threshold(0.0, False))} \
         == {"unchanged"}
     assert {row.status for row in gate_compare(baseline, worse, [mean_gap.kinds[0]], Threshold(0.5, False))} \

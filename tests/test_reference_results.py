@@ -80,18 +80,18 @@ def test_committed_reference_records_validate():
 
     paths = sorted((REFERENCE / "records" / SUITE).glob("*.json"))
     records = [read_kept(p) for p in paths]
-    assert {(r["model"], r["seed"]) for r in records} == REFERENCE_RUNS
+    assert {(r.model, r.seed) for r in records} == REFERENCE_RUNS
     for path, r in zip(paths, records):
-        assert r["training"]["steps"] == 37500 and r["training"]["batch_size"] == 16
-        assert r["samples"] == {"real": 10000, "fake": 10000} and r["protocol"]["real_data"] == "fashion-mnist"
+        assert r.training["steps"] == 37500 and r.training["batch_size"] == 16
+        assert r.samples == {"real": 10000, "fake": 10000} and r.protocol["real_data"] == "fashion-mnist"
         assert {"fid", "fid_ci_low", "kid_mean", "precision", "recall", "density", "coverage",
-                "ic_strong_error"} <= set(r["metrics"])
-        assert r["curve"]["n_fake"] == 1000 and r["curve"]["points"][-1]["step"] == 37500
-        assert len(r["curve"]["points"]) >= 5
-        assert r["config"]["ic_weak"]["every_steps"] == 3750  # the weak classifier every epoch
-        assert r["environment"]["git_commit"] and r["environment"]["device"].startswith("cpu")
+                "ic_strong_error"} <= set(r.metrics)
+        assert r.curve["n_fake"] == 1000 and r.curve["points"][-1]["step"] == 37500
+        assert len(r.curve["points"]) >= 5
+        assert r.config["ic_weak"]["every_steps"] == 3750  # the weak classifier every epoch
+        assert r.environment["git_commit"] and r.device.startswith("cpu")
         assert path.with_name(path.stem + "-samples.png").stat().st_size > 0
-    assert len({r["protocol"]["id"] for r in records}) == 1
+    assert len({r.protocol_id for r in records}) == 1
 
 
 def test_committed_board_regenerates_from_the_committed_records(tmp_path):

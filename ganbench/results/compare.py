@@ -11,6 +11,7 @@ import pandas as pd
 import torch
 
 from ganbench.config import DEFAULTS
+from ganbench.contracts import Record
 from ganbench.errors import GanbenchError
 from ganbench.fileio import write_text
 from ganbench.metrics.registry import MetricKind, kinds, metric_kind
@@ -38,14 +39,14 @@ class MetricRow:
 class Comparison:
     suite: str
     models: list[str]
-    records: dict[str, list[dict]]  # model -> one record per seed
+    records: dict[str, list[Record]]  # model -> one record per seed
     rows: list[MetricRow]
     alpha: float = ALPHA
     caveats: tuple[str, ...] = ()
 
     @property
     def protocol_id(self) -> str:
-        return next(iter(self.records.values()))[0]["protocol"]["id"]
+        return next(iter(self.records.values()))[0].protocol_id
 
     def verdict(self, row: MetricRow, model: str) -> str:
         d, first = row.differences[model], self.models[0]
@@ -62,16 +63,16 @@ class Comparison:
 FAR_FROM_REAL = 2.0  # FID above this many times the FID between two halves of the real set: far from the data
 
 
-def caveats(records: dict[str, list[dict]]) -> list[str]:
+def caveats(records: dict[str, list[Record]]) -> list[str]:
     """What a reader must know before any "better": that every model is far from the real data (each FID far
     above the FID between two halves of the real set), and the records' own notes (small-sample bias, lowered
     KID subsets), each once, naming the runs it concerns unless it concerns them all."""
     runs = [(m, r) for m, rs in records.items() for r in rs]
     out = []
-    fids = {m: [metric_kind("fid").value_in(r["metrics"]) for r in rs] for m, rs in records.items()}
-    halves = [(r.get("real_reference") or {}).get("fid_between_halves") for _, r in runs]
+    fids = {m: [metric_kind("fid").value_in(r.metrics) for r in rs] for m, rs in records.items()}
+    halves = [(r.real_reference or {}).get("fid_between_halves") for _, r in runs]
     if all(None not in v for v in fids.values()) and None not in halves:
-        floor, n_each = max(halves), runs[0][1]["real_reference"]["n_each"]
+        floor, n_each = max(halves), runs[0][1].real_reference["n_each"]
         means = {m: sum(v) / len(v) for m, v in fids.items()}
         if all(f > FAR_FROM_REAL * floor for f in means.values()):
             shown = ", ".join(f"{f:.4g} ({m})" for m, f in means.items())
@@ -81,15 +82,15 @@ def caveats(records: dict[str, list[dict]]) -> list[str]:
     return out + run_notes([r for _, r in runs])
 
 
-def build(records: dict[str, list[dict]], suite: str, alpha: float = ALPHA) -> Comparison:
+def build(records: dict[str, list[Record]], suite: str, alpha: float = ALPHA) -> Comparison:
     """Rows for every metric all models hold; records of differing protocols are refused, not compared."""
-    ids = {r["protocol"]["id"]: f"{m} seed {r['seed']}" for m, rs in records.items() for r in rs}
+    ids = {r.protocol_id: f"{m} seed {r.seed}" for m, rs in records.items() for r in rs}
     if len(ids) > 1:
         raise GanbenchError("the records were scored under different protocols (" +
                             ", ".join(f"{run}: {pid}" for pid, run in ids.items()) +
                             "): rescore them alike with `ganbench run`, or compare runs of one protocol")
     models = list(records)
-    protocol = next(iter(records.values()))[0]["protocol"]  # one protocol for all, checked above
+    protocol = next(iter(records.values()))[0].protocol  # one protocol for all, checked above
     rows = []
     for kind in kinds():
         estimates = {m: estimate(kind, [metric_values(r) for r in rs]) for m, rs in records.items()}
@@ -126,7 +127,7 @@ def as_json(c: Comparison, files: dict[str, str]) -> dict:
     return {
         "suite": c.suite, "models": c.models, "protocol_id": c.protocol_id, "alpha": c.alpha,
         "caveats": list(c.caveats),
-        "seeds": {m: [r["seed"] for r in rs] for m, rs in c.records.items()},
+        "seeds": {m: [r.seed for r in rs] for m, rs in c.records.items()},
         "rows": [{
             "metric": row.kind.key, "label": row.kind.label, "direction": row.kind.direction.value,
             "features": row.features,
@@ -152,7 +153,7 @@ def write(c: Comparison, run_dirs: dict[str, Path], out: Path, device: torch.dev
             warn(f"no checkpoint in {run_dirs[m]}: {m} has no samples in the picture")
             continue
         model, config = load_checkpoint_model(run_dirs[m] / CHECKPOINT, device)
-        fid = metric_kind("fid").value_in(c.records[m][0]["metrics"])
+        fid = metric_kind("fid").value_in(c.records[m][0].metrics)
         label = f"{m} (seed {config['seed']}, step {config['checkpoint']['step']})" + (
             f"\nFID {fid:.1f}" if fid is not None else "")
         grids.append((label, generate(model, GRID_SAMPLES, seed)))

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from ganbench import convergence
+from ganbench.contracts import Record
 from ganbench.experiments import Experiment, experiments, run_label
 from ganbench.fileio import write_text
 from ganbench.metrics.registry import Direction, MetricKind, kinds, metric_kind
@@ -30,12 +31,12 @@ def suite_published(published: pd.DataFrame, suite: Suite) -> pd.DataFrame:
     return published[(same_data | counts) & (published["resolution"] == shape)]
 
 
-def _run_row(exp: Experiment, r: dict, pub: pd.DataFrame) -> dict:
-    m, p, t = r["metrics"], r["protocol"], r.get("training", {})
-    match = pub[pub["model"] == r["model"]]
+def _run_row(exp: Experiment, r: Record, pub: pd.DataFrame) -> dict:
+    m, p, t = r.metrics, r.protocol, r.training
+    match = pub[pub["model"] == r.model]
     return {
         "model": exp.label,
-        "seed": r["seed"],
+        "seed": r.seed,
         "FID": m.get("fid"),  # absent when the scoring asked for other metrics only
         "FID ±": (m["fid_ci_high"] - m["fid_ci_low"]) / 2 if "fid_ci_high" in m else None,
         "KID": m.get("kid_mean"),
@@ -47,15 +48,15 @@ def _run_row(exp: Experiment, r: dict, pub: pd.DataFrame) -> dict:
         "n real": p["n_real"],
         "epochs": t.get("epochs"),
         "steps": t.get("steps"),
-        "train s": r.get("wall_time_s", {}).get("train"),
-        "device": r["environment"].get("device"),
+        "train s": r.wall_time_s.get("train"),
+        "device": r.device,
         "protocol": p["id"],
         "published FID": float(match["value"].iloc[0]) if len(match) else None,
         "published source": match["source"].iloc[0] if len(match) else None,
     }
 
 
-def table(records: list[dict], suite: Suite, published: pd.DataFrame) -> pd.DataFrame:
+def table(records: list[Record], suite: Suite, published: pd.DataFrame) -> pd.DataFrame:
     pub = suite_published(published, suite)
     pub = pub[pub["metric"] == metric_kind("fid").key]
     rows = [_run_row(exp, r, pub) for exp in experiments(records) for r in exp.runs]
@@ -78,7 +79,7 @@ def _published_note(match: pd.DataFrame) -> str:
     return f"comparable with {comparable}{more}"
 
 
-def _encoder_note(kind: MetricKind, runs: list[dict]) -> str:
+def _encoder_note(kind: MetricKind, runs: list[Record]) -> str:
     """M and k are statistics of the run's own discriminator: say how its encoder started."""
     if kind not in (metric_kind("began-m"), metric_kind("began-k")):
         return ""
@@ -86,7 +87,7 @@ def _encoder_note(kind: MetricKind, runs: list[dict]) -> str:
     return f"encoder: {', '.join(inits)}" if inits else ""
 
 
-def metric_table(records: list[dict], suite: Suite, published: pd.DataFrame) -> pd.DataFrame:
+def metric_table(records: list[Record], suite: Suite, published: pd.DataFrame) -> pd.DataFrame:
     """One row per protocol, model and metric: our value over its seeds with its 95% interval, the published
     value and the difference, and a rank among the rows of the same protocol and metric."""
     pub = suite_published(published, suite)
@@ -100,10 +101,10 @@ def metric_table(records: list[dict], suite: Suite, published: pd.DataFrame) -> 
                 continue
             match = pub[pub["model"].isin([model, ANY_MODEL]) & (pub["metric"] == kind.key)]
             theirs = float(match["value"].iloc[0]) if len(match) else None
-            features = kind.features(runs[0]["protocol"])  # one protocol id: one feature network
+            features = kind.features(runs[0].protocol)  # one protocol id: one feature network
             rows.append({
                 "metric": kind.key, "label": kind.label, "direction": kind.direction.value,
-                "model": exp.label, "seeds": ",".join(str(r["seed"]) for r in runs), "value": e.mean,
+                "model": exp.label, "seeds": ",".join(str(r.seed) for r in runs), "value": e.mean,
                 "±95%": e.half_width, "interval": e.basis, "published": theirs,
                 "difference": None if theirs is None else e.mean - theirs,
                 "published source": match["source"].iloc[0] if len(match) else None,
@@ -190,20 +191,20 @@ M_FOOTNOTE = ("³ BEGAN's convergence measure M = L(x) + |γ L(x) − L_G| (mean
               "ResNet18 file was given); a random encoder's M and k are not comparable with a published run's.")
 
 
-def run_notes(records: list[dict]) -> list[str]:
+def run_notes(records: list[Record]) -> list[str]:
     """The shown runs' notes (small-sample bias, lowered KID subsets), each once, naming the runs it concerns
     unless it concerns them all."""
     shown = [(run_label(exp, r), r) for exp in experiments(records) for r in exp.runs]
     notes: dict[str, list[str]] = {}
     for name, r in shown:
-        for note in r.get("notes") or []:
+        for note in r.notes:
             notes.setdefault(note, []).append(name)
     return [note if len(who) == len(shown) else f"{note} ({', '.join(who)})" for note, who in notes.items()]
 
 
-def replaced_lines(records: list[dict]) -> list[str]:
+def replaced_lines(records: list[Record]) -> list[str]:
     """The runs a newer run of the same configuration and seed replaced, by name: shown nowhere else."""
-    gone = [f"{run_label(exp, r)} (created {r.get('created', 'at an unknown time')})"
+    gone = [f"{run_label(exp, r)} (created {r.created or 'at an unknown time'})"
             for exp in experiments(records) for r in exp.replaced]
     if not gone:
         return []
@@ -270,7 +271,7 @@ def _source(pub: pd.DataFrame, metric_prefix: str) -> str | None:
     return None if rows.empty else f"{rows['source'].iloc[0]} ({rows['protocol'].iloc[0]})"
 
 
-def write(records: list[dict], suite: Suite, published: pd.DataFrame, out: Path) -> tuple[pd.DataFrame, list[Path]]:
+def write(records: list[Record], suite: Suite, published: pd.DataFrame, out: Path) -> tuple[pd.DataFrame, list[Path]]:
     """The markdown and CSV views (per run and per metric), a PNG of FID with its intervals and one of the
     metric curves over training where records have them, each written atomically."""
     df, mf = table(records, suite, published), metric_table(records, suite, published)
