@@ -63,10 +63,22 @@ class RealReference:
 
     @functools.cached_property
     def halves(self) -> dict | None:
-        """FID between two random halves of the real features (fixed split), once per reference: the floor a
-        model's FID at these counts is read against. None without features (statistics only) or samples."""
-        h = None if self.features is None else fid_between_halves(self.features)
-        return None if h is None else {"fid_between_halves": h.fid, "n_each": h.n_each}
+        """FID between two random halves of the real features (fixed split): the floor a model's FID at these
+        counts is read against. Computed once per process for the same features (a training loop that scores
+        every few epochs against one real set pays for it once). None without features or samples."""
+        if self.features is None:
+            return None
+        key = hashlib.sha256(self.features.contiguous().numpy().tobytes()).hexdigest()
+        if key not in _HALVES:
+            h = fid_between_halves(self.features)
+            if len(_HALVES) >= _HALVES_KEPT:
+                _HALVES.pop(next(iter(_HALVES)))
+            _HALVES[key] = None if h is None else {"fid_between_halves": h.fid, "n_each": h.n_each}
+        return None if _HALVES[key] is None else dict(_HALVES[key])
+
+
+_HALVES: dict[str, dict | None] = {}  # real features' SHA-256 -> their halves' FID, in this process
+_HALVES_KEPT = 8
 
 
 IS_WITHOUT_LOGITS = (

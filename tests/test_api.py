@@ -16,6 +16,7 @@ import torch_fidelity
 
 import ganbench
 from ganbench.metrics.inception import resolve_weights
+from ganbench.metrics.uncertainty import fid_between_halves
 from tests.helpers import generator_module, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,13 +66,29 @@ def pixels(png_sets):
     return tuple(np.stack([np.asarray(Image.open(p)) for p in sorted(d.glob("*.png"))]) for d in (real, fake))
 
 
+def _equals_torch_fidelity(ours: ganbench.ScoreResult, real: Path, fake: Path) -> None:
+    """torch-fidelity's own calculate_metrics on the same folders, with the same weights: FID to 1e-6 relative.
+    ganbench's Inception folds batch normalisation into the convolutions, so its features equal torch-fidelity's
+    to float32 rounding; KID, a difference of kernel means about a thousand times larger than itself here,
+    magnifies that rounding to about 6e-6 relative (measured), a thousandth of its own noise."""
+    theirs = torch_fidelity.calculate_metrics(
+        input1=str(fake), input2=str(real), cuda=False, fid=True, kid=True, kid_subset_size=12, rng_seed=0,
+        feature_extractor_weights_path=str(resolve_weights().path), verbose=False, cache=False, save_cpu_ram=True,
+    )
+    assert ours.values["fid"] == pytest.approx(theirs["frechet_inception_distance"], rel=1e-6)
+    assert ours.values["kid"] == pytest.approx(theirs["kernel_inception_distance_mean"], rel=2e-5)
+    assert ours.metrics["kid_std"] == pytest.approx(theirs["kernel_inception_distance_std"], rel=2e-5)
+    assert abs(ours.values["kid"] - theirs["kernel_inception_distance_mean"]) < 1e-3 * ours.metrics["kid_std"]
+
+
 @pytest.mark.slow
-def test_score_on_arrays_and_tensors_equals_the_cli_on_folders(png_sets, pixels):
+def test_score_on_arrays_and_tensors_equals_the_cli_on_folders_and_torch_fidelity(png_sets, pixels):
     real, fake = png_sets
     real_px, fake_px = pixels
     cli = _cli_values("--real", str(real), "--fake", str(fake), "--kid-subset-size", "12")
     on_folders = ganbench.score(real, fake, kid_subset_size=12)
     _same(on_folders, cli)
+    _equals_torch_fidelity(on_folders, real, fake)
     # A uint8 N x C x H x W tensor against a float N x H x W x C array in [0, 1], its range said.
     floats = ganbench.score(torch.from_numpy(real_px)[:, None], fake_px[..., None].astype(np.float32) / 255,
                             value_range=(0, 1), kid_subset_size=12)
@@ -104,24 +121,6 @@ def test_score_of_a_generator_object_equals_the_cli_on_its_module(png_sets, tmp_
     _same(as_function, cli)
 
 
-@pytest.mark.slow
-def test_score_equals_torch_fidelitys_own_calculate_metrics(png_sets):
-    """The peer called directly on the same folders, with the same weights: FID to 1e-6 relative. ganbench's
-    Inception folds batch normalisation into the convolutions, so its features equal torch-fidelity's to float32
-    rounding; KID, a difference of kernel means about a thousand times larger than itself here, magnifies that
-    rounding to about 6e-6 relative (measured), still a thousandth of its own noise."""
-    real, fake = png_sets
-    ours = ganbench.score(real, fake, kid_subset_size=16, device="cpu")
-    theirs = torch_fidelity.calculate_metrics(
-        input1=str(fake), input2=str(real), cuda=False, fid=True, kid=True, kid_subset_size=16, rng_seed=0,
-        feature_extractor_weights_path=str(resolve_weights().path), verbose=False, cache=False, save_cpu_ram=True,
-    )
-    assert ours.values["fid"] == pytest.approx(theirs["frechet_inception_distance"], rel=1e-6)
-    assert ours.values["kid"] == pytest.approx(theirs["kernel_inception_distance_mean"], rel=2e-5)
-    assert ours.metrics["kid_std"] == pytest.approx(theirs["kernel_inception_distance_std"], rel=2e-5)
-    assert abs(ours.values["kid"] - theirs["kernel_inception_distance_mean"]) < 1e-3 * ours.metrics["kid_std"]
-
-
 def test_problems_raise_ganbench_errors_with_the_clis_line(png_sets, pixels):
     real, fake = png_sets
     floats = torch.from_numpy(pixels[1]).float()
@@ -143,9 +142,17 @@ def test_problems_raise_ganbench_errors_with_the_clis_line(png_sets, pixels):
         assert fragment in str(caught.value) and "\n" not in str(caught.value), str(caught.value)
 
 
-def test_a_score_result_round_trips_through_json_and_refuses_another_schema(png_sets):
+def test_a_score_result_round_trips_through_json_and_refuses_another_schema(png_sets, monkeypatch):
+    from ganbench import scoring
+
     real, fake = png_sets
+    calls = []
+    monkeypatch.setattr(scoring, "_HALVES", {})
+    monkeypatch.setattr(scoring, "fid_between_halves", lambda f: calls.append(len(f)) or fid_between_halves(f))
     result = ganbench.score(real, fake, metrics="fid", bootstrap=0)
+    # Scoring again against the same real images computes the real halves' FID (the floor) once per process.
+    assert ganbench.score(real, fake, metrics="fid", bootstrap=0).real_reference == result.real_reference
+    assert calls == [24] and result.real_reference["n_each"] == 12
     again = ganbench.ScoreResult.from_json(result.to_json())
     assert again == result and again.values == {"fid": result.metrics["fid"]} and again.intervals == {}
     newer = {**json.loads(result.to_json()), "schema_version": 99}

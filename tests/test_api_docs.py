@@ -6,18 +6,16 @@ import re
 import shutil
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.slow
-def test_docs_api_examples_run(tmp_path, png_sets, monkeypatch, capsys):
-    """Each Python block of docs/api.md, in order, in one namespace, in an empty folder but for the committed
-    records and `real_images/` (the 24 real PNGs): run_suite and compare train what they need (6 steps)."""
-    shutil.copytree(png_sets[0], tmp_path / "real_images")
-    shutil.copytree(ROOT / "leaderboards" / "records", tmp_path / "leaderboards" / "records")
-    monkeypatch.chdir(tmp_path)
+def test_docs_api_examples_run(smoke_copy, png_sets, monkeypatch, capsys):
+    """Each Python block of docs/api.md, in order, in one namespace, in a folder with the smoke run's runs/ (6
+    steps a model, as the examples ask: compare reuses them), the committed records and `real_images/` (the 24
+    real PNGs)."""
+    shutil.copytree(png_sets[0], smoke_copy / "real_images")
+    shutil.copytree(ROOT / "leaderboards" / "records", smoke_copy / "leaderboards" / "records")
+    monkeypatch.chdir(smoke_copy)
     blocks = re.findall(r"```python\n(.*?)```", (ROOT / "docs" / "api.md").read_text(), re.S)
     assert len(blocks) == 7
     namespace: dict = {}

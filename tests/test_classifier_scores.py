@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -151,9 +152,9 @@ def test_published_ic_errors_sit_beside_ours(scored_run, tmp_path):
     """Korotka et al.'s Table 3 gives the 2-D latent GAN's strong IC error on MNIST: a record of ours for it on
     mnist-latent (here a relabelled real one) gets the published value and the difference beside it."""
     (record,) = load_records(scored_run / "runs", "fashion-mnist-quick")
-    record = {**record, "model": "latent2d", "suite": "mnist-latent"}
+    record = replace(record, model="latent2d", suite="mnist-latent")
     (tmp_path / "runs" / "mnist-latent" / "r").mkdir(parents=True)
-    (tmp_path / "runs" / "mnist-latent" / "r" / RECORD).write_text(json.dumps(record))
+    (tmp_path / "runs" / "mnist-latent" / "r" / RECORD).write_text(record.to_json())
     write_leaderboard(load_records(tmp_path / "runs", "mnist-latent"), get_suite("mnist-latent"), load_published(),
                       tmp_path)
     rows = pd.read_csv(tmp_path / "leaderboards" / "mnist-latent-metrics.csv").set_index("metric")
