@@ -193,7 +193,7 @@ def compare(models: Iterable[str], suite: str | None = None, *, seeds: Iterable[
     records = complete(survey(plans, keys, precision), s, dev, seed_list[0], _path(inception_weights), keys,
                        precision, rescore=False)
     result = comparing.build({m: [r for r in records if r.model == m] for m in names}, s.name, alpha)
-    first_runs = {m: next(p.run_dir for p in plans if p.config["model"] == m) for m in names}
+    first_runs = {m: next(p.run_dir for p in plans if p.config.model == m) for m in names}
     comparing.write(result, first_runs, Path(out), dev, seed_list[0])
     return result
 

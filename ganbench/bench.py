@@ -41,14 +41,14 @@ class RunState:
 
     @property
     def name(self) -> str:
-        return f"{self.plan.config['model']} seed {self.plan.config['seed']}"
+        return f"{self.plan.config.model} seed {self.plan.config.seed}"
 
     @property
     def trained(self) -> bool:
-        return self.step >= self.plan.config["total_steps"]
+        return self.step >= self.plan.config.total_steps
 
     def todo(self, rescore: bool) -> str:
-        total = self.plan.config["total_steps"]
+        total = self.plan.config.total_steps
         if self.record is not None and not rescore:
             return f"record found: reused ({self.record_path})"
         if self.trained:
@@ -64,7 +64,7 @@ def _serves(record: Record | None, plan: RunPlan, metrics: tuple[str, ...], prec
     return (identity(record.config or {}) == identity(plan.config)
             and set(metrics) <= set(record.protocol.get("metrics", []))
             and (record.precision_check or {}).get("precision", "exact") == precision
-            and record.training.get("steps") == plan.config["total_steps"])
+            and record.training.get("steps") == plan.config.total_steps)
 
 
 def survey(plans: list[RunPlan], metrics: tuple[str, ...], precision: str) -> list[RunState]:
@@ -111,7 +111,7 @@ def complete(states: list[RunState], suite: Suite, device: torch.device, seed: i
     for s in todo:
         model, config = load_checkpoint_model(s.plan.checkpoint, device)
         made[s.plan.run_dir] = score_model(model, config, real, suite.protocol.n_fake,
-                                           scorer.with_seed(config["seed"]), device,
+                                           scorer.with_seed(config.seed), device,
                                            walls[s.plan.run_dir], s.plan.run_dir, suite.protocol.curve_n)
     return [made.get(s.plan.run_dir, s.record) for s in states]
 
@@ -120,14 +120,14 @@ def _say_estimate(todo: list[RunState], suite: Suite, train_data, real_images, s
                   device: torch.device) -> estimate.Estimate | None:
     """The planned work and its rough duration here, measured on the spot; said (and returned) only for work
     worth the probe."""
-    steps = {s.name: s.plan.config["total_steps"] - s.step for s in todo if not s.trained}
+    steps = {s.name: s.plan.config.total_steps - s.step for s in todo if not s.trained}
     p = suite.protocol  # each run: its generated images, and curve_n more at each kept snapshot
-    images = len(real_images) + sum(p.n_fake + p.curve_n * len(s.plan.config.get("snapshot_steps", [])) for s in todo)
+    images = len(real_images) + sum(p.n_fake + p.curve_n * len(s.plan.config.snapshot_steps) for s in todo)
     images = images if scorer.needs_features else 0
     if not distributed.current().is_main or not estimate.worth_estimating(steps, images):
         return None
     rates = {s.name: estimate.training_rate(lambda: build_model(s.plan.config), train_data,
-                                            s.plan.config["batch_size"], device)
+                                            s.plan.config.batch_size, device)
              for s in todo if s.name in steps}
     feature_rate = scorer.extract.images_per_second(real_images.images, estimate.PROBE_IMAGES) if images else None
     planned = estimate.Estimate(steps, rates, images, feature_rate, str(device))

@@ -500,7 +500,7 @@ def compare(
                        confirm=_ask_before_long_work(yes, ask_over, s, models))
     by_model = {m: [r for r in records if r.model == m] for m in models}
     result = comparing.build(by_model, s.name, alpha)
-    first_runs = {m: next(p.run_dir for p in plans if p.config["model"] == m) for m in models}
+    first_runs = {m: next(p.run_dir for p in plans if p.config.model == m) for m in models}
     files = comparing.write(result, first_runs, out, dev, seed_list[0])
     if as_json:
         return _print_json(comparing.as_json(result, files))

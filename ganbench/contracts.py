@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from ganbench.errors import GanbenchError
@@ -18,13 +18,60 @@ from ganbench.metrics.registry import kinds
 DESCRIPTIVE = ("source", "family")
 
 
-def identity(config: dict) -> dict:
+@dataclass(frozen=True)
+class RunConfig:
+    """What makes a run, as planning settles it: config.json, checkpoints and records hold its JSON form
+    (`to_dict`), and its identity (less the descriptive fields) names the run's folder."""
+
+    model: str
+    suite: str
+    seed: int
+    hparams: dict[str, Any]
+    resolution: int
+    channels: int
+    batch_size: int
+    total_steps: int
+    steps_per_epoch: int
+    data: str | None = None
+    data_sha256: str | None = None  # the training images' content
+    snapshot_steps: tuple[int, ...] = ()  # the steps whose G the trainer keeps for the metric curve
+    ic_weak: dict[str, int] | None = None  # the weak classifier during training: every_steps, samples
+    family: str | None = None  # descriptive: not part of the identity
+    source: str | None = None  # descriptive: the paper
+    checkpoint: dict[str, Any] | None = None  # a loaded checkpoint's step, finished, wall_time: not configuration
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form, keys sorted: the object a run folder's hash has always been taken of."""
+        d = {"model": self.model, "family": self.family, "source": self.source, "hparams": self.hparams,
+             "suite": self.suite, "data": self.data, "data_sha256": self.data_sha256, "resolution": self.resolution,
+             "channels": self.channels, "seed": self.seed, "batch_size": self.batch_size,
+             "total_steps": self.total_steps, "steps_per_epoch": self.steps_per_epoch,
+             "snapshot_steps": list(self.snapshot_steps)}
+        for optional in ("ic_weak", "checkpoint"):
+            if getattr(self, optional) is not None:
+                d[optional] = getattr(self, optional)
+        return json.loads(json.dumps(d, sort_keys=True))
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RunConfig:
+        known = {f.name for f in fields(cls)}
+        kwargs = {k: v for k, v in d.items() if k in known}
+        kwargs["snapshot_steps"] = tuple(d.get("snapshot_steps") or ())
+        return cls(**kwargs)
+
+    def with_checkpoint(self, step: int, finished: bool, wall_time: float) -> RunConfig:
+        return replace(self, checkpoint={"step": step, "finished": finished, "wall_time": wall_time})
+
+
+def identity(config: dict | RunConfig) -> dict:
     """The settings that make a run: its configuration less the descriptive fields and the checkpoint's state."""
+    if isinstance(config, RunConfig):
+        config = config.to_dict()
     normal = json.loads(json.dumps(config, sort_keys=True))  # tuples as lists, as a saved configuration holds them
     return {k: v for k, v in normal.items() if k not in DESCRIPTIVE and k != "checkpoint"}
 
 
-def run_digest(config: dict) -> str:
+def run_digest(config: dict | RunConfig) -> str:
     """The 8 hex digits that name a run's folder: a hash of its identity."""
     return hashlib.sha256(json.dumps(identity(config), sort_keys=True).encode()).hexdigest()[:8]
 

@@ -71,15 +71,15 @@ def score_checkpoint(path: Path, suite_name: str, opts: ScoreOptions, n_fake: in
     n_real say otherwise."""
     suite = get_suite(suite_name)
     model, run_config = load_checkpoint_model(path, opts.device)
-    if (run_config["resolution"], run_config["channels"]) != (suite.resolution, suite.channels):
+    if (run_config.resolution, run_config.channels) != (suite.resolution, suite.channels):
         raise GanbenchError(
-            f"checkpoint makes {run_config['resolution']}x{run_config['resolution']}x{run_config['channels']} images; "
+            f"checkpoint makes {run_config.resolution}x{run_config.resolution}x{run_config.channels} images; "
             f"suite {suite.name} is {suite.resolution}x{suite.resolution}x{suite.channels}"
         )
     p = suite.protocol
     scorer = opts.scorer(p.settings(opts.bootstrap))
     real = scorer.real(fewer(suite_real_images(suite), n_real))
-    train_wall = run_config["checkpoint"]["wall_time"]
+    train_wall = run_config.checkpoint["wall_time"]
     return score_model(model, run_config, real, n_fake or p.n_fake, scorer, opts.device, train_wall, run_dir=None,
                        log_path=Path(path).parent / LOG)
 

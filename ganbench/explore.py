@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from ganbench.classifiers.labels import LabelClassifier, label_classifier
+from ganbench.contracts import RunConfig
 from ganbench.errors import GanbenchError
 from ganbench.model import GAN
 from ganbench.runs import load_checkpoint_model, suite_data
@@ -168,7 +169,7 @@ class _View:
     """What every picture of one exploration shares."""
 
     model: GAN
-    config: dict
+    config: RunConfig
     point: torch.Tensor
     point_image: torch.Tensor
     label: int | None  # a conditional model's label, else None
@@ -178,14 +179,14 @@ class _View:
 def explore(checkpoint: Path, out: Path, opts: Options, device: torch.device) -> dict:
     """Draw the asked pictures into `out`; returns what was drawn and measured (for --json)."""
     model, config = load_checkpoint_model(checkpoint, device)
-    _check_options(model, config["model"], opts)  # before any work, so a refusal writes nothing
+    _check_options(model, config.model, opts)  # before any work, so a refusal writes nothing
     label = opts.label if model.num_classes else None
     point = _as_latent(model, opts.point, "--point") if opts.point else torch.zeros(model.latent_dim)
     point_image = images_at(model, point[None], None if label is None else torch.tensor([label]))[0]
-    title = f"{config['model']}, step {config['checkpoint']['step']} ({config['suite']}, seed {config['seed']})"
+    title = f"{config.model}, step {config.checkpoint['step']} ({config.suite}, seed {config.seed})"
     view = _View(model, config, point, point_image, label, title)
     out.mkdir(parents=True, exist_ok=True)
-    result: dict = {"checkpoint": str(checkpoint), "model": config["model"], "suite": config["suite"],
+    result: dict = {"checkpoint": str(checkpoint), "model": config.model, "suite": config.suite,
                     "latent_dim": model.latent_dim, "point": [round(v, 6) for v in point.tolist()],
                     "label": label, "files": {}}
     for picture, draw in (("map", _map), ("flow", _flow), ("activations", _activations)):
@@ -200,7 +201,7 @@ def _map(view: _View, opts: Options, path: Path, device: torch.device) -> dict:
     from ganbench import explore_plots as draw
 
     model, point = view.model, view.point
-    classifier, hit = suite_classifier(view.config["suite"], device, opts.seed)
+    classifier, hit = suite_classifier(view.config.suite, device, opts.seed)
     point_class = int(classifier.predict(view.point_image[None])[0])
     found = {"classifier": {"test_accuracy": classifier.test_accuracy, "cached": hit, **classifier.provenance},
              "point_class": classifier.classes[point_class]}

@@ -23,7 +23,7 @@ from ganbench.metrics.inputs import Settings
 from ganbench.progress import info
 from ganbench.provenance import environment
 from ganbench.published import load_published
-from ganbench.records import load_records, make_record, write_record
+from ganbench.records import load_records, new_record, write_record
 from ganbench.registry import get_model
 from ganbench.results import leaderboard
 from ganbench.runs import load_checkpoint_model, plan_run, suite_data
@@ -88,12 +88,12 @@ def run_group_study(name: str, members: list[Suite], models: list[str], device: 
                           settings.aug_epochs, seed, device)
         spec = get_model(model)
         config = {"model": spec.name, "family": spec.family, "source": spec.source, "suite": name, "seed": seed,
-                  "class_runs": [str(p.run_dir) for p in plans]}
+                  "class_runs": [str(p.run_dir) for p in plans]}  # what the study was made of
         scored = {"metrics": metrics, "weights": {}, "notes": [], "real_cache_hit": False,
                   "protocol": {**pipeline, "id": protocol_id(pipeline), "n_real": len(test),
                                "n_fake": settings.aug_per_class * len(members), "seed": seed, "metrics": ["aug"]}}
-        record = make_record(config, {}, scored, environment(device),
-                             {"score": round(time.perf_counter() - t0, 2)})
+        record = new_record(spec.name, name, seed, spec.family, spec.source, config, {}, scored, environment(device),
+                            {"score": round(time.perf_counter() - t0, 2)})
         write_record(out / "runs" / name / f"{spec.name.replace(':', '-')}-seed{seed}", record)
     return write_leaderboard(name, out)
 

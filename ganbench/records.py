@@ -11,7 +11,7 @@ import math
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ganbench.contracts import RECORD_SCHEMA, Record
+from ganbench.contracts import RECORD_SCHEMA, Record, RunConfig
 from ganbench.errors import GanbenchError
 from ganbench.fileio import write_bytes, write_json
 from ganbench.metrics.builtin.parameters import PARAMS_D, PARAMS_G, PARAMS_G_NONTRAINABLE, PARAMS_G_TRAINABLE
@@ -26,12 +26,19 @@ SAMPLES_SUFFIX = "-samples.png"
 REQUIRED = ("schema", "model", "suite", "seed", "metrics", "protocol", "samples", "environment")
 
 
-def make_record(run_config: dict, training: dict, scored: dict, environment: dict, wall_time_s: dict,
+def make_record(run_config: RunConfig, training: dict, scored: dict, environment: dict, wall_time_s: dict,
                 curve: dict | None = None) -> Record:
     """A run's record from its configuration and what scoring returned (`Scorer.score`'s dict)."""
+    return new_record(run_config.model, run_config.suite, run_config.seed, run_config.family, run_config.source,
+                      run_config.to_dict(), training, scored, environment, wall_time_s, curve)
+
+
+def new_record(model: str, suite: str, seed: int, family: str | None, source: str | None, config: dict,
+               training: dict, scored: dict, environment: dict, wall_time_s: dict, curve: dict | None = None) -> Record:
+    """A record of a model's scoring on a suite (a run's, or a study's over several runs, whose `config` says
+    what it was made of)."""
     return Record(
-        model=run_config["model"], family=run_config.get("family"), source=run_config.get("source"),
-        suite=run_config["suite"], seed=run_config["seed"],
+        model=model, family=family, source=source, suite=suite, seed=seed,
         created=datetime.now(timezone.utc).isoformat(timespec="microseconds"),
         metrics=scored["metrics"], samples={"real": scored["protocol"]["n_real"], "fake": scored["protocol"]["n_fake"]},
         protocol=scored["protocol"], weights=scored["weights"], precision_check=scored.get("precision_check"),
@@ -39,7 +46,7 @@ def make_record(run_config: dict, training: dict, scored: dict, environment: dic
         real_reference=scored.get("real_reference"),  # the floor this run's FID is read against (None: not measured)
         training=training,
         curve=curve,  # FID (and KID) over training, from fewer images than the final score; None: no snapshots
-        config=run_config, environment=environment, wall_time_s=wall_time_s,
+        config=config, environment=environment, wall_time_s=wall_time_s,
     )
 
 

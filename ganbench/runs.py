@@ -17,7 +17,7 @@ import torch
 
 from ganbench import checkpoint, convergence, distributed
 from ganbench.config import DEFAULTS as config_defaults
-from ganbench.contracts import Record, identity, run_digest
+from ganbench.contracts import Record, RunConfig, identity, run_digest
 from ganbench.data import ImageData, conform, load_data
 from ganbench.errors import GanbenchError
 from ganbench.metrics import registry
@@ -37,7 +37,7 @@ from ganbench.training import CHECKPOINT, LOG, Trainer, snapshot_path
 
 @dataclass(frozen=True)
 class RunPlan:
-    config: dict
+    config: RunConfig
     run_dir: Path
 
     @property
@@ -80,21 +80,20 @@ def plan_run(model: str, suite: Suite, seed: int, out: Path, train_data: ImageDa
         steps = int(suite.epochs or hparams["epochs"]) * steps_per_epoch
     if steps < 1:
         raise GanbenchError("the number of training steps must be at least 1")
-    config = checkpoint.normalize_config({
-        "model": spec.name, "family": spec.family, "source": spec.source, "hparams": hparams,
-        "suite": suite.name, "data": suite.data, "data_sha256": train_data.content_hash,
-        "resolution": suite.resolution, "channels": suite.channels,
-        "seed": seed, "batch_size": batch_size, "total_steps": steps, "steps_per_epoch": steps_per_epoch,
-        "snapshot_steps": snapshot_steps(steps, suite.protocol.curve_points),
-        **({"ic_weak": {"every_steps": max(1, round(ic_weak_every * steps_per_epoch)),
-                        "samples": config_defaults.ic_weak_samples}} if ic_weak_every else {}),
-    })
+    config = RunConfig(
+        model=spec.name, family=spec.family, source=spec.source, hparams=checkpoint.normalize_config(hparams),
+        suite=suite.name, data=suite.data, data_sha256=train_data.content_hash, resolution=suite.resolution,
+        channels=suite.channels, seed=seed, batch_size=batch_size, total_steps=steps, steps_per_epoch=steps_per_epoch,
+        snapshot_steps=tuple(snapshot_steps(steps, suite.protocol.curve_points)),
+        ic_weak={"every_steps": max(1, round(ic_weak_every * steps_per_epoch)),
+                 "samples": config_defaults.ic_weak_samples} if ic_weak_every else None,
+    )
     folder = f"{spec.name.replace(':', '-')}-seed{seed}"  # a variant's colon is not a portable file-name character
     run_dir = Path(out) / "runs" / suite.name / f"{folder}-{run_digest(config)}"
     return RunPlan(config, run_dir if run_dir.exists() else _earlier_run_dir(run_dir.parent, folder, config) or run_dir)
 
 
-def _earlier_run_dir(suite_dir: Path, folder: str, config: dict) -> Path | None:
+def _earlier_run_dir(suite_dir: Path, folder: str, config: RunConfig) -> Path | None:
     """A run of this identity under the name an earlier ganbench gave it (its folder's hash then also covered
     descriptive fields such as the paper's citation): found by its config.json, so it is resumed or reused."""
     for candidate in sorted(suite_dir.glob(f"{folder}-*")):
@@ -112,9 +111,9 @@ def snapshot_steps(total_steps: int, points: int) -> list[int]:
     return sorted({round(total_steps * i / points) for i in range(1, points)} - {0, total_steps})
 
 
-def build_model(config: dict) -> GAN:
-    torch.manual_seed(config["seed"])
-    return get_model(config["model"]).create(config["resolution"], config["channels"], config["hparams"])
+def build_model(config: RunConfig) -> GAN:
+    torch.manual_seed(config.seed)
+    return get_model(config.model).create(config.resolution, config.channels, config.hparams)
 
 
 def train(plan: RunPlan, data: ImageData, device: torch.device, resume: bool = True, overwrite: bool = False,
@@ -122,42 +121,41 @@ def train(plan: RunPlan, data: ImageData, device: torch.device, resume: bool = T
     cfg = plan.config
     model = build_model(cfg)
     model.load_initial_weights()  # a resumed run's checkpoint then replaces them
-    trainer = Trainer(model, data, cfg, plan.run_dir, device, cfg["seed"], cfg["batch_size"],
-                      cfg["total_steps"], checkpoint_every, monitors=monitors(cfg, data, device))
+    trainer = Trainer(model, data, cfg, plan.run_dir, device, cfg.seed, cfg.batch_size, cfg.total_steps,
+                      checkpoint_every, monitors=monitors(cfg, data, device))
     return trainer.fit(resume=resume, overwrite=overwrite, stop_after=stop_after)
 
 
-def monitors(config: dict, data: ImageData, device: torch.device) -> tuple:
+def monitors(config: RunConfig, data: ImageData, device: torch.device) -> tuple:
     """The measurements a run's configuration asks for during training: Korotka et al.'s weak classifier on a
     seeded subset of the training images."""
-    weak = config.get("ic_weak")
+    weak = config.ic_weak
     if not weak:
         return ()
     from ganbench.classifiers.two_sample import WeakICMonitor
 
-    real = data.subset(weak["samples"], config["seed"]).images
-    return (WeakICMonitor(real, weak["every_steps"], config["seed"], device),)
+    real = data.subset(weak["samples"], config.seed).images
+    return (WeakICMonitor(real, weak["every_steps"], config.seed, device),)
 
 
-def load_checkpoint_model(path: Path, device: torch.device) -> tuple[GAN, dict]:
-    """The model a checkpoint holds, rebuilt from its own configuration."""
+def load_checkpoint_model(path: Path, device: torch.device) -> tuple[GAN, RunConfig]:
+    """The model a checkpoint holds, rebuilt from its own configuration (which says the checkpoint's step)."""
     ckpt = distributed.on_main(checkpoint.load, path)  # rank 0 reads; under torchrun every rank gets it
-    config = ckpt["config"]
+    config = RunConfig.from_dict(ckpt["config"]).with_checkpoint(ckpt["step"], ckpt["finished"], ckpt["wall_time"])
     model = build_model(config)
     try:
         model.load_state_dict(ckpt["model"])
     except RuntimeError as exc:
-        raise GanbenchError(f"checkpoint {path} does not fit model '{config['model']}': {state_dict_mismatch(exc)}") from None
-    info = {"step": ckpt["step"], "finished": ckpt["finished"], "wall_time": ckpt["wall_time"]}
-    return model.to(device).eval(), {**config, "checkpoint": info}
+        raise GanbenchError(f"checkpoint {path} does not fit model '{config.model}': {state_dict_mismatch(exc)}") from None
+    return model.to(device).eval(), config
 
 
-def metric_curve(model: GAN, config: dict, run_dir: Path, final_pool: torch.Tensor, real: RealReference,
+def metric_curve(model: GAN, config: RunConfig, run_dir: Path, final_pool: torch.Tensor, real: RealReference,
                  scorer: Scorer, n: int, final_step: int) -> dict | None:
     """FID (and KID) over training, from the G snapshots the trainer kept and the final model; None without
     snapshots. Every point scores n images with the run's seed; the last point is the first n of the final
     scoring's images."""
-    steps = distributed.on_main(lambda: [s for s in config.get("snapshot_steps", [])
+    steps = distributed.on_main(lambda: [s for s in config.snapshot_steps
                                          if s < final_step and snapshot_path(run_dir, s).is_file()])
     if not steps:
         return None
@@ -168,11 +166,11 @@ def metric_curve(model: GAN, config: dict, run_dir: Path, final_pool: torch.Tens
         if weights is None:
             continue
         snap.G.load_state_dict(weights)
-        fake = scorer.fake_from_model(snap, n, f"curve: {config['model']} step {step}")
+        fake = scorer.fake_from_model(snap, n, f"curve: {config.model} step {step}")
         points.append({"step": step, **scorer.curve_values(fake[FEATURE_LAYER], real)})
     points.append({"step": final_step, **scorer.curve_values(final_pool[:n], real)})
     for p in points:
-        p["epoch"] = round(p["step"] / config["steps_per_epoch"], 3)
+        p["epoch"] = round(p["step"] / config.steps_per_epoch, 3)
     return {"n_fake": n, "n_real": real.n, "points": points}
 
 
@@ -190,7 +188,7 @@ def _read_snapshot(generator: torch.nn.Module, path: Path) -> dict | None:
     return None
 
 
-def training_summary(log_path: Path | None, config: dict, steps: int) -> dict | None:
+def training_summary(log_path: Path | None, steps_per_epoch: int, steps: int) -> dict | None:
     """BEGAN's M and k by epoch from the run's log, up to the scored step; None without them. A damaged log
     costs the summary, not the score."""
     if log_path is None:
@@ -203,34 +201,34 @@ def training_summary(log_path: Path | None, config: dict, steps: int) -> dict | 
     except OSError as exc:
         warn(f"no convergence summary: {log_path} is unreadable ({exc.strerror})")
         return None
-    return convergence.summarize(log, config["steps_per_epoch"], steps)
+    return convergence.summarize(log, steps_per_epoch, steps)
 
 
-def score_model(model: GAN, config: dict, real: RealReference, n_fake: int, scorer: Scorer,
+def score_model(model: GAN, config: RunConfig, real: RealReference, n_fake: int, scorer: Scorer,
                 device: torch.device, train_wall: float, run_dir: Path | None, curve_n: int | None = None,
                 log_path: Path | None = None) -> Record:
     """Score a model, write its record (with a metric curve when the run kept snapshots and curve_n is given,
     and BEGAN's convergence measure when its training log, run_dir's or log_path, holds one). Under torchrun
     every rank generates and extracts its share, rank 0 computes and writes, and every rank gets the record."""
     t0 = time.perf_counter()
-    fake = scorer.fake_from_model(model, n_fake, f"generated: {config['model']}")
+    fake = scorer.fake_from_model(model, n_fake, f"generated: {config.model}")
     scored = scorer.score(fake, real)
     context = ModelContext(model, config, scorer.settings, scorer.seed, device)
     scored["metrics"].update(distributed.on_main(registry.compute_model, scorer.metrics, context))
-    steps = config.get("checkpoint", {}).get("step", config["total_steps"])  # a checkpoint may be mid-training
+    steps = (config.checkpoint or {}).get("step", config.total_steps)  # a checkpoint may be mid-training
     curve = None
     if run_dir is not None and curve_n and scorer.needs_features:
         curve = metric_curve(model, config, run_dir, fake[FEATURE_LAYER], real, scorer, curve_n, steps)
     training = {
-        "steps": steps, "batch_size": config["batch_size"],
-        "epochs": round(steps / config["steps_per_epoch"], 3),
+        "steps": steps, "batch_size": config.batch_size,
+        "epochs": round(steps / config.steps_per_epoch, 3),
         "params_g": count_parameters(model.G), "params_d": count_parameters(model.D),
         "params_g_keras": count_keras_total(model.G),  # with BN's running statistics, as the Keras papers count
     }
     log = log_path or (Path(run_dir) / LOG if run_dir is not None else None)
 
     def record() -> Record:  # rank 0's, handed to every rank
-        summary = training_summary(log, config, steps)
+        summary = training_summary(log, config.steps_per_epoch, steps)
         metrics = {**scored["metrics"], **(convergence.record_metrics(summary) if summary else {})}
         made = make_record(config, {**training, **({"convergence": summary} if summary else {})},
                            {**scored, "metrics": metrics}, environment(device),

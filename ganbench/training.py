@@ -34,7 +34,7 @@ from rich.progress import TextColumn
 from torch.utils.data import DistributedSampler
 
 from ganbench import checkpoint, config, convergence, distributed
-from ganbench.contracts import identity
+from ganbench.contracts import RunConfig, identity
 from ganbench.data import ImageData
 from ganbench.errors import GanbenchError, Interrupted
 from ganbench.fileio import torch_save, write_json, write_text
@@ -154,7 +154,7 @@ def reseed_rank(seed: int, step: int, rank: int) -> None:
 
 
 class Trainer:
-    def __init__(self, model: GAN, data: ImageData, run_config: dict, run_dir: Path, device: torch.device,
+    def __init__(self, model: GAN, data: ImageData, run_config: RunConfig, run_dir: Path, device: torch.device,
                  seed: int, batch_size: int, total_steps: int,
                  checkpoint_every: int = config.DEFAULTS.checkpoint_every,
                  grid_samples: int = config.DEFAULTS.grid_samples, monitors: tuple[Monitor, ...] = ()):
@@ -167,7 +167,7 @@ class Trainer:
         self.rank_batch = batch_size // self.world.size  # the model's batch is the global one: its lr holds
         self.model = model.to(device)
         self.data = data
-        self.config = checkpoint.normalize_config(run_config)
+        self.config = run_config
         self.run_dir = Path(run_dir)
         self.device = device
         self.seed = seed
@@ -178,7 +178,7 @@ class Trainer:
         self.grid_samples = grid_samples
         self.monitors = monitors
         self.optimizers = model.configure_optimizers()
-        self.snapshot_steps = set(self.config.get("snapshot_steps", ()))
+        self.snapshot_steps = set(self.config.snapshot_steps)
         self.ckpt_path = self.run_dir / CHECKPOINT
         self.log_path = self.run_dir / LOG
         self.sampler = EpochSampler(len(data), seed, self.steps_per_epoch * batch_size, self.world)
@@ -192,14 +192,14 @@ class Trainer:
             # The converted layers keep the same parameters (so the optimizers') and state-dict keys.
             torch.nn.SyncBatchNorm.convert_sync_batchnorm(self.model)
         elif self.world.is_main:
-            warn(f"{self.config['model']} normalizes over the global batch on GPUs (SyncBatchNorm); torch has no "
+            warn(f"{self.config.model} normalizes over the global batch on GPUs (SyncBatchNorm); torch has no "
                  f"CPU SyncBatchNorm, so each of the {self.world.size} processes normalizes over its "
                  f"{self.rank_batch} images")
 
     # ------------------------------------------------------------------ state
 
     def _save(self, step: int, wall: float, finished: bool) -> None:
-        checkpoint.save(self.ckpt_path, config=self.config, step=step, model=self.model,
+        checkpoint.save(self.ckpt_path, config=self.config.to_dict(), step=step, model=self.model,
                         optimizers=self.optimizers, finished=finished, wall_time=wall)
 
     def _restore(self) -> dict:
@@ -237,7 +237,7 @@ class Trainer:
         else:
             self.log_path.unlink(missing_ok=True)
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        write_json(self.run_dir / "config.json", self.config)
+        write_json(self.run_dir / "config.json", self.config.to_dict())
         return ckpt
 
     def _trim_log(self, step: int) -> None:
@@ -276,7 +276,7 @@ class Trainer:
         t_start = time.perf_counter() - wall
         with stop_flag(signals) as interrupted, open(self.log_path, "a") if main else contextlib.nullcontext() as log, \
                 progress(TextColumn("{task.fields[losses]}")) as bar, distributed.collective(lambda: kept):
-            task = bar.add_task(f"train {self.config['model']}", total=self.total_steps, completed=step, losses="")
+            task = bar.add_task(f"train {self.config.model}", total=self.total_steps, completed=step, losses="")
             while step < self.total_steps:
                 epoch, i = divmod(step, self.steps_per_epoch)
                 if epoch != perm_epoch:
@@ -347,7 +347,7 @@ class Trainer:
         save_grid(path, images)
 
     def _finish_plots(self) -> None:
-        title = f"{self.config['model']} on {self.config['suite']} (seed {self.seed})"
+        title = f"{self.config.model} on {self.config.suite} (seed {self.seed})"
         log = read_log(self.log_path)
         save_loss_curves(self.run_dir / "losses.png", log, title, self.steps_per_epoch)
         if convergence.has_measure(log):

@@ -81,7 +81,7 @@ def paper_steps(job: Job, suite: str) -> int:
     from ganbench.runs import plan_run
     from ganbench.suites import get_suite
 
-    return int(plan_run(job.model, get_suite(suite), job.seed, Path("."), train_data(suite)).config["total_steps"])
+    return int(plan_run(job.model, get_suite(suite), job.seed, Path("."), train_data(suite)).config.total_steps)
 
 
 def train(job: Job, suite: str, steps: int | None, out: Path, seconds: float, log) -> str:

@@ -204,11 +204,11 @@ def test_a_damaged_log_costs_the_summary_not_the_score(tmp_path):
     log = tmp_path / LOG
     # A last line cut mid-write (a hard kill) is dropped: the summary comes from the intact lines.
     log.write_text('{"step": 1, "epoch": 1, "M": 0.5, "k": 0.0}\n{"step": 2, "ep')
-    assert training_summary(log, {"steps_per_epoch": 10}, 2)["final"]["step"] == 1
+    assert training_summary(log, 10, 2)["final"]["step"] == 1
     # Damage before the last line costs the summary, not the score.
     log.write_text('{"step": 1, "ep\n{"step": 2, "epoch": 1, "M": 0.5, "k": 0.0}\n')
-    assert training_summary(log, {"steps_per_epoch": 10}, 2) is None
-    assert training_summary(tmp_path / "absent.jsonl", {"steps_per_epoch": 10}, 2) is None
+    assert training_summary(log, 10, 2) is None
+    assert training_summary(tmp_path / "absent.jsonl", 10, 2) is None
 
 
 # ---------------------------------------------------------------------------- real training, records, boards

@@ -88,7 +88,7 @@ def test_the_classifier_is_cached_deterministic_and_rebuilt_when_damaged(checkpo
 def test_the_map_puts_latent_x_in_columns_and_y_in_rows_from_minus_one_up(checkpoints):
     device = resolve_device("cpu")
     model, config = load_checkpoint_model(checkpoints["latent2d"], device)
-    classifier, _ = suite_classifier(config["suite"], device, 0)
+    classifier, _ = suite_classifier(config.suite, device, 0)
     grid = class_map(model, classifier, 3, torch.zeros(2))  # axis values -1, 0, 1
     for x, col in ((-1.0, 0), (1.0, 2)):
         for y, row in ((-1.0, 0), (1.0, 2)):

@@ -136,8 +136,8 @@ def test_variant_names_resolve_and_unknown_ones_fail_in_one_line(tmp_path, quick
     with pytest.raises(GanbenchError, match="makes 28x28 images, not 64x64"):
         get_model("latent2d").create(64, 1)
     plan = plan_run("latent4d:prelu", get_suite("fashion-mnist-latent-smoke"), 0, tmp_path, quick_train)
-    assert plan.run_dir.name.startswith("latent4d-prelu-seed0-") and plan.config["model"] == "latent4d:prelu"
-    assert plan.config["hparams"]["activation"] == "prelu"
+    assert plan.run_dir.name.startswith("latent4d-prelu-seed0-") and plan.config.model == "latent4d:prelu"
+    assert plan.config.hparams["activation"] == "prelu"
 
 
 def test_zoo_json_lists_trainable_and_keras_counts_and_the_variants():

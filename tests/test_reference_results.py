@@ -146,16 +146,16 @@ def test_rewording_a_papers_citation_renames_no_run_and_an_earlier_name_is_still
 
     suite = get_suite("fashion-mnist-smoke")
     plan = plan_runs(suite, ["fcgan"], [0], tmp_path, 6, None)[0]
-    assert plan.config["source"].startswith("McGinney et al., General Adversarial Networks")
+    assert plan.config.source.startswith("McGinney et al., General Adversarial Networks")
     zoo = registry.load_zoo()
     reworded = replace(zoo.models["fcgan"], source="McGinney et al. (undated), a poster")
     monkeypatch.setitem(zoo.models, "fcgan", reworded)
     again = plan_runs(suite, ["fcgan"], [0], tmp_path, 6, None)[0]
-    assert again.config["source"] == "McGinney et al. (undated), a poster" and again.run_dir == plan.run_dir
+    assert again.config.source == "McGinney et al. (undated), a poster" and again.run_dir == plan.run_dir
 
     earlier = plan.run_dir.with_name("fcgan-seed0-0123abcd")  # the name a hash of the old citation gave
     earlier.mkdir(parents=True)
-    (earlier / "config.json").write_text(json.dumps({**plan.config, "source": "002: McGinney et al., ..."}))
+    (earlier / "config.json").write_text(json.dumps({**plan.config.to_dict(), "source": "002: McGinney et al., ..."}))
     assert plan_runs(suite, ["fcgan"], [0], tmp_path, 6, None)[0].run_dir == earlier
-    (earlier / "config.json").write_text(json.dumps({**plan.config, "total_steps": 7}))  # another run: not reused
+    (earlier / "config.json").write_text(json.dumps({**plan.config.to_dict(), "total_steps": 7}))  # another run: not reused
     assert plan_runs(suite, ["fcgan"], [0], tmp_path, 6, None)[0].run_dir == plan.run_dir

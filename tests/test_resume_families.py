@@ -68,7 +68,7 @@ def test_resume_equals_the_uninterrupted_run(model, suite, tmp_path, batches_of_
     assert not train(split, data, cpu, stop_after=STOP).finished
     resumed = train(split, data, cpu, resume=True)
     assert resumed.finished and resumed.resumed_from == STOP
-    assert straight.config["batch_size"] == 4
+    assert straight.config.batch_size == 4
     a, b = checkpoint.load(straight.checkpoint), checkpoint.load(split.checkpoint)
     same(a["model"], b["model"], "model")
     same(a["optimizers"], b["optimizers"], "optimizers")

@@ -70,7 +70,7 @@ class ModelContext:
     """A MODEL metric's inputs: the model, its run's configuration and the scoring's settings."""
 
     model: Any  # a ganbench GAN
-    config: dict  # the run's configuration (its suite, model, hyperparameters)
+    config: Any  # the run's RunConfig (its suite, model, hyperparameters)
     settings: Settings
     seed: int
     device: torch.device

@@ -24,7 +24,7 @@ def compute(context) -> dict:
     from ganbench.runs import suite_data
     from ganbench.suites import get_suite
 
-    suite = get_suite(context.config["suite"])
+    suite = get_suite(context.config.suite)
     return model_utility(context.model, suite_data(suite, "train"), suite_data(suite, "test"),
                          context.settings.aug_per_class, context.settings.aug_epochs, context.seed, context.device)
 
