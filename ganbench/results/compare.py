@@ -154,7 +154,7 @@ def write(c: Comparison, run_dirs: dict[str, Path], out: Path, device: torch.dev
             continue
         model, config = load_checkpoint_model(run_dirs[m] / CHECKPOINT, device)
         fid = metric_kind("fid").value_in(c.records[m][0].metrics)
-        label = f"{m} (seed {config['seed']}, step {config['checkpoint']['step']})" + (
+        label = f"{m} (seed {config.seed}, step {config.checkpoint['step']})" + (
             f"\nFID {fid:.1f}" if fid is not None else "")
         grids.append((label, generate(model, GRID_SAMPLES, seed)))
     if grids:
