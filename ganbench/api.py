@@ -64,7 +64,7 @@ def score(real: Images, fake: Images | Callable[[torch.Tensor], torch.Tensor],
     from ganbench.evaluate import ModelInput, ScoreOptions, score_inputs
     from ganbench.generator_module import wrap_generator
 
-    keys = parse_metrics(metrics if isinstance(metrics, str) else ",".join(metrics))
+    keys = parse_metrics(metrics)
     opts = ScoreOptions(_device(device), seed, _path(inception_weights), keys, bootstrap, backend, mode,
                         kid_subsets, kid_subset_size, precision, vgg16_weights=_path(vgg16_weights))
     real_side, real_stats = _real_side(real, value_range)
@@ -115,7 +115,7 @@ def run_suite(suite: str = DEFAULTS.suite, models: Iterable[str] | None = None, 
     from ganbench.bench import run_suite as run
 
     s = get_suite(suite)
-    keys = parse_metrics(metrics if isinstance(metrics, str) else ",".join(metrics))
+    keys = parse_metrics(metrics)
     names = list(models) if models is not None else list(s.models)
     if not names:
         raise GanbenchError("models: name at least one model")
@@ -126,12 +126,12 @@ def load_records(folder: str | os.PathLike = DEFAULTS.out, suite: str | None = N
     """The records a leaderboard is made of, under `folder` (what `ganbench run --out` was given): each run's
     `runs/<suite>/<run>/record.json` and the kept `leaderboards/records/<suite>/*.json`. One suite's, or every
     suite's found there. A damaged kept record is an error; a damaged run record is skipped with a warning."""
-    from ganbench.records import board_records, kept_dir
+    from ganbench.records import KEPT, board_records
 
     folder = Path(folder)
     if suite is None:
         found = {p.name for p in (folder / "runs").glob("*") if p.is_dir()}
-        found |= {p.name for p in kept_dir(folder, "x").parent.glob("*") if p.is_dir()}
+        found |= {p.name for p in (folder / KEPT).glob("*") if p.is_dir()}
         if not found:
             raise GanbenchError(f"no records under {folder} (neither runs/ nor leaderboards/records/)")
         suites = sorted(found)
@@ -175,8 +175,7 @@ def compare(models: Iterable[str], suite: str | None = None, *, seeds: Iterable[
     """`ganbench compare`: the models on one suite (default: the first suite holding them all), from their
     records under `out`, training and scoring only what is missing. Returns a Comparison: `rows` (each metric's
     estimates and differences from the first model), `verdict(row, model)`, `caveats`, `protocol_id`."""
-    from ganbench.bench import complete, plan_runs, survey
-    from ganbench.results import compare as comparing
+    from ganbench.bench import compare_models
 
     names = list(models)
     if len(names) < 2 or len(set(names)) != len(names):
@@ -187,15 +186,8 @@ def compare(models: Iterable[str], suite: str | None = None, *, seeds: Iterable[
     if not 0 < alpha < 1:
         raise GanbenchError(f"alpha must lie between 0 and 1, not {alpha}")
     s = get_suite(suite) if suite else suite_for(names)
-    keys = parse_metrics(metrics if isinstance(metrics, str) else ",".join(metrics))
-    dev = _device(device)
-    plans = plan_runs(s, names, seed_list, Path(out), steps, epochs)
-    records = complete(survey(plans, keys, precision), s, dev, seed_list[0], _path(inception_weights), keys,
-                       precision, rescore=False)
-    result = comparing.build({m: [r for r in records if r.model == m] for m in names}, s.name, alpha)
-    first_runs = {m: next(p.run_dir for p in plans if p.config.model == m) for m in names}
-    comparing.write(result, first_runs, Path(out), dev, seed_list[0])
-    return result
+    return compare_models(s, names, seed_list, _device(device), Path(out), steps, epochs, _path(inception_weights),
+                          parse_metrics(metrics), precision, alpha)[0]
 
 
 def zoo() -> dict[str, ModelSpec]:

@@ -23,7 +23,7 @@ from ganbench.progress import info
 from ganbench.published import load_published
 from ganbench.records import RECORD, board_records, kept_record_path, read_kept, read_record
 from ganbench.registry import get_model
-from ganbench.results import leaderboard
+from ganbench.results import compare as comparing, leaderboard
 from ganbench.runs import (RunPlan, build_model, load_checkpoint_model, plan_run, score_model, suite_data,
                            suite_real_images, train)
 from ganbench.scoring import Scorer
@@ -149,6 +149,19 @@ def train_runs(suite: Suite, models: list[str], device: torch.device, seed: int,
     data = suite_data(suite, "train")
     for plan in plan_runs(suite, models, [seed], out, steps, epochs, ic_weak_every):
         train(plan, data, device, resume=True)
+
+
+def compare_models(suite: Suite, models: list[str], seeds: list[int], device: torch.device, out: Path,
+                   steps: int | None, epochs: int | None, weights: str | None, metrics: tuple[str, ...],
+                   precision: str, alpha: float, confirm: Confirm | None = None):
+    """`compare`'s work: each model's records on the suite (reused, or trained and scored where missing), the
+    comparison of every shared metric, and its table and pictures under `out`. (Comparison, files written)."""
+    plans = plan_runs(suite, models, seeds, out, steps, epochs)
+    records = complete(survey(plans, metrics, precision), suite, device, seeds[0], weights, metrics, precision,
+                       rescore=False, confirm=confirm)
+    result = comparing.build({m: [r for r in records if r.model == m] for m in models}, suite.name, alpha)
+    first_runs = {m: next(p.run_dir for p in plans if p.config.model == m) for m in models}
+    return result, comparing.write(result, first_runs, out, device, seeds[0])
 
 
 @dataclass(frozen=True)

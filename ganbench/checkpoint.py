@@ -6,7 +6,6 @@ and plain Python values only, never pickled code.
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ganbench.contracts import json_normal
 from ganbench.errors import GanbenchError
 from ganbench.fileio import torch_save
 from ganbench.tensorfile import load_tensors
@@ -21,9 +21,6 @@ from ganbench.tensorfile import load_tensors
 FORMAT = 1
 
 
-def normalize_config(config: dict) -> dict:
-    """JSON-normal form (tuples become lists), so a saved config compares equal to a rebuilt one."""
-    return json.loads(json.dumps(config, sort_keys=True))
 
 
 def rng_state() -> dict[str, Any]:
@@ -51,7 +48,7 @@ def save(path: Path, *, config: dict, step: int, model: torch.nn.Module, optimiz
          wall_time: float) -> None:
     torch_save(path, {
         "format": FORMAT,
-        "config": normalize_config(config),
+        "config": json_normal(config),
         "step": step,
         "finished": finished,
         "wall_time": wall_time,

@@ -475,7 +475,7 @@ def compare(
 ):
     """Compare models on a suite: every shared metric side by side, which differences are significant, samples
     side by side and metric curves overlaid. Uses existing records; trains or scores only what is missing."""
-    from ganbench.bench import complete, plan_runs, survey
+    from ganbench.bench import compare_models
     from ganbench.metrics.registry import parse_metrics
     from ganbench.provenance import resolve_device
     from ganbench.results import compare as comparing
@@ -492,16 +492,9 @@ def compare(
     if not 0 < alpha < 1:
         raise GanbenchError(f"--alpha must lie between 0 and 1, not {alpha}")
     s = get_suite(suite) if suite else _suite_holding(models)
-    keys = parse_metrics(metrics)
-    dev = resolve_device(device)
-    plans = plan_runs(s, models, seed_list, out, steps, epochs)
-    records = complete(survey(plans, keys, precision), s, dev, seed_list[0],
-                       str(inception_weights) if inception_weights else None, keys, precision, rescore=False,
-                       confirm=_ask_before_long_work(yes, ask_over, s, models))
-    by_model = {m: [r for r in records if r.model == m] for m in models}
-    result = comparing.build(by_model, s.name, alpha)
-    first_runs = {m: next(p.run_dir for p in plans if p.config.model == m) for m in models}
-    files = comparing.write(result, first_runs, out, dev, seed_list[0])
+    result, files = compare_models(s, models, seed_list, resolve_device(device), out, steps, epochs,
+                                   str(inception_weights) if inception_weights else None, parse_metrics(metrics),
+                                   precision, alpha, confirm=_ask_before_long_work(yes, ask_over, s, models))
     if as_json:
         return _print_json(comparing.as_json(result, files))
     for caveat in result.caveats:  # before any "better"
@@ -516,8 +509,8 @@ def compare(
         table.add_column(f"{m} − {models[0]}", justify="right")
         table.add_column("verdict" if len(models) == 2 else f"verdict ({m})")
     for row in result.rows:
-        kind, info = row.kind, row.kind
-        cells = [info.label if kind.is_count else f"{info.label} ({info.direction.value})"
+        kind = row.kind
+        cells = [kind.label if kind.is_count else f"{kind.label} ({kind.direction.value})"
                  + (f"; on {row.features}" if row.features else "")]
         for m in models:
             e = row.estimates[m]

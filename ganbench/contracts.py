@@ -18,6 +18,12 @@ from ganbench.metrics.registry import kinds
 DESCRIPTIVE = ("source", "family")
 
 
+def json_normal(obj: dict) -> dict:
+    """JSON-normal form (tuples become lists, keys sorted), so a saved configuration compares equal to a rebuilt
+    one and hashes alike."""
+    return json.loads(json.dumps(obj, sort_keys=True))
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """What makes a run, as planning settles it: config.json, checkpoints and records hold its JSON form
@@ -50,7 +56,7 @@ class RunConfig:
         for optional in ("ic_weak", "checkpoint"):
             if getattr(self, optional) is not None:
                 d[optional] = getattr(self, optional)
-        return json.loads(json.dumps(d, sort_keys=True))
+        return json_normal(d)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RunConfig:
@@ -65,9 +71,7 @@ class RunConfig:
 
 def identity(config: dict | RunConfig) -> dict:
     """The settings that make a run: its configuration less the descriptive fields and the checkpoint's state."""
-    if isinstance(config, RunConfig):
-        config = config.to_dict()
-    normal = json.loads(json.dumps(config, sort_keys=True))  # tuples as lists, as a saved configuration holds them
+    normal = config.to_dict() if isinstance(config, RunConfig) else json_normal(config)
     return {k: v for k, v in normal.items() if k not in DESCRIPTIVE and k != "checkpoint"}
 
 

@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from ganbench.errors import GanbenchError
+from ganbench.sampling import from_range
 
 LATENT_ATTRS = ("latent_dim", "z_dim", "nz")  # what generators in the field call their noise size
 OUTPUT_RANGES = {"-1,1": (-1.0, 1.0), "0,1": (0.0, 1.0)}
@@ -59,7 +60,7 @@ class ExternalGenerator(nn.Module):
         if not isinstance(x, torch.Tensor) or x.dim() != 4 or x.shape[0] != n or x.shape[1] not in (1, 3):
             shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
             raise GanbenchError(f"the generator must return N x 1|3 x H x W images, it returned {shape}")
-        return (x.float() - self.low) * (2 / (self.high - self.low)) - 1
+        return from_range(x.float(), self.low, self.high)
 
 
 def _user_code(call, failure: str):

@@ -17,7 +17,7 @@ import torch
 
 from ganbench import checkpoint, convergence, distributed
 from ganbench.config import DEFAULTS as config_defaults
-from ganbench.contracts import Record, RunConfig, identity, run_digest
+from ganbench.contracts import Record, RunConfig, identity, json_normal, run_digest
 from ganbench.data import ImageData, conform, load_data
 from ganbench.errors import GanbenchError
 from ganbench.metrics import registry
@@ -81,7 +81,7 @@ def plan_run(model: str, suite: Suite, seed: int, out: Path, train_data: ImageDa
     if steps < 1:
         raise GanbenchError("the number of training steps must be at least 1")
     config = RunConfig(
-        model=spec.name, family=spec.family, source=spec.source, hparams=checkpoint.normalize_config(hparams),
+        model=spec.name, family=spec.family, source=spec.source, hparams=json_normal(hparams),
         suite=suite.name, data=suite.data, data_sha256=train_data.content_hash, resolution=suite.resolution,
         channels=suite.channels, seed=seed, batch_size=batch_size, total_steps=steps, steps_per_epoch=steps_per_epoch,
         snapshot_steps=tuple(snapshot_steps(steps, suite.protocol.curve_points)),

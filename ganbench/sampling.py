@@ -21,6 +21,11 @@ def to_uint8(x: torch.Tensor) -> torch.Tensor:
     return ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
 
 
+def from_range(x: torch.Tensor, low: float, high: float) -> torch.Tensor:
+    """Values in [low, high] rescaled to [-1, 1], the range `to_uint8` quantizes."""
+    return (x - low) * (2 / (high - low)) - 1
+
+
 def to_unit(images: torch.Tensor) -> torch.Tensor:
     """uint8 to floats in [-1, 1] (the range G's tanh produces and D trains on)."""
     return images.float().div(127.5).sub(1)

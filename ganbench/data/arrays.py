@@ -14,7 +14,7 @@ import torch
 
 from ganbench.data.base import ImageData
 from ganbench.errors import GanbenchError
-from ganbench.sampling import to_uint8
+from ganbench.sampling import from_range, to_uint8
 from ganbench.tensorfile import load_error
 
 ARRAY_SUFFIXES = (".npy", ".npz")
@@ -85,4 +85,4 @@ def images_from_array(arr: np.ndarray | torch.Tensor, name: str,
     if x.min() < low - slack or x.max() > high + slack:
         raise GanbenchError(f"{name}: values from {x.min().item():.4g} to {x.max().item():.4g} lie outside "
                             f"value_range ({low:g}, {high:g})")
-    return ImageData(name, to_uint8((x - low) * (2 / (high - low)) - 1).contiguous(), name)
+    return ImageData(name, to_uint8(from_range(x, low, high)).contiguous(), name)

@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 from enum import Enum
 from importlib.metadata import entry_points
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from ganbench.errors import GanbenchError
 
@@ -252,11 +252,12 @@ def metric_kind(key: str) -> MetricKind:
 DEFAULT_METRICS = ("fid", "kid")
 
 
-def parse_metrics(text: str | None) -> tuple[str, ...]:
-    """`fid,kid,is` -> ("fid", "kid", "is"), refusing unknown names."""
+def parse_metrics(text: str | Iterable[str] | None) -> tuple[str, ...]:
+    """`fid,kid,is` (or the names as a sequence) -> ("fid", "kid", "is"), refusing unknown names."""
     if not text:
         return DEFAULT_METRICS
-    keys = tuple(dict.fromkeys(k.strip() for k in text.split(",") if k.strip()))
+    names = text.split(",") if isinstance(text, str) else text
+    keys = tuple(dict.fromkeys(k.strip() for k in names if k.strip()))
     if not keys:
         raise GanbenchError(f"unknown metric '{text}' (known: {', '.join(m.name for m in metrics())})")
     for k in keys:
