@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 
-from ganbench.version import __version__
+from ganbench.version import __version__ as __version__
 
 _WHERE = {
     "score": "ganbench.api",

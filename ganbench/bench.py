@@ -62,9 +62,9 @@ def _serves(record: Record | None, plan: RunPlan, metrics: tuple[str, ...], prec
     if record is None:
         return False
     return (identity(record.config or {}) == identity(plan.config)
-            and set(metrics) <= set(record.protocol.get("metrics", []))
+            and set(metrics) <= set(record.scored_metrics)
             and (record.precision_check or {}).get("precision", "exact") == precision
-            and record.training.get("steps") == plan.config.total_steps)
+            and record.training.steps == plan.config.total_steps)
 
 
 def survey(plans: list[RunPlan], metrics: tuple[str, ...], precision: str) -> list[RunState]:

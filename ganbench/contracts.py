@@ -96,7 +96,7 @@ class ScoreResult:
     fake: str
     metrics: dict[str, Any]  # raw result keys -> values
     protocol: dict[str, Any]  # feature extractor and weights, resize, quantization, sample counts, settings, id
-    precision_check: dict[str, Any]  # `fast` only: its FID against `exact`'s on the same first images
+    precision_check: dict[str, Any] | None  # `fast` only: its FID against `exact`'s on the same first images
     weights: dict[str, Any]  # the Inception weights' source and hashes
     environment: dict[str, Any]  # ganbench, torch, commit, device, processes, time
     notes: tuple[str, ...] = ()  # what a reader must know to read the numbers (lowered KID subsets, biased FID)
@@ -172,6 +172,31 @@ RECORD_SCHEMA = "ganbench.record/1"
 
 
 @dataclass(frozen=True)
+class Training:
+    """What a record says of the training behind the scored model: its budget, its parameter counts, and a
+    training statistic a model logged (BEGAN's convergence summary). Empty for a study's record, which scores
+    no single run."""
+
+    steps: int | None = None
+    batch_size: int | None = None
+    epochs: float | None = None
+    params_g: int | None = None  # trainable
+    params_d: int | None = None
+    params_g_keras: int | None = None  # with batch norm's running statistics, as the Keras papers count
+    convergence: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        return {**{k: v for k, v in d.items() if v is not None}, **self.extra}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Training:
+        known = {f.name for f in fields(cls)} - {"extra"}
+        return cls(**{k: v for k, v in d.items() if k in known}, extra={k: v for k, v in d.items() if k not in known})
+
+
+@dataclass(frozen=True)
 class Record:
     """One scored run, as record.json holds it: the metrics with their protocol and provenance.
 
@@ -197,7 +222,7 @@ class Record:
     notes: tuple[str, ...] = ()
     real_features_cached: bool = False
     real_reference: dict[str, Any] | None = None  # FID between two halves of the real set: the floor at these counts
-    training: dict[str, Any] = field(default_factory=dict)
+    training: Training = field(default_factory=Training)
     curve: dict[str, Any] | None = None
     config: dict[str, Any] | None = None
     wall_time_s: dict[str, Any] = field(default_factory=dict)
@@ -208,6 +233,19 @@ class Record:
         return str(self.protocol["id"])
 
     @property
+    def n_fake(self) -> int | None:
+        return self.protocol.get("n_fake")
+
+    @property
+    def n_real(self) -> int | None:
+        return self.protocol.get("n_real")
+
+    @property
+    def scored_metrics(self) -> tuple[str, ...]:
+        """The metrics the scoring was asked for (`--metrics`), by registry name."""
+        return tuple(self.protocol.get("metrics", ()))
+
+    @property
     def device(self) -> str | None:
         return self.environment.get("device")
 
@@ -216,6 +254,7 @@ class Record:
         d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
         ordered = {k: d[k] for k in _RECORD_ORDER}
         ordered["notes"] = list(self.notes)
+        ordered["training"] = self.training.to_dict()
         return {**ordered, **self.extra}
 
     @classmethod
@@ -225,6 +264,7 @@ class Record:
         known = {f.name for f in fields(cls)} - {"extra"}
         kwargs = {k: d[k] for k in known if k in d and (d[k] is not None or k in _NULLABLE)}
         kwargs["notes"] = tuple(d.get("notes") or ())
+        kwargs["training"] = Training.from_dict(d.get("training") or {})
         return cls(**kwargs, extra={k: v for k, v in d.items() if k not in known})
 
     def to_json(self, indent: int | None = 2) -> str:

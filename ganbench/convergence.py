@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from ganbench.contracts import Record  # noqa: E402
 from ganbench.fileio import save_figure  # noqa: E402
 from ganbench.metrics.builtin.began_convergence import BEGAN_K, BEGAN_M  # noqa: E402
 
@@ -102,11 +103,11 @@ def published_trajectory(published: pd.DataFrame, model: str) -> dict[int, dict[
     return out
 
 
-def comparison_table(records: list[dict], published: pd.DataFrame) -> pd.DataFrame:
+def comparison_table(records: list[Record], published: pd.DataFrame) -> pd.DataFrame:
     """Every run with M, epoch by epoch, beside the published value of the same model and epoch."""
     rows = []
     for r in records:
-        summary = r.training.get("convergence")
+        summary = r.training.convergence
         if not summary:
             continue
         theirs = published_trajectory(published, r.model)

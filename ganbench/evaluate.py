@@ -20,10 +20,9 @@ from ganbench.metrics.inputs import Settings
 from ganbench.metrics.registry import DEFAULT_METRICS, MODEL, needing
 from ganbench.metrics.stats import save_stats
 from ganbench.progress import info
-from ganbench.provenance import environment
 from ganbench.runs import REAL_SUBSET_SEED, load_checkpoint_model, score_model, suite_real_images
 from ganbench.sampling import generate_batches
-from ganbench.scoring import RealReference, Scorer
+from ganbench.scoring import Generated, RealReference, Scorer
 from ganbench.suites import SUITES, get_suite
 from ganbench.training import LOG
 
@@ -153,14 +152,12 @@ def score_inputs(real: str | ImageData | None, real_stats: str | None, fake: Fak
         _check_sizes(fake_hw, tuple(real_data.images.shape[-2:]))
         say_plan(scorer, real_data, n_fake)
         reference = scorer.real(real_data)
-    scored = scorer.score(fake_features(scorer), reference)
     real_name = real.name if isinstance(real, ImageData) else real or real_stats
-    return distributed.on_main(lambda: ScoreResult(real=real_name, fake=fake_name, environment=environment(opts.device),
-                                                   notes=tuple(scored.pop("notes")), **scored))
+    return replace(scorer.score(fake_features(scorer), reference, fake_name), real=real_name)
 
 
 def _fake_side(fake: FakeInput, real: str | ImageData | None,
-               opts: ScoreOptions) -> tuple[str, tuple[int, int], int, Callable[[Scorer], dict]]:
+               opts: ScoreOptions) -> tuple[str, tuple[int, int], int, Callable[[Scorer], Generated]]:
     """(name, image height x width, image count, scorer -> features) of the generated side."""
     if isinstance(fake, GeneratorInput):
         generator = load_generator(fake.spec, opts.device, fake.latent_dim, fake.output_range)

@@ -42,9 +42,8 @@ def configuration(record: Record) -> dict:
     hand-made one) is known by its suite and training budget."""
     config = record.config
     if not isinstance(config, dict):
-        training = record.training
-        config = {"model": record.model, "suite": record.suite, "total_steps": training.get("steps"),
-                  "batch_size": training.get("batch_size")}
+        config = {"model": record.model, "suite": record.suite, "total_steps": record.training.steps,
+                  "batch_size": record.training.batch_size}
     return {k: v for k, v in config.items() if k not in PER_RUN and k not in DESCRIPTIVE}
 
 

@@ -21,6 +21,7 @@ from ganbench.errors import GanbenchError
 from ganbench.fileio import write_text
 from ganbench.metrics.inputs import Settings
 from ganbench.progress import info
+from ganbench.contracts import ScoreResult, Training
 from ganbench.provenance import environment
 from ganbench.published import load_published
 from ganbench.records import load_records, new_record, write_record
@@ -89,10 +90,12 @@ def run_group_study(name: str, members: list[Suite], models: list[str], device: 
         spec = get_model(model)
         config = {"model": spec.name, "family": spec.family, "source": spec.source, "suite": name, "seed": seed,
                   "class_runs": [str(p.run_dir) for p in plans]}  # what the study was made of
-        scored = {"metrics": metrics, "weights": {}, "notes": [], "real_cache_hit": False,
-                  "protocol": {**pipeline, "id": protocol_id(pipeline), "n_real": len(test),
-                               "n_fake": settings.aug_per_class * len(members), "seed": seed, "metrics": ["aug"]}}
-        record = new_record(spec.name, name, seed, spec.family, spec.source, config, {}, scored, environment(device),
+        scored = ScoreResult(
+            real=f"{name}: held-out test split", fake=spec.name, metrics=metrics, precision_check=None, weights={},
+            protocol={**pipeline, "id": protocol_id(pipeline), "n_real": len(test),
+                      "n_fake": settings.aug_per_class * len(members), "seed": seed, "metrics": ["aug"]},
+            environment=environment(device))
+        record = new_record(spec.name, name, seed, spec.family, spec.source, config, Training(), scored,
                             {"score": round(time.perf_counter() - t0, 2)})
         write_record(out / "runs" / name / f"{spec.name.replace(':', '-')}-seed{seed}", record)
     return write_leaderboard(name, out)

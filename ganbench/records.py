@@ -11,7 +11,7 @@ import math
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ganbench.contracts import RECORD_SCHEMA, Record, RunConfig
+from ganbench.contracts import RECORD_SCHEMA, Record, RunConfig, ScoreResult, Training
 from ganbench.errors import GanbenchError
 from ganbench.fileio import write_bytes, write_json
 from ganbench.metrics.builtin.parameters import PARAMS_D, PARAMS_G, PARAMS_G_NONTRAINABLE, PARAMS_G_TRAINABLE
@@ -26,27 +26,27 @@ SAMPLES_SUFFIX = "-samples.png"
 REQUIRED = ("schema", "model", "suite", "seed", "metrics", "protocol", "samples", "environment")
 
 
-def make_record(run_config: RunConfig, training: dict, scored: dict, environment: dict, wall_time_s: dict,
+def make_record(run_config: RunConfig, training: Training, scored: ScoreResult, wall_time_s: dict,
                 curve: dict | None = None) -> Record:
-    """A run's record from its configuration and what scoring returned (`Scorer.score`'s dict)."""
+    """A run's record from its configuration and what scoring returned."""
     return new_record(run_config.model, run_config.suite, run_config.seed, run_config.family, run_config.source,
-                      run_config.to_dict(), training, scored, environment, wall_time_s, curve)
+                      run_config.to_dict(), training, scored, wall_time_s, curve)
 
 
 def new_record(model: str, suite: str, seed: int, family: str | None, source: str | None, config: dict,
-               training: dict, scored: dict, environment: dict, wall_time_s: dict, curve: dict | None = None) -> Record:
+               training: Training, scored: ScoreResult, wall_time_s: dict, curve: dict | None = None) -> Record:
     """A record of a model's scoring on a suite (a run's, or a study's over several runs, whose `config` says
     what it was made of)."""
     return Record(
         model=model, family=family, source=source, suite=suite, seed=seed,
         created=datetime.now(timezone.utc).isoformat(timespec="microseconds"),
-        metrics=scored["metrics"], samples={"real": scored["protocol"]["n_real"], "fake": scored["protocol"]["n_fake"]},
-        protocol=scored["protocol"], weights=scored["weights"], precision_check=scored.get("precision_check"),
-        notes=tuple(scored["notes"]), real_features_cached=scored["real_cache_hit"],
-        real_reference=scored.get("real_reference"),  # the floor this run's FID is read against (None: not measured)
+        metrics=scored.metrics, samples={"real": scored.n_real, "fake": scored.n_fake},
+        protocol=scored.protocol, weights=scored.weights, precision_check=scored.precision_check,
+        notes=scored.notes, real_features_cached=scored.real_cache_hit,
+        real_reference=scored.real_reference,  # the floor this run's FID is read against (None: not measured)
         training=training,
         curve=curve,  # FID (and KID) over training, from fewer images than the final score; None: no snapshots
-        config=config, environment=environment, wall_time_s=wall_time_s,
+        config=config, environment=scored.environment, wall_time_s=wall_time_s,
     )
 
 
@@ -65,10 +65,9 @@ def fid_bias(record: Record) -> float | None:
 def metric_values(record: Record) -> dict:
     """A record's metrics and its parameter counts, under the keys the metric kinds read, and FID's bias from the
     sample counts (`fid_bias`)."""
-    training = record.training
-    trainable, keras = training.get("params_g"), training.get("params_g_keras")
+    trainable, keras = record.training.params_g, record.training.params_g_keras
     return {**record.metrics, "fid_bias": fid_bias(record), PARAMS_G_TRAINABLE.key: trainable,
-            PARAMS_D.key: training.get("params_d"), PARAMS_G.key: keras,
+            PARAMS_D.key: record.training.params_d, PARAMS_G.key: keras,
             PARAMS_G_NONTRAINABLE.key: None if keras is None or trainable is None else keras - trainable}
 
 

@@ -10,22 +10,20 @@ from __future__ import annotations
 import copy
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
 
 from ganbench import checkpoint, convergence, distributed
 from ganbench.config import DEFAULTS as config_defaults
-from ganbench.contracts import Record, RunConfig, identity, json_normal, run_digest
+from ganbench.contracts import Record, RunConfig, Training, identity, json_normal, run_digest
 from ganbench.data import ImageData, conform, load_data
 from ganbench.errors import GanbenchError
 from ganbench.metrics import registry
-from ganbench.metrics.features import FEATURE_LAYER
 from ganbench.metrics.inputs import ModelContext
 from ganbench.model import GAN, count_keras_total, count_parameters
 from ganbench.progress import warn
-from ganbench.provenance import environment
 from ganbench.records import make_record, write_record
 from ganbench.registry import get_model
 from ganbench.scoring import RealReference, Scorer
@@ -167,7 +165,7 @@ def metric_curve(model: GAN, config: RunConfig, run_dir: Path, final_pool: torch
             continue
         snap.G.load_state_dict(weights)
         fake = scorer.fake_from_model(snap, n, f"curve: {config.model} step {step}")
-        points.append({"step": step, **scorer.curve_values(fake[FEATURE_LAYER], real)})
+        points.append({"step": step, **scorer.curve_values(fake.pool, real)})
     points.append({"step": final_step, **scorer.curve_values(final_pool[:n], real)})
     for p in points:
         p["epoch"] = round(p["step"] / config.steps_per_epoch, 3)
@@ -212,26 +210,24 @@ def score_model(model: GAN, config: RunConfig, real: RealReference, n_fake: int,
     every rank generates and extracts its share, rank 0 computes and writes, and every rank gets the record."""
     t0 = time.perf_counter()
     fake = scorer.fake_from_model(model, n_fake, f"generated: {config.model}")
-    scored = scorer.score(fake, real)
+    scored = scorer.score(fake, real, config.model)
     context = ModelContext(model, config, scorer.settings, scorer.seed, device)
-    scored["metrics"].update(distributed.on_main(registry.compute_model, scorer.metrics, context))
+    scored = replace(scored, metrics={**scored.metrics,
+                                      **distributed.on_main(registry.compute_model, scorer.metrics, context)})
     steps = (config.checkpoint or {}).get("step", config.total_steps)  # a checkpoint may be mid-training
     curve = None
     if run_dir is not None and curve_n and scorer.needs_features:
-        curve = metric_curve(model, config, run_dir, fake[FEATURE_LAYER], real, scorer, curve_n, steps)
-    training = {
-        "steps": steps, "batch_size": config.batch_size,
-        "epochs": round(steps / config.steps_per_epoch, 3),
-        "params_g": count_parameters(model.G), "params_d": count_parameters(model.D),
-        "params_g_keras": count_keras_total(model.G),  # with BN's running statistics, as the Keras papers count
-    }
+        curve = metric_curve(model, config, run_dir, fake.pool, real, scorer, curve_n, steps)
+    training = Training(steps=steps, batch_size=config.batch_size, epochs=round(steps / config.steps_per_epoch, 3),
+                        params_g=count_parameters(model.G), params_d=count_parameters(model.D),
+                        params_g_keras=count_keras_total(model.G))
     log = log_path or (Path(run_dir) / LOG if run_dir is not None else None)
 
     def record() -> Record:  # rank 0's, handed to every rank
         summary = training_summary(log, config.steps_per_epoch, steps)
-        metrics = {**scored["metrics"], **(convergence.record_metrics(summary) if summary else {})}
-        made = make_record(config, {**training, **({"convergence": summary} if summary else {})},
-                           {**scored, "metrics": metrics}, environment(device),
+        metrics = {**scored.metrics, **(convergence.record_metrics(summary) if summary else {})}
+        made = make_record(config, replace(training, convergence=summary),
+                           replace(scored, metrics=metrics),
                            {"train": round(train_wall, 2), "score": round(time.perf_counter() - t0, 2)}, curve)
         if run_dir is not None:
             write_record(run_dir, made)

@@ -19,6 +19,7 @@ from typing import Callable
 import torch
 
 from ganbench import config, distributed
+from ganbench.contracts import ScoreResult
 from ganbench.data import ImageData
 from ganbench.errors import GanbenchError
 from ganbench.metrics import cache, fidelity, registry
@@ -38,6 +39,7 @@ from ganbench.metrics.uncertainty import fid_between_halves
 from ganbench.metrics.vgg_features import ENV_VGG16, PR_LAYER, VGG16_FILENAME, VGG16Features, find_vgg16
 from ganbench.model import GAN
 from ganbench.progress import warn, warn_once
+from ganbench.provenance import environment
 from ganbench.sampling import QUANTIZATION, generate_batches
 
 PROTOCOL_VERSION = 1
@@ -77,6 +79,29 @@ class RealReference:
         return None if _HALVES[key] is None else dict(_HALVES[key])
 
 
+@dataclass(frozen=True)
+class Generated:
+    """The generated side as the metrics read it: Inception pool features (and logits, for the Inception Score),
+    precision/recall's own features, `fast`'s exact-precision features of the first images, and the images
+    themselves for the metrics that classify them. What the requested metrics do not use is None."""
+
+    pool: torch.Tensor | None = None
+    logits: torch.Tensor | None = None
+    pr_features: torch.Tensor | None = None
+    exact_head: torch.Tensor | None = None
+    images: torch.Tensor | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.pool) if self.pool is not None else len(self.images)
+
+    @classmethod
+    def from_layers(cls, layers: dict[str, torch.Tensor], exact_head: torch.Tensor | None = None,
+                    images: torch.Tensor | None = None) -> Generated:
+        """From a feature extractor's output, keyed by its layers' names."""
+        return cls(layers.get(FEATURE_LAYER), layers.get(LOGITS_LAYER), layers.get(PR_LAYER), exact_head, images)
+
+
 _HALVES: dict[str, dict | None] = {}  # real features' SHA-256 -> their halves' FID, in this process
 _HALVES_KEPT = 8
 
@@ -89,8 +114,7 @@ IS_WITHOUT_LOGITS = (
 
 
 BACKENDS = ("torch-fidelity", "clean-fid")
-EXACT_HEAD = "2048/exact-head"  # `fast` only: exact-precision pool features of the first generated images
-PIXELS = "uint8/pixels"  # the generated images themselves, for the metrics that classify images
+_IMAGES = "images"  # the generated images as they travel between ranks beside the features
 
 
 def make_extractor(backend: str, mode: str | None, weights_path: str | None, device: torch.device,
@@ -212,23 +236,20 @@ class Scorer:
         return self._sharded(len(images), lambda rows: self.extract(images[rows.start:rows.stop], len(rows),
                                                                      description))
 
-    def fake_from_images(self, images: torch.Tensor, description: str = "generated") -> dict[str, torch.Tensor]:
+    def fake_from_images(self, images: torch.Tensor, description: str = "generated") -> Generated:
         """Features of generated images (and the images, for the metrics that classify them); under torchrun
         each rank extracts a block of batches and every rank gets the whole."""
-        feats = self._extract_sharded(images, description) if self.needs_features else {}
-        if self.calibration:
-            feats[EXACT_HEAD] = distributed.on_main(self._exact_head, images, description)
-        if self.keeps_images:
-            feats[PIXELS] = images
-        return feats
+        layers = self._extract_sharded(images, description) if self.needs_features else {}
+        exact_head = distributed.on_main(self._exact_head, images, description) if self.calibration else None
+        return Generated.from_layers(layers, exact_head, images if self.keeps_images else None)
 
-    def fake_from_model(self, model: GAN, n: int, description: str = "generated") -> dict[str, torch.Tensor]:
+    def fake_from_model(self, model: GAN, n: int, description: str = "generated") -> Generated:
         """n generated images' features (and the images a metric keeps); under torchrun each rank generates and
         extracts a block of the batches a single process makes, and every rank gets the whole."""
         if not self.needs_features:  # the images alone, for the metrics that classify them
-            images = self._sharded(n, lambda rows: {PIXELS: torch.cat(list(
+            images = self._sharded(n, lambda rows: {_IMAGES: torch.cat(list(
                 generate_batches(model, n, self.seed, self.extract.batch_size, rows)))})
-            return self.fake_from_images(images[PIXELS], description)
+            return self.fake_from_images(images[_IMAGES], description)
         keep = n if self.needs_images else self.calibration
 
         def extract(rows: range) -> dict[str, torch.Tensor]:
@@ -242,27 +263,24 @@ class Scorer:
 
             batches = generate_batches(model, n, self.seed, self.extract.batch_size, rows)
             feats = self.extract(keep_head(batches), len(rows), description)
-            return {**feats, PIXELS: torch.cat(kept)} if kept else feats
+            return {**feats, _IMAGES: torch.cat(kept)} if kept else feats
 
-        feats = self._sharded(n, extract)
-        kept = feats.pop(PIXELS, None)
-        if self.calibration:
-            feats[EXACT_HEAD] = distributed.on_main(self._exact_head, kept, description)
-        if self.needs_images:
-            feats[PIXELS] = kept
-        return feats
+        layers = self._sharded(n, extract)
+        kept = layers.pop(_IMAGES, None)
+        exact_head = distributed.on_main(self._exact_head, kept, description) if self.calibration else None
+        return Generated.from_layers(layers, exact_head, kept if self.needs_images else None)
 
-    def precision_check(self, fake: dict[str, torch.Tensor], real: RealReference) -> dict:
+    def precision_check(self, fake: Generated, real: RealReference) -> dict:
         """`fast` against `exact` on the same first images of each set: both FIDs and their relative difference."""
         check = {"precision": getattr(self.extract, "precision", "exact")}
         if check["precision"] == "exact":
             return check
-        if EXACT_HEAD not in fake:
+        if fake.exact_head is None:
             check["calibration"] = "none needed: fast ran exact's float32 kernels on this device"
             return check
-        exact_fake = fake[EXACT_HEAD]
+        exact_fake = fake.exact_head
         k = len(exact_fake)
-        fast_fake = fake[FEATURE_LAYER][:k]
+        fast_fake = fake.pool[:k]
         if real.features is None:
             fid_fast = fidelity.fid_from_stats(fast_fake, real.stats.mu, real.stats.sigma)
             fid_exact = fidelity.fid_from_stats(exact_fake, real.stats.mu, real.stats.sigma)
@@ -285,18 +303,18 @@ class Scorer:
         values.pop("kid_subset_size", None)
         return values
 
-    def score(self, fake: dict[str, torch.Tensor], real: RealReference) -> dict:
+    def score(self, fake: Generated, real: RealReference, fake_name: str = "generated") -> ScoreResult:
         """The requested metrics of generated features against the reference, with their protocol and its id.
         Computed by rank 0 under torchrun (a classifier metric trains once), and handed to every rank."""
-        return distributed.on_main(self._score, fake, real)
+        return distributed.on_main(self._score, fake, real, fake_name)
 
-    def _score(self, fake: dict[str, torch.Tensor], real: RealReference) -> dict:
+    def _score(self, fake: Generated, real: RealReference, fake_name: str) -> ScoreResult:
         t0 = time.perf_counter()
-        pool = fake.get(FEATURE_LAYER)
-        inputs = Inputs(pool, real.features, fake.get(LOGITS_LAYER), self.seed, self.settings, real.stats,
-                        fake.get(PR_LAYER), real.pr_features, fake.get(PIXELS), real.images, self.device)
+        pool = fake.pool
+        inputs = Inputs(pool, real.features, fake.logits, self.seed, self.settings, real.stats,
+                        fake.pr_features, real.pr_features, fake.images, real.images, self.device)
         values = registry.compute(self.metrics, inputs)
-        n_fake = len(pool) if pool is not None else len(fake[PIXELS])
+        n_fake = fake.n
         used_subset = values.pop("kid_subset_size", None)
         pipeline = {
             "version": PROTOCOL_VERSION,
@@ -325,17 +343,14 @@ class Scorer:
         if n_min < dims:
             notes.append(f"fewer samples than feature dimensions ({n_min} < {dims}): "
                          "the covariances are rank-deficient and FID is biased upward")
-        return {
-            "metrics": values,
-            "precision_check": self.precision_check(fake, real),
-            "protocol": {**pipeline, "id": protocol_id(pipeline), "seed": self.seed, "metrics": list(self.metrics),
-                         "settings": settings},
-            "weights": self.weights.provenance(),
-            "real_cache_hit": real.cache_hit,
-            "real_reference": real.halves if "fid" in self.metrics else None,
-            "notes": notes,
-            "metric_seconds": round(time.perf_counter() - t0, 3),
-        }
+        return ScoreResult(
+            real=real.data, fake=fake_name, metrics=values,
+            protocol={**pipeline, "id": protocol_id(pipeline), "seed": self.seed, "metrics": list(self.metrics),
+                      "settings": settings},
+            precision_check=self.precision_check(fake, real), weights=self.weights.provenance(),
+            environment=environment(self.device), notes=tuple(notes), real_cache_hit=real.cache_hit,
+            real_reference=real.halves if "fid" in self.metrics else None,
+            metric_seconds=round(time.perf_counter() - t0, 3))
 
 
 # What a statistics file ganbench wrote must share with the scorer that reads it.

@@ -6,6 +6,7 @@ import pytest
 import torch
 from cleanfid import fid as cleanfid
 
+from ganbench.contracts import ScoreResult
 from ganbench.data.folder import load_folder
 from ganbench.errors import GanbenchError
 from ganbench.metrics.inputs import Settings
@@ -27,7 +28,7 @@ def small_sets(tmp_path_factory, quick_train, quick_test):
     return root / "real", root / "fake"
 
 
-def score(sets, **backend) -> dict:
+def score(sets, **backend) -> ScoreResult:
     real, fake = sets
     scorer = Scorer(CPU, metrics=("fid", "kid"), settings=Settings(20, 16, bootstrap=0), **backend)
     return scorer.score(scorer.fake_from_images(load_folder(fake).images), scorer.real(load_folder(real)))
@@ -49,7 +50,7 @@ def test_clean_fid_backend_equals_clean_fids_own_compute_fid(small_sets, results
     extractor = CleanFIDInception(fid_helper_file(), CPU)
     theirs = cleanfid.compute_fid(str(fake), str(real), mode=mode, custom_feat_extractor=extractor, device=CPU,
                                   num_workers=0, batch_size=8, verbose=False)
-    assert results[mode]["metrics"]["fid"] == pytest.approx(theirs, rel=1e-6)
+    assert results[mode].metrics["fid"] == pytest.approx(theirs, rel=1e-6)
 
 
 @pytest.mark.slow
@@ -58,19 +59,19 @@ def test_legacy_tensorflow_mode_agrees_with_torch_fidelity(results):
     # tens). The two feature paths run float32 Inception through different code, so the gap scales with the FID
     # and varies by a few 1e-6 across CPUs and thread counts: a relative bound of 1e-6 holds that, and is 10^6
     # times tighter than the gap a resize difference makes (the clean-mode test below).
-    legacy, tfid = results["legacy_tensorflow"]["metrics"], results["torch-fidelity"]["metrics"]
+    legacy, tfid = results["legacy_tensorflow"].metrics, results["torch-fidelity"].metrics
     assert legacy["fid"] == pytest.approx(tfid["fid"], rel=1e-6)
     assert legacy["kid_mean"] == pytest.approx(tfid["kid_mean"], abs=1e-6)  # KID is near 0 here
 
 
 @pytest.mark.slow
 def test_each_backend_and_mode_is_its_own_protocol(results):
-    ids = {k: r["protocol"]["id"] for k, r in results.items()}
+    ids = {k: r.protocol_id for k, r in results.items()}
     assert len(set(ids.values())) == 3
     clean = results["clean"]
-    assert clean["protocol"]["backend"] == "clean-fid" and clean["protocol"]["mode"] == "clean"
-    assert "PIL bicubic" in clean["protocol"]["resize"]
-    assert abs(clean["metrics"]["fid"] - results["legacy_tensorflow"]["metrics"]["fid"]) > 1.0  # resizing matters
+    assert clean.protocol["backend"] == "clean-fid" and clean.protocol["mode"] == "clean"
+    assert "PIL bicubic" in clean.protocol["resize"]
+    assert abs(clean.metrics["fid"] - results["legacy_tensorflow"].metrics["fid"]) > 1.0  # resizing matters
 
 
 def test_backend_errors():

@@ -14,7 +14,7 @@ from torch import nn
 from torchvision.models import resnet18
 
 from ganbench import convergence
-from ganbench.contracts import Record
+from ganbench.contracts import Record, Training
 from ganbench.errors import GanbenchError
 from ganbench.fileio import file_hash
 from ganbench.model import Batch, count_parameters
@@ -304,8 +304,8 @@ def test_a_random_encoder_is_said_when_training_starts_and_beside_every_m_and_k(
 def test_an_imagenet_encoder_makes_the_thesis_trajectory_comparable():
     record = Record("began", "began-thesis", 0, {}, {"id": "x"}, {}, {},
                     config={"hparams": {"encoder_init": "imagenet (resnet18.pth)"}},
-                    training={"convergence": {"epochs": [{"epoch": 1, "steps": 938, "M_mean": 0.2, "k_mean": 0.05,
-                                                          "M_at_log_step": 0.21, "k_at_log_step": 0.06}]}})
+                    training=Training(convergence={"epochs": [{"epoch": 1, "steps": 938, "M_mean": 0.2, "k_mean": 0.05,
+                                                                 "M_at_log_step": 0.21, "k_at_log_step": 0.06}]}))
     published = pd.DataFrame([{"model": "began", "metric": "began-m@epoch1", "value": 0.2177},
                               {"model": "began", "metric": "began-k@epoch1", "value": 0.0770}])
     row = convergence.comparison_table([record], published).iloc[0]

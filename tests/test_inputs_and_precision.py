@@ -22,7 +22,7 @@ from ganbench.metrics.inception import build_extractor, resolve_weights
 from ganbench.metrics.inception_net import LeanInception, tf1_resize
 from ganbench.metrics.vgg_features import PR_LAYER, VGG16Features
 from ganbench.registry import get_model
-from ganbench.scoring import EXACT_HEAD, Scorer
+from ganbench.scoring import Scorer
 from tests.helpers import assert_one_line_error, generator_module, run_cli
 
 CPU = torch.device("cpu")
@@ -64,20 +64,20 @@ def test_fast_precision_measures_its_fid_difference_from_exact(quick_train, quic
     assert fast.extract.provenance()["compute_dtype"] == "float16"
     fast_fake = fast.fake_from_images(fake)
     result = fast.score(fast_fake, fast.real(real))
-    check = result["precision_check"]
+    check = result.precision_check
 
     exact = Scorer(CPU, metrics=("fid",))
-    exact_fake = exact.fake_from_images(fake)["2048"]
+    exact_fake = exact.fake_from_images(fake).pool
     exact_real = exact.real(real).features
-    assert torch.allclose(fast_fake[EXACT_HEAD], exact_fake[:5], atol=1e-5)  # the calibration is really exact
+    assert torch.allclose(fast_fake.exact_head, exact_fake[:5], atol=1e-5)  # the calibration is really exact
     assert check["n_fake"] == check["n_real"] == 5
     assert check["fid_exact"] == pytest.approx(fid(exact_fake[:5], exact_real[:5]), rel=1e-6)
-    assert check["fid_fast"] == pytest.approx(fid(fast_fake["2048"][:5], fast.real(real).features[:5]), rel=1e-9)
+    assert check["fid_fast"] == pytest.approx(fid(fast_fake.pool[:5], fast.real(real).features[:5]), rel=1e-9)
     assert 0 < check["relative_difference"] < 5e-3
     full_exact = fid(exact_fake, exact_real)
-    assert result["metrics"]["fid"] == pytest.approx(full_exact, rel=5e-3)
-    assert result["metrics"]["fid"] != full_exact  # float16 really ran
-    assert result["protocol"]["compute_dtype"] == "float16"
+    assert result.metrics["fid"] == pytest.approx(full_exact, rel=5e-3)
+    assert result.metrics["fid"] != full_exact  # float16 really ran
+    assert result.protocol["compute_dtype"] == "float16"
 
 
 GENERATOR_FILE = textwrap.dedent('''
@@ -117,8 +117,8 @@ def test_generator_module_is_scored_like_the_model_it_holds(generator_file, png_
 
     scorer = Scorer(CPU, metrics=("fid",))
     ours = scorer.score(scorer.fake_from_model(gan.eval(), 12), scorer.real(load_folder(real)))
-    assert result["metrics"]["fid"] == pytest.approx(ours["metrics"]["fid"], rel=1e-9)
-    assert result["protocol"]["id"] == ours["protocol"]["id"]
+    assert result["metrics"]["fid"] == pytest.approx(ours.metrics["fid"], rel=1e-9)
+    assert result["protocol"]["id"] == ours.protocol_id
 
 
 def test_generator_and_protocol_refusals(generator_file, png_sets, tmp_path):
@@ -179,19 +179,19 @@ def test_precision_recall_use_vgg16_features_where_present(vgg16_file, quick_tra
     real = scorer.real(quick_test.subset(12, 0))
     fake = scorer.fake_from_images(quick_train.images[:12])
     result = scorer.score(fake, real)
-    assert result["protocol"]["pr_features"] == "vgg16-torchvision/fc2_relu"
-    assert result["protocol"]["pr_network"]["weights_sha256"] == file_hash(vgg16_file)
+    assert result.protocol["pr_features"] == "vgg16-torchvision/fc2_relu"
+    assert result.protocol["pr_network"]["weights_sha256"] == file_hash(vgg16_file)
     vgg = VGG16Features(vgg16_file, CPU)
     expected = precision_recall(vgg(quick_train.images[:12].expand(-1, 3, -1, -1), 12, "fake")[PR_LAYER],
                                 real.pr_features, 3)
-    assert result["metrics"]["precision"] == expected["precision"]
-    assert result["metrics"]["recall"] == expected["recall"]
+    assert result.metrics["precision"] == expected["precision"]
+    assert result.metrics["recall"] == expected["recall"]
     # The same metrics without the weights: Inception features, another protocol id.
     plain = Scorer(CPU, metrics=("fid", "pr"), settings=Settings(bootstrap=0))
     other = plain.score(plain.fake_from_images(quick_train.images[:12]), plain.real(quick_test.subset(12, 0)))
-    assert other["protocol"]["pr_features"] == "inception-v3-compat/2048"
-    assert other["protocol"]["id"] != result["protocol"]["id"]
-    assert other["metrics"]["fid"] == pytest.approx(result["metrics"]["fid"], rel=1e-12)
+    assert other.protocol["pr_features"] == "inception-v3-compat/2048"
+    assert other.protocol_id != result.protocol_id
+    assert other.metrics["fid"] == pytest.approx(result.metrics["fid"], rel=1e-12)
 
 
 PRINTING_GENERATOR = generator_module(on_import='print("loading my generator")',

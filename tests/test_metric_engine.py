@@ -119,8 +119,8 @@ def test_precision_recall_density_coverage_equal_prdc(features):
 @pytest.mark.slow
 def test_features_do_not_depend_on_batch_size(quick_test):
     images = quick_test.images[:12]  # batches of 5, 5 and 2 against one batch of 12
-    small = Scorer(torch.device("cpu"), batch_size=5).fake_from_images(images)["2048"]
-    large = Scorer(torch.device("cpu"), batch_size=64).fake_from_images(images)["2048"]
+    small = Scorer(torch.device("cpu"), batch_size=5).fake_from_images(images).pool
+    large = Scorer(torch.device("cpu"), batch_size=64).fake_from_images(images).pool
     torch.testing.assert_close(small, large, atol=1e-4, rtol=0)
     ref = Scorer(torch.device("cpu")).real(quick_test.subset(16, seed=4)).features
     assert fidelity.fid(small, ref) == pytest.approx(fidelity.fid(large, ref), rel=1e-6)

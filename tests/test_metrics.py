@@ -14,7 +14,7 @@ from ganbench.metrics import cache
 from ganbench.metrics.fidelity import fid, kid
 from ganbench.fileio import file_hash
 from ganbench.metrics.inception import FID_HELPER_SHA1, fid_helper_file, resolve_weights
-from ganbench.scoring import Scorer
+from ganbench.scoring import Generated, Scorer
 from tests.helpers import run_cli
 
 
@@ -35,7 +35,7 @@ def test_converted_weights_give_the_torchscript_features(quick_test, scorer):
     from torch_fidelity.interpolate_compat_tensorflow import interpolate_bilinear_2d_like_tensorflow1x
 
     images = quick_test.images[:6].expand(-1, 3, -1, -1).contiguous()
-    ours = scorer.fake_from_images(images)["2048"]
+    ours = scorer.fake_from_images(images).pool
     scripted = torch.jit.load(str(fid_helper_file()), map_location="cpu").eval()
     with torch.no_grad():
         x = interpolate_bilinear_2d_like_tensorflow1x(images.float(), size=(299, 299), align_corners=False)
@@ -76,11 +76,11 @@ def test_fid_of_a_set_against_itself_is_near_zero(quick_test, scorer):
     assert abs(fid(real.features, real.features)) < 1e-3
     other = scorer.real(quick_test.subset(40, seed=9))
     assert fid(other.features, real.features) > 1.0
-    scored = scorer.score({"2048": other.features}, real)
-    assert scored["protocol"]["settings"]["kid_subset_size"] == 20
+    scored = scorer.score(Generated(pool=other.features), real)
+    assert scored.protocol["settings"]["kid_subset_size"] == 20
     assert "KID subset size lowered from 1000 to 20 (half of the 40 samples, so that its subsets differ)" \
-        in scored["notes"]
-    assert scored["metrics"]["kid_std"] > 0
+        in scored.notes
+    assert scored.metrics["kid_std"] > 0
 
 
 def test_kid_of_too_few_samples_says_it_has_no_noise_estimate(png_sets, tmp_path):

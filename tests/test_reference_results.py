@@ -82,7 +82,7 @@ def test_committed_reference_records_validate():
     records = [read_kept(p) for p in paths]
     assert {(r.model, r.seed) for r in records} == REFERENCE_RUNS
     for path, r in zip(paths, records):
-        assert r.training["steps"] == 37500 and r.training["batch_size"] == 16
+        assert r.training.steps == 37500 and r.training.batch_size == 16
         assert r.samples == {"real": 10000, "fake": 10000} and r.protocol["real_data"] == "fashion-mnist"
         assert {"fid", "fid_ci_low", "kid_mean", "precision", "recall", "density", "coverage",
                 "ic_strong_error"} <= set(r.metrics)

@@ -32,25 +32,26 @@ def suite_published(published: pd.DataFrame, suite: Suite) -> pd.DataFrame:
 
 
 def _run_row(exp: Experiment, r: Record, pub: pd.DataFrame) -> dict:
-    m, p, t = r.metrics, r.protocol, r.training
+    m = r.metrics
     match = pub[pub["model"] == r.model]
+    fid_interval = metric_kind("fid").interval(m)
     return {
         "model": exp.label,
         "seed": r.seed,
         "FID": m.get("fid"),  # absent when the scoring asked for other metrics only
-        "FID ±": (m["fid_ci_high"] - m["fid_ci_low"]) / 2 if "fid_ci_high" in m else None,
+        "FID ±": (fid_interval[1] - fid_interval[0]) / 2 if fid_interval else None,
         "KID": m.get("kid_mean"),
         "KID std": m.get("kid_std"),
         "M": m.get(metric_kind("began-m").value_key),  # BEGAN's convergence measure; None for other models
         "k": m.get(metric_kind("began-k").value_key),
         "encoder": convergence.encoder(r),  # how a BEGAN's encoder started; M and k depend on it
-        "n fake": p["n_fake"],
-        "n real": p["n_real"],
-        "epochs": t.get("epochs"),
-        "steps": t.get("steps"),
+        "n fake": r.n_fake,
+        "n real": r.n_real,
+        "epochs": r.training.epochs,
+        "steps": r.training.steps,
         "train s": r.wall_time_s.get("train"),
         "device": r.device,
-        "protocol": p["id"],
+        "protocol": r.protocol_id,
         "published FID": float(match["value"].iloc[0]) if len(match) else None,
         "published source": match["source"].iloc[0] if len(match) else None,
     }
