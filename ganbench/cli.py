@@ -201,29 +201,27 @@ def _metric_rows(metrics: dict) -> list[tuple[str, str, str]]:
 def _print_leaderboard(df, suite: str) -> None:
     import pandas as pd
 
-    def cell(v, spec: str) -> str:
-        return format(v, spec) if pd.notna(v) else "–"
+    from ganbench.results.leaderboard import shown_kinds
 
-    from ganbench.results.leaderboard import has_convergence
-
-    with_m = has_convergence(df)
+    shown = [k.runs_column for k in shown_kinds(df)]
     table = Table(title=f"ganbench: {suite}")
-    for col in ("rank", "model", "seed", "FID ± 95%", "KID ± 95%", *(("M", "k") if with_m else ()), "n fake",
+    for col in ("rank", "model", "seed", *(f"{c.name} ± 95%" if c.spread else c.name for c in shown), "n fake",
                 "n real", "epochs", "published FID", "protocol"):
         table.add_column(col, justify="right" if col not in ("model", "protocol") else "left")
 
-    def with_noise(value, half_width, spec: str) -> str:
+    def cell(r: dict, c) -> str:
+        value = r[c.name]
         if pd.isna(value):
             return "–"
-        return format(value, spec) + (f" ± {half_width:{spec}}" if pd.notna(half_width) else " (no noise estimate)")
+        if not c.spread:
+            return format(value, c.console)
+        spread = r[c.spread] * 1.96 if c.spread_is_std and pd.notna(r[c.spread]) else r[c.spread]
+        return format(value, c.console) + (f" ± {spread:{c.console}}" if pd.notna(spread) else " (no noise estimate)")
 
     for r in df.to_dict("records"):
-        fid = with_noise(r["FID"], r["FID ±"], ".2f")
-        kid = with_noise(r["KID"], 1.96 * r["KID std"] if pd.notna(r["KID std"]) else None, ".4f")
-        began = (cell(r["M"], ".4f"), cell(r["k"], ".4f")) if with_m else ()
-        table.add_row(str(r["rank"]), r["model"], str(r["seed"]), fid, kid,
-                      *began, str(r["n fake"]), str(r["n real"]), f"{r['epochs']:.1f}",
-                      cell(r["published FID"], ".2f"), r["protocol"])
+        table.add_row(str(r["rank"]), r["model"], str(r["seed"]), *(cell(r, c) for c in shown), str(r["n fake"]),
+                      str(r["n real"]), f"{r['epochs']:.1f}",
+                      format(r["published FID"], ".2f") if pd.notna(r["published FID"]) else "–", r["protocol"])
     stdout.print(table)
 
 

@@ -23,19 +23,12 @@ import pandas as pd  # noqa: E402
 
 from ganbench.contracts import Record  # noqa: E402
 from ganbench.fileio import save_figure  # noqa: E402
-from ganbench.metrics.builtin.began_convergence import BEGAN_K, BEGAN_M  # noqa: E402
+from ganbench.metrics.builtin.began_convergence import BEGAN_K, BEGAN_M, encoder  # noqa: E402
 
 LOG_STEP = 900  # Zaika (2025) prints "Step [900/938]" once per epoch
 M, K = "M", "k"  # the log's keys
 RECORD_KEYS = {M: BEGAN_M.value_key, K: BEGAN_K.value_key}
 AT_LOG_STEP = {key: f"{key} at step {LOG_STEP}" for key in (M, K)}  # the comparison table's columns
-
-
-def encoder(record: dict) -> str | None:
-    """How the run's discriminator encoder started: "imagenet", "random", or None for a model without one
-    (the configuration's `encoder_init`, e.g. "random (no ImageNet ResNet18 file: ...)")."""
-    init = ((record.config or {}).get("hparams") or {}).get("encoder_init")
-    return None if not init else str(init).split(" ", 1)[0]
 
 
 def versus_published(encoder_init: str | None) -> str:

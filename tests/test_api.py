@@ -46,10 +46,14 @@ def test_importing_ganbench_leaves_the_heavy_modules_for_first_use():
     assert out == ["False", ganbench.__version__]
 
 
-def _cli_values(*args) -> dict:
+def _cli_json(*args) -> dict:
     proc = run_cli("score", *args, "--json")
     assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)["metrics"]
+    return json.loads(proc.stdout)
+
+
+def _cli_values(*args) -> dict:
+    return _cli_json(*args)["metrics"]
 
 
 def _same(api: ganbench.ScoreResult, cli: dict) -> None:
@@ -85,10 +89,20 @@ def _equals_torch_fidelity(ours: ganbench.ScoreResult, real: Path, fake: Path) -
 def test_score_on_arrays_and_tensors_equals_the_cli_on_folders_and_torch_fidelity(png_sets, pixels):
     real, fake = png_sets
     real_px, fake_px = pixels
-    cli = _cli_values("--real", str(real), "--fake", str(fake), "--kid-subset-size", "12")
+    printed = _cli_json("--real", str(real), "--fake", str(fake), "--kid-subset-size", "12")
+    cli = printed["metrics"]
     on_folders = ganbench.score(real, fake, kid_subset_size=12)
     _same(on_folders, cli)
     _equals_torch_fidelity(on_folders, real, fake)
+    # What `ganbench score --json` says of those numbers: the protocol, the weights, the environment.
+    p = printed["protocol"]
+    assert (p["n_real"], p["n_fake"], p["settings"]["kid_subset_size"]) == (24, 24, 12)
+    assert p["backend"] == "torch-fidelity" and p["backend_version"] == torch_fidelity.__version__
+    assert p["weights_sha256"] == resolve_weights().sha256 and p["id"] == on_folders.protocol_id
+    assert any("rank-deficient" in n for n in printed["notes"])
+    for key in ("device", "ganbench_version", "git_commit", "torch_version", "created"):
+        assert key in printed["environment"]
+    assert cli["fid"] > 10  # test and train images of different items are far apart at 24 samples
     # A uint8 N x C x H x W tensor against a float N x H x W x C array in [0, 1], its range said.
     floats = ganbench.score(torch.from_numpy(real_px)[:, None], fake_px[..., None].astype(np.float32) / 255,
                             value_range=(0, 1), kid_subset_size=12)

@@ -68,7 +68,7 @@ def test_a_metric_registered_from_outside_is_scored_recorded_and_shown_everywher
     result = ganbench.score(real, fake, metrics=("fid", "mean-gap"), bootstrap=0)
     scorer = Scorer(torch.device("cpu"))
     f_real = scorer.real(load_images(real)).features.double()
-    f_fake = scorer.fake_from_images(load_images(fake).images)["2048"].double()
+    f_fake = scorer.fake_from_images(load_images(fake).images).pool.double()
     expected = float((f_fake.mean(0) - f_real.mean(0)).norm())
     assert result.values["mean-gap"] == pytest.approx(expected, rel=1e-9) and expected > 0.5
     assert result.values["mean-gap"] ** 2 < result.values["fid"]  # FID adds the covariance term to its square
@@ -96,3 +96,39 @@ def test_a_metric_registered_from_outside_is_scored_recorded_and_shown_everywher
         == {"unchanged"}
     assert {row.status for row in gate_compare(baseline, worse, [mean_gap.kinds[0]], Threshold(0.5, False))} \
         == {"regressed"}
+
+
+def test_a_kind_with_a_runs_column_gets_its_column_in_the_table_of_runs(tmp_path):
+    """The runs table's columns are the registry's: a registered kind with a `runs_column` is a column of the
+    markdown (value ± its 95% half-width, at its scale and digits) and of the CSV (value and spread as
+    recorded); an optional one appears only where some run has a value."""
+    import pandas as pd
+
+    from ganbench.metrics.registry import RunsColumn
+
+    gap = ganbench.MetricKind("gap", "gap", ganbench.Direction.LOWER, ganbench.Noise.SUBSET_STD, value_key="gap",
+                              spread_keys=("gap_std",),
+                              runs_column=RunsColumn("gap", "gap ×10 ± 95%", spread="gap std", spread_is_std=True,
+                                                     scale=10, digits=1))
+    other = ganbench.MetricKind("other", "other", ganbench.Direction.LOWER, ganbench.Noise.SEEDS,
+                                runs_column=RunsColumn("other", "other", optional=True))
+    ganbench.register_metric(ganbench.Metric("gap", "a test's gap", (gap, other), lambda x: {}))
+    try:
+        suite = "fashion-mnist"
+        records = [replace(r, metrics={**r.metrics, "gap": 0.5 + i, "gap_std": 0.01})
+                   for i, r in enumerate(board_records(ROOT, suite))]
+        ganbench.leaderboard(records, out=tmp_path)
+        lines = (tmp_path / "leaderboards" / f"{suite}.md").read_text().splitlines()
+        header = next(line for line in lines if line.startswith("| rank"))
+        cells = [c.strip() for c in header.split("|")]
+        assert cells[4:7] == ["FID ± 95%²", "KID ×10³ ± 95%²", "gap ×10 ± 95%"] and "other" not in cells
+        first = next(line for line in lines if line.startswith("| 1 |"))
+        seed = int(first.split("|")[3])
+        model = first.split("|")[2].strip()
+        i = next(i for i, r in enumerate(records) if r.model == model and r.seed == seed)
+        assert first.split("|")[6].strip() == f"{(0.5 + i) * 10:.1f} ± {1.96 * 0.01 * 10:.1f}"
+        csv = pd.read_csv(tmp_path / "leaderboards" / f"{suite}.csv")
+        assert list(csv.columns[3:9]) == ["FID", "FID ±", "KID", "KID std", "gap", "gap std"]
+        assert "other" not in lines[0] and csv["other"].isna().all()
+    finally:
+        registry.unregister_metric("gap")

@@ -62,6 +62,33 @@ def _number(v: object) -> float | None:
 
 
 @dataclass(frozen=True)
+class RunFact:
+    """A fact about a run that one of its numbers depends on, shown beside that number: BEGAN's M and k depend on
+    how its discriminator's encoder started. `read(record)` gives it in a word, or None where it does not apply."""
+
+    name: str  # the CSV column and the every-metric table's note ("encoder: random")
+    heading: str  # the markdown heading, with its footnote mark
+    read: Callable[[Any], str | None]
+
+
+@dataclass(frozen=True)
+class RunsColumn:
+    """A metric's column in the leaderboard's table of runs (one row per run); metrics without one are in the
+    every-metric table only. The CSV keeps the value and its spread as recorded; markdown and the console show
+    the value with its 95% half-width."""
+
+    name: str  # the CSV column of the value; the console's heading
+    heading: str  # the markdown heading, with its footnote mark
+    spread: str = ""  # the CSV column of its spread: a 95% half-width, or a standard deviation (spread_is_std)
+    spread_is_std: bool = False
+    scale: float = 1.0  # markdown shows value x scale (KID x 10³)
+    digits: int = 2  # markdown's decimals
+    console: str = ".2f"  # the console's format of the (unscaled) value
+    optional: bool = False  # shown only where some run has a value: a statistic that only some models log
+    footnote: str = ""  # markdown's footnote for the heading's mark (once, however many columns share it)
+
+
+@dataclass(frozen=True)
 class MetricKind:
     """One reported number: how to read it from a record's metrics, and how to judge it."""
 
@@ -83,6 +110,8 @@ class MetricKind:
     # The protocol field naming the feature network this metric was computed on, where a run may use one of
     # several (precision/recall and density/coverage: VGG16 fc2, or Inception pool3 without VGG16 weights).
     features_key: str = ""
+    runs_column: RunsColumn | None = None  # its column in the leaderboard's table of runs, if it has one
+    fact: RunFact | None = None  # what about the run the value depends on, shown beside it
 
     def value_in(self, metrics: dict) -> float | None:
         return _number(metrics.get(self.value_key or self.key))
@@ -238,6 +267,16 @@ def kinds() -> list[MetricKind]:
     model-level studies, then the networks' sizes (registration order within each)."""
     found = [(_SECTION_ORDER[m.needs], i, k) for i, m in enumerate(_all().values()) for k in m.kinds]
     return [k for *_, k in sorted(found, key=lambda t: (t[0], t[1]))]
+
+
+def runs_kinds() -> list[MetricKind]:
+    """The kinds with a column in the leaderboard's table of runs, in the tables' order."""
+    return [k for k in kinds() if k.runs_column is not None]
+
+
+def run_facts() -> list[RunFact]:
+    """The facts the runs table shows beside its columns, each once, in the order of the kinds that have them."""
+    return list({k.fact.name: k.fact for k in runs_kinds() if k.fact is not None}.values())
 
 
 def metric_kind(key: str) -> MetricKind:

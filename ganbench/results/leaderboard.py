@@ -14,7 +14,7 @@ from ganbench import convergence
 from ganbench.contracts import Record
 from ganbench.experiments import Experiment, experiments, run_label
 from ganbench.fileio import write_text
-from ganbench.metrics.registry import Direction, MetricKind, kinds, metric_kind
+from ganbench.metrics.registry import Direction, MetricKind, RunFact, kinds, metric_kind, run_facts, runs_kinds
 from ganbench.plots import save_metric_bars, save_metric_curves
 from ganbench.published import ANY_MODEL
 from ganbench.records import metric_values
@@ -32,19 +32,22 @@ def suite_published(published: pd.DataFrame, suite: Suite) -> pd.DataFrame:
 
 
 def _run_row(exp: Experiment, r: Record, pub: pd.DataFrame) -> dict:
+    """One run's row: each runs-table metric's value and spread as recorded (absent: None), the facts they
+    depend on, the samples, the budget and the published FID."""
     m = r.metrics
     match = pub[pub["model"] == r.model]
-    fid_interval = metric_kind("fid").interval(m)
+    row = {"model": exp.label, "seed": r.seed}
+    for kind in runs_kinds():
+        column = kind.runs_column
+        row[column.name] = m.get(kind.value_key or kind.key)  # absent when the scoring asked for other metrics
+        if column.spread_is_std:
+            row[column.spread] = m.get(kind.spread_keys[0])
+        elif column.spread:
+            interval = kind.interval(m)
+            row[column.spread] = (interval[1] - interval[0]) / 2 if interval else None
+    row.update({fact.name: fact.read(r) for fact in run_facts()})
     return {
-        "model": exp.label,
-        "seed": r.seed,
-        "FID": m.get("fid"),  # absent when the scoring asked for other metrics only
-        "FID ±": (fid_interval[1] - fid_interval[0]) / 2 if fid_interval else None,
-        "KID": m.get("kid_mean"),
-        "KID std": m.get("kid_std"),
-        "M": m.get(metric_kind("began-m").value_key),  # BEGAN's convergence measure; None for other models
-        "k": m.get(metric_kind("began-k").value_key),
-        "encoder": convergence.encoder(r),  # how a BEGAN's encoder started; M and k depend on it
+        **row,
         "n fake": r.n_fake,
         "n real": r.n_real,
         "epochs": r.training.epochs,
@@ -80,12 +83,12 @@ def _published_note(match: pd.DataFrame) -> str:
     return f"comparable with {comparable}{more}"
 
 
-def _encoder_note(kind: MetricKind, runs: list[Record]) -> str:
-    """M and k are statistics of the run's own discriminator: say how its encoder started."""
-    if kind not in (metric_kind("began-m"), metric_kind("began-k")):
+def _fact_note(kind: MetricKind, runs: list[Record]) -> str:
+    """What about the runs the value depends on (BEGAN's M and k: how the encoder started), in words."""
+    if kind.fact is None:
         return ""
-    inits = sorted({convergence.encoder(r) for r in runs} - {None})
-    return f"encoder: {', '.join(inits)}" if inits else ""
+    values = sorted({kind.fact.read(r) for r in runs} - {None})
+    return f"{kind.fact.name}: {', '.join(values)}" if values else ""
 
 
 def metric_table(records: list[Record], suite: Suite, published: pd.DataFrame) -> pd.DataFrame:
@@ -111,7 +114,7 @@ def metric_table(records: list[Record], suite: Suite, published: pd.DataFrame) -
                 "published source": match["source"].iloc[0] if len(match) else None,
                 "published protocol": match["protocol"].iloc[0] if len(match) else None,
                 "features": features,
-                "note": "; ".join(filter(None, (features, _published_note(match), _encoder_note(kind, runs)))),
+                "note": "; ".join(filter(None, (features, _published_note(match), _fact_note(kind, runs)))),
                 "protocol": pid, "_order": order,
                 "_rank_key": (kind.worsening(0.0, e.mean) if kind.direction is not Direction.EXACT
                               and kind.across_models else None),
@@ -136,16 +139,12 @@ def _times(factor: float, v):
     return None if v is None or pd.isna(v) else factor * v
 
 
-def _with_noise(value, half_width) -> str:
+def _with_noise(value, half_width, digits: int = 2) -> str:
     """`value ± half-width`; a value without a noise estimate says so rather than showing ± 0 or ± –."""
     if value is None or pd.isna(value):
         return "–"
-    return f"{_fmt(value)} ± {_fmt(half_width)}" if half_width is not None and pd.notna(half_width) \
-        else f"{_fmt(value)} (no noise estimate)"
-
-
-def _milli(v):
-    return None if v is None or pd.isna(v) else v * 1e3
+    return f"{_fmt(value, digits)} ± {_fmt(half_width, digits)}" if half_width is not None and pd.notna(half_width) \
+        else f"{_fmt(value, digits)} (no noise estimate)"
 
 
 def _metric_cell(kind: MetricKind, v) -> str:
@@ -180,16 +179,30 @@ def metric_markdown(mf: pd.DataFrame) -> list[str]:
     return lines + [""]
 
 
-def has_convergence(df: pd.DataFrame) -> bool:
-    """Does any row carry BEGAN's M? Then the views add M and k columns ("–" for the other models)."""
-    return not df.empty and df["M"].notna().any()
+def shown_kinds(df: pd.DataFrame) -> list[MetricKind]:
+    """The runs-table metrics a board shows: every one without `optional`, and an optional one (a statistic that
+    some models log, such as BEGAN's M) where some run has a value ("–" for the others)."""
+    return [k for k in runs_kinds()
+            if not k.runs_column.optional or (not df.empty and df[k.runs_column.name].notna().any())]
 
 
-M_FOOTNOTE = ("³ BEGAN's convergence measure M = L(x) + |γ L(x) − L_G| (mean over the last epoch's steps) and its "
-              "equilibrium term k (after the last step), from the training log. M is defined only for a model whose "
-              "discriminator is an autoencoder: – for every other model, never 0. Both depend on how the "
-              "discriminator's encoder started (the encoder column: ImageNet weights, or random when no ImageNet "
-              "ResNet18 file was given); a random encoder's M and k are not comparable with a published run's.")
+def shown_facts(kinds: list[MetricKind]) -> list[RunFact]:
+    """The facts the shown metrics depend on, each once."""
+    return list({k.fact.name: k.fact for k in kinds if k.fact is not None}.values())
+
+
+def _scaled(v, scale: float):
+    return None if v is None or pd.isna(v) else v * scale
+
+
+def _runs_cell(kind: MetricKind, r: dict) -> str:
+    """A metric's markdown cell: value ± its 95% half-width where it has a spread, at the column's scale."""
+    c = kind.runs_column
+    value = _scaled(r[c.name], c.scale)
+    if not c.spread:
+        return _fmt(value, c.digits)
+    spread = _times(1.96, r[c.spread]) if c.spread_is_std else r[c.spread]
+    return _with_noise(value, _scaled(spread, c.scale), c.digits)
 
 
 def run_notes(records: list[Record]) -> list[str]:
@@ -215,8 +228,10 @@ def replaced_lines(records: list[Record]) -> list[str]:
 def markdown(df: pd.DataFrame, mf: pd.DataFrame, suite: Suite, published: pd.DataFrame,
              began: pd.DataFrame | None = None, replaced: list[str] = (), notes: list[str] = ()) -> str:
     p = suite.protocol
-    with_m = has_convergence(df)
-    m_head, m_rule = (" M³ | k³ | encoder³ |", "---:|---:|---|") if with_m else ("", "")
+    shown = shown_kinds(df)
+    facts = shown_facts(shown)
+    heads = "".join(f" {k.runs_column.heading} |" for k in shown) + "".join(f" {f.heading} |" for f in facts)
+    rules = "---:|" * len(shown) + "---|" * len(facts)
     lines = [
         f"# Leaderboard: {suite.name}",
         "",
@@ -226,15 +241,13 @@ def markdown(df: pd.DataFrame, mf: pd.DataFrame, suite: Suite, published: pd.Dat
         "",
         "## Runs",
         "",
-        "| rank | model | seed | FID ± 95%² | KID ×10³ ± 95%² |" + m_head
-        + " samples (fake / real) | epochs (steps) | published FID¹ | protocol id |",
-        "|---:|---|---:|---:|---:|" + m_rule + "---|---|---:|---|",
+        "| rank | model | seed |" + heads + " samples (fake / real) | epochs (steps) | published FID¹ | protocol id |",
+        "|---:|---|---:|" + rules + "---|---|---:|---|",
     ]
     for r in df.to_dict("records"):
-        m_cells = f" {_fmt(r['M'], 4)} | {_fmt(r['k'], 4)} | {_fmt(r['encoder'])} |" if with_m else ""
+        cells = "".join(f" {_runs_cell(k, r)} |" for k in shown) + "".join(f" {_fmt(r[f.name])} |" for f in facts)
         lines.append(
-            f"| {r['rank']} | {r['model']} | {r['seed']} | {_with_noise(r['FID'], r['FID ±'])} | "
-            f"{_with_noise(_milli(r['KID']), _milli(_times(1.96, r['KID std'])))} |{m_cells} "
+            f"| {r['rank']} | {r['model']} | {r['seed']} |{cells} "
             f"{r['n fake']} / {r['n real']} | "
             f"{_fmt(r['epochs'], 1)} ({r['steps']}) | {_fmt(r['published FID'])} | `{r['protocol']}` |"
         )
@@ -261,8 +274,8 @@ def markdown(df: pd.DataFrame, mf: pd.DataFrame, suite: Suite, published: pd.Dat
               "", "Ranks compare only rows with the same protocol id (same extractor, weights, resize, "
               "quantization, real data and sample counts). Each row's full provenance is in its record.json.", ""]
     lines += replaced
-    if with_m:
-        lines += [M_FOOTNOTE, ""]
+    for footnote in dict.fromkeys(k.runs_column.footnote for k in shown if k.runs_column.footnote):
+        lines += [footnote, ""]
     began_lines = [] if began is None else convergence.markdown(began, _source(pub, "began-m@"))
     return "\n".join(lines + metric_markdown(mf) + began_lines)
 

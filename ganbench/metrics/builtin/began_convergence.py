@@ -1,10 +1,30 @@
 """BEGAN's convergence measure M and its equilibrium term k (Berthelot et al. 2017): statistics a model whose
-discriminator is an autoencoder logs at every training step, which its record keeps (ganbench.convergence)."""
+discriminator is an autoencoder logs at every training step, which its record keeps (ganbench.convergence).
+Both depend on how that discriminator's encoder started, which the tables show beside them."""
 
-from ganbench.metrics.registry import TRAINING, Direction, Metric, MetricKind, Noise
+from ganbench.metrics.registry import TRAINING, Direction, Metric, MetricKind, Noise, RunFact, RunsColumn
 
-BEGAN_M = MetricKind("began-m", "BEGAN M", Direction.LOWER, Noise.SEEDS, value_key="began_m", across_models=False)
-BEGAN_K = MetricKind("began-k", "BEGAN k", Direction.EXACT, Noise.SEEDS, value_key="began_k", across_models=False)
+
+def encoder(record) -> str | None:
+    """How the run's discriminator encoder started: "imagenet", "random", or None for a model without one
+    (the configuration's `encoder_init`, e.g. "random (no ImageNet ResNet18 file: ...)")."""
+    init = ((record.config or {}).get("hparams") or {}).get("encoder_init")
+    return None if not init else str(init).split(" ", 1)[0]
+
+
+FOOTNOTE = ("³ BEGAN's convergence measure M = L(x) + |γ L(x) − L_G| (mean over the last epoch's steps) and its "
+            "equilibrium term k (after the last step), from the training log. M is defined only for a model whose "
+            "discriminator is an autoencoder: – for every other model, never 0. Both depend on how the "
+            "discriminator's encoder started (the encoder column: ImageNet weights, or random when no ImageNet "
+            "ResNet18 file was given); a random encoder's M and k are not comparable with a published run's.")
+ENCODER = RunFact("encoder", "encoder³", encoder)
+
+BEGAN_M = MetricKind("began-m", "BEGAN M", Direction.LOWER, Noise.SEEDS, value_key="began_m", across_models=False,
+                     runs_column=RunsColumn("M", "M³", digits=4, console=".4f", optional=True, footnote=FOOTNOTE),
+                     fact=ENCODER)
+BEGAN_K = MetricKind("began-k", "BEGAN k", Direction.EXACT, Noise.SEEDS, value_key="began_k", across_models=False,
+                     runs_column=RunsColumn("k", "k³", digits=4, console=".4f", optional=True, footnote=FOOTNOTE),
+                     fact=ENCODER)
 
 METRIC = Metric("began-convergence", "BEGAN's convergence measure M and equilibrium term k, from the training log",
                 (BEGAN_M, BEGAN_K), needs=TRAINING, selectable=False)

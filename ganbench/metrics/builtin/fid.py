@@ -1,10 +1,11 @@
 """Fréchet Inception Distance (Heusel et al. 2017), by torch-fidelity's formula, with a bootstrap interval over
 the generated samples."""
 
-from ganbench.metrics.registry import Direction, Metric, MetricKind, Noise
+from ganbench.metrics.registry import Direction, Metric, MetricKind, Noise, RunsColumn
 
 FID = MetricKind("fid", "FID", Direction.LOWER, Noise.BOOTSTRAP, spread_keys=("fid_ci_low", "fid_ci_high"),
-                 standard_error_key="fid_bootstrap_std", bias_key="fid_bias")
+                 standard_error_key="fid_bootstrap_std", bias_key="fid_bias",
+                 runs_column=RunsColumn("FID", "FID ± 95%²", spread="FID ±"))
 
 
 def compute(x) -> dict:

@@ -1,9 +1,11 @@
 """Kernel Inception Distance (Bińkowski et al. 2018): torch-fidelity's unbiased MMD² with the cubic kernel, mean
 and standard deviation over random subsets."""
 
-from ganbench.metrics.registry import Direction, Metric, MetricKind, Noise
+from ganbench.metrics.registry import Direction, Metric, MetricKind, Noise, RunsColumn
 
-KID = MetricKind("kid", "KID", Direction.LOWER, Noise.SUBSET_STD, value_key="kid_mean", spread_keys=("kid_std",))
+KID = MetricKind("kid", "KID", Direction.LOWER, Noise.SUBSET_STD, value_key="kid_mean", spread_keys=("kid_std",),
+                 runs_column=RunsColumn("KID", "KID ×10³ ± 95%²", spread="KID std", spread_is_std=True, scale=1e3,
+                                        console=".4f"))
 
 
 def compute(x) -> dict:
