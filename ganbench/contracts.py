@@ -172,6 +172,28 @@ RECORD_SCHEMA = "ganbench.record/1"
 
 
 @dataclass(frozen=True)
+class Curve:
+    """Metrics over training: one point per kept G snapshot and one for the final model, each scored on the
+    first `n_fake` generated images with the run's seed. A point holds its `step`, its `epoch` and the curve
+    metrics' values under their record keys (`fid`, `kid_mean`, ...)."""
+
+    n_fake: int
+    n_real: int | None
+    points: tuple[dict[str, float], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"n_fake": self.n_fake, "n_real": self.n_real, "points": [dict(p) for p in self.points]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Curve:
+        return cls(d["n_fake"], d.get("n_real"), tuple(d.get("points") or ()))
+
+    def x_axis(self) -> str:
+        """"epoch" for a curve reaching at least one epoch, else "step" (a run shorter than an epoch)."""
+        return "epoch" if max(p["epoch"] for p in self.points) >= 1 else "step"
+
+
+@dataclass(frozen=True)
 class Training:
     """What a record says of the training behind the scored model: its budget, its parameter counts, and a
     training statistic a model logged (BEGAN's convergence summary). Empty for a study's record, which scores
@@ -223,7 +245,7 @@ class Record:
     real_features_cached: bool = False
     real_reference: dict[str, Any] | None = None  # FID between two halves of the real set: the floor at these counts
     training: Training = field(default_factory=Training)
-    curve: dict[str, Any] | None = None
+    curve: Curve | None = None
     config: dict[str, Any] | None = None
     wall_time_s: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -255,6 +277,7 @@ class Record:
         ordered = {k: d[k] for k in _RECORD_ORDER}
         ordered["notes"] = list(self.notes)
         ordered["training"] = self.training.to_dict()
+        ordered["curve"] = None if self.curve is None else self.curve.to_dict()
         return {**ordered, **self.extra}
 
     @classmethod
@@ -265,6 +288,8 @@ class Record:
         kwargs = {k: d[k] for k in known if k in d and (d[k] is not None or k in _NULLABLE)}
         kwargs["notes"] = tuple(d.get("notes") or ())
         kwargs["training"] = Training.from_dict(d.get("training") or {})
+        if d.get("curve"):
+            kwargs["curve"] = Curve.from_dict(d["curve"])
         return cls(**kwargs, extra={k: v for k, v in d.items() if k not in known})
 
     def to_json(self, indent: int | None = 2) -> str:

@@ -16,6 +16,7 @@ import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 from torchvision.utils import make_grid  # noqa: E402
 
+from ganbench.contracts import Record  # noqa: E402
 from ganbench.errors import GanbenchError  # noqa: E402
 from ganbench.experiments import experiments, run_label  # noqa: E402
 from ganbench.fileio import atomic_path, save_figure  # noqa: E402
@@ -152,7 +153,7 @@ def save_grids_side_by_side(path: Path, grids: list[tuple[str, torch.Tensor]], t
     plt.close(fig)
 
 
-def save_metric_curves(path: Path, records: list[dict], title: str) -> bool:
+def save_metric_curves(path: Path, records: list[Record], title: str) -> bool:
     """Metric curves over training, overlaid: one line per record that holds a curve, one panel per metric
     the curves hold; the seeds of one experiment (model and configuration) share its colour, and a model run
     under several configurations is labelled by what sets each apart. False (no file) when no record has a
@@ -163,15 +164,15 @@ def save_metric_curves(path: Path, records: list[dict], title: str) -> bool:
         return False
     curve_kinds = [k for m in metrics() if m.curve for k in m.kinds]  # what the registry draws over training
     keys = [(k.value_key or k.key, k) for k in curve_kinds
-            if any((k.value_key or k.key) in c["points"][0] for _, _, c in series)]
-    x = "epoch" if max(p["epoch"] for _, _, c in series for p in c["points"]) >= 1 else "step"  # runs under an epoch
+            if any((k.value_key or k.key) in c.points[0] for _, _, c in series)]
+    x = "epoch" if any(c.x_axis() == "epoch" for _, _, c in series) else "step"  # runs under an epoch: steps
     fig, axes = plt.subplots(1, len(keys), figsize=(5.2 * len(keys), 3.8), squeeze=False)
     for ax, (key, kind) in zip(axes[0], keys):
         for label, colour, curve in series:
-            pts = [p for p in curve["points"] if key in p]
+            pts = [p for p in curve.points if key in p]
             ax.plot([p[x] for p in pts], [p[key] for p in pts], marker="o", ms=3, color=f"C{colour % 10}",
                     label=label)
-        n = {c["n_fake"] for _, _, c in series}
+        n = {c.n_fake for _, _, c in series}
         ax.set_title(f"{kind.label} of {'/'.join(map(str, sorted(n)))} generated images ({kind.direction.value})",
                      fontsize=9)
         ax.set_xlabel(x)

@@ -11,7 +11,7 @@ import math
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ganbench.contracts import RECORD_SCHEMA, Record, RunConfig, ScoreResult, Training
+from ganbench.contracts import RECORD_SCHEMA, Curve, Record, RunConfig, ScoreResult, Training
 from ganbench.errors import GanbenchError
 from ganbench.fileio import write_bytes, write_json
 from ganbench.metrics.builtin.parameters import PARAMS_D, PARAMS_G, PARAMS_G_NONTRAINABLE, PARAMS_G_TRAINABLE
@@ -27,14 +27,14 @@ REQUIRED = ("schema", "model", "suite", "seed", "metrics", "protocol", "samples"
 
 
 def make_record(run_config: RunConfig, training: Training, scored: ScoreResult, wall_time_s: dict,
-                curve: dict | None = None) -> Record:
+                curve: Curve | None = None) -> Record:
     """A run's record from its configuration and what scoring returned."""
     return new_record(run_config.model, run_config.suite, run_config.seed, run_config.family, run_config.source,
                       run_config.to_dict(), training, scored, wall_time_s, curve)
 
 
 def new_record(model: str, suite: str, seed: int, family: str | None, source: str | None, config: dict,
-               training: Training, scored: ScoreResult, wall_time_s: dict, curve: dict | None = None) -> Record:
+               training: Training, scored: ScoreResult, wall_time_s: dict, curve: Curve | None = None) -> Record:
     """A record of a model's scoring on a suite (a run's, or a study's over several runs, whose `config` says
     what it was made of)."""
     return Record(

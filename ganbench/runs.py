@@ -17,7 +17,7 @@ import torch
 
 from ganbench import checkpoint, convergence, distributed
 from ganbench.config import DEFAULTS as config_defaults
-from ganbench.contracts import Record, RunConfig, Training, identity, json_normal, run_digest
+from ganbench.contracts import Curve, Record, RunConfig, Training, identity, json_normal, run_digest
 from ganbench.data import ImageData, conform, load_data
 from ganbench.errors import GanbenchError
 from ganbench.metrics import registry
@@ -149,7 +149,7 @@ def load_checkpoint_model(path: Path, device: torch.device) -> tuple[GAN, RunCon
 
 
 def metric_curve(model: GAN, config: RunConfig, run_dir: Path, final_pool: torch.Tensor, real: RealReference,
-                 scorer: Scorer, n: int, final_step: int) -> dict | None:
+                 scorer: Scorer, n: int, final_step: int) -> Curve | None:
     """FID (and KID) over training, from the G snapshots the trainer kept and the final model; None without
     snapshots. Every point scores n images with the run's seed; the last point is the first n of the final
     scoring's images."""
@@ -169,7 +169,7 @@ def metric_curve(model: GAN, config: RunConfig, run_dir: Path, final_pool: torch
     points.append({"step": final_step, **scorer.curve_values(final_pool[:n], real)})
     for p in points:
         p["epoch"] = round(p["step"] / config.steps_per_epoch, 3)
-    return {"n_fake": n, "n_real": real.n, "points": points}
+    return Curve(n, real.n, tuple(points))
 
 
 def _read_snapshot(generator: torch.nn.Module, path: Path) -> dict | None:

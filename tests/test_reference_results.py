@@ -86,8 +86,8 @@ def test_committed_reference_records_validate():
         assert r.samples == {"real": 10000, "fake": 10000} and r.protocol["real_data"] == "fashion-mnist"
         assert {"fid", "fid_ci_low", "kid_mean", "precision", "recall", "density", "coverage",
                 "ic_strong_error"} <= set(r.metrics)
-        assert r.curve["n_fake"] == 1000 and r.curve["points"][-1]["step"] == 37500
-        assert len(r.curve["points"]) >= 5
+        assert r.curve.n_fake == 1000 and r.curve.points[-1]["step"] == 37500
+        assert len(r.curve.points) >= 5
         assert r.config["ic_weak"]["every_steps"] == 3750  # the weak classifier every epoch
         assert r.environment["git_commit"] and r.device.startswith("cpu")
         assert path.with_name(path.stem + "-samples.png").stat().st_size > 0
