@@ -9,10 +9,21 @@ added by the trainer without touching it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Mapping
 
 import torch
 from torch import nn
+
+
+@dataclass(frozen=True)
+class TrainingStatistics:
+    """Statistics of a model's own training, summarised from its training log, that its record keeps beside the
+    scores: the final values under the record keys of the registry metric that declares them (BEGAN's `began_m`,
+    `began_k`), and a summary kept as the record's `training.convergence` (M and k by epoch)."""
+
+    values: dict[str, float]
+    summary: dict[str, Any]
 
 
 @dataclass
@@ -81,6 +92,15 @@ class GAN(nn.Module):
     def train_step(self, batch: Batch, optimizers: Mapping[str, torch.optim.Optimizer], step: int) -> dict[str, float]:
         """One training iteration on one batch; returns the scalar losses to log."""
         raise NotImplementedError
+
+    def training_statistics(self, log: list[dict], steps_per_epoch: int, steps: int) -> TrainingStatistics | None:
+        """What the record keeps of the statistics `train_step` logged, over the log's first `steps` steps (a
+        checkpoint may be mid-training). None (the default): the model logs no statistic beyond its losses."""
+        return None
+
+    def save_training_plots(self, log: list[dict], run_dir: Path, steps_per_epoch: int, title: str) -> None:
+        """After training, the model's own pictures of its logged statistics in `run_dir` (none by default; the
+        trainer draws the losses of every model)."""
 
 
 def count_parameters(module: nn.Module, trainable_only: bool = True) -> int:

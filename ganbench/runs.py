@@ -15,14 +15,14 @@ from pathlib import Path
 
 import torch
 
-from ganbench import checkpoint, convergence, distributed
+from ganbench import checkpoint, distributed
 from ganbench.config import DEFAULTS as config_defaults
 from ganbench.contracts import Curve, Record, RunConfig, Training, identity, json_normal, run_digest
 from ganbench.data import ImageData, conform, load_data
 from ganbench.errors import GanbenchError
 from ganbench.metrics import registry
 from ganbench.metrics.inputs import ModelContext
-from ganbench.model import GAN, count_keras_total, count_parameters
+from ganbench.model import GAN, TrainingStatistics, count_keras_total, count_parameters
 from ganbench.progress import warn
 from ganbench.records import make_record, write_record
 from ganbench.registry import get_model
@@ -186,27 +186,28 @@ def _read_snapshot(generator: torch.nn.Module, path: Path) -> dict | None:
     return None
 
 
-def training_summary(log_path: Path | None, steps_per_epoch: int, steps: int) -> dict | None:
-    """BEGAN's M and k by epoch from the run's log, up to the scored step; None without them. A damaged log
-    costs the summary, not the score."""
+def training_statistics(model: GAN, log_path: Path | None, steps_per_epoch: int,
+                        steps: int) -> TrainingStatistics | None:
+    """What the model makes of its training log up to the scored step (BEGAN: M and k by epoch); None without a
+    log or statistics. A damaged log costs the statistics, not the score."""
     if log_path is None:
         return None
     try:
         log = read_log(log_path)
     except GanbenchError as exc:
-        warn(f"no convergence summary: {exc}")
+        warn(f"no training statistics: {exc}")
         return None
     except OSError as exc:
-        warn(f"no convergence summary: {log_path} is unreadable ({exc.strerror})")
+        warn(f"no training statistics: {log_path} is unreadable ({exc.strerror})")
         return None
-    return convergence.summarize(log, steps_per_epoch, steps)
+    return model.training_statistics(log, steps_per_epoch, steps)
 
 
 def score_model(model: GAN, config: RunConfig, real: RealReference, n_fake: int, scorer: Scorer,
                 device: torch.device, train_wall: float, run_dir: Path | None, curve_n: int | None = None,
                 log_path: Path | None = None) -> Record:
     """Score a model, write its record (with a metric curve when the run kept snapshots and curve_n is given,
-    and BEGAN's convergence measure when its training log, run_dir's or log_path, holds one). Under torchrun
+    and the statistics the model makes of its training log, run_dir's or log_path's: BEGAN's M and k). Under torchrun
     every rank generates and extracts its share, rank 0 computes and writes, and every rank gets the record."""
     t0 = time.perf_counter()
     fake = scorer.fake_from_model(model, n_fake, f"generated: {config.model}")
@@ -224,9 +225,9 @@ def score_model(model: GAN, config: RunConfig, real: RealReference, n_fake: int,
     log = log_path or (Path(run_dir) / LOG if run_dir is not None else None)
 
     def record() -> Record:  # rank 0's, handed to every rank
-        summary = training_summary(log, config.steps_per_epoch, steps)
-        metrics = {**scored.metrics, **(convergence.record_metrics(summary) if summary else {})}
-        made = make_record(config, replace(training, convergence=summary),
+        stats = training_statistics(model, log, config.steps_per_epoch, steps)
+        metrics = {**scored.metrics, **(stats.values if stats else {})}
+        made = make_record(config, replace(training, convergence=stats.summary if stats else None),
                            replace(scored, metrics=metrics),
                            {"train": round(train_wall, 2), "score": round(time.perf_counter() - t0, 2)}, curve)
         if run_dir is not None:

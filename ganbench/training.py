@@ -33,7 +33,7 @@ import torch
 from rich.progress import TextColumn
 from torch.utils.data import DistributedSampler
 
-from ganbench import checkpoint, config, convergence, distributed
+from ganbench import checkpoint, config, distributed
 from ganbench.contracts import RunConfig, identity
 from ganbench.data import ImageData
 from ganbench.errors import GanbenchError, Interrupted
@@ -350,7 +350,6 @@ class Trainer:
         title = f"{self.config.model} on {self.config.suite} (seed {self.seed})"
         log = read_log(self.log_path)
         save_loss_curves(self.run_dir / "losses.png", log, title, self.steps_per_epoch)
-        if convergence.has_measure(log):
-            convergence.save_run_plot(self.run_dir / "convergence.png", log, self.steps_per_epoch, title)
+        self.model.save_training_plots(log, self.run_dir, self.steps_per_epoch, title)
         if any("ic_weak_error" in r for r in log):
             save_ic_curve(self.run_dir / "ic-weak.png", log, title, self.steps_per_epoch)

@@ -20,7 +20,7 @@ from ganbench.fileio import file_hash
 from ganbench.model import Batch, count_parameters
 from ganbench.metrics.registry import metric_kind
 from ganbench.registry import get_model
-from ganbench.runs import plan_run, suite_data, train, training_summary
+from ganbench.runs import plan_run, suite_data, train, training_statistics
 from ganbench.sampling import to_unit
 from ganbench.significance import difference, estimate
 from ganbench.suites import get_suite
@@ -200,15 +200,19 @@ def test_per_epoch_table_takes_step_900_and_the_epoch_mean():
     assert convergence.summarize([{"step": 1, "epoch": 1, "loss_d": 0.3}], spe) is None  # no M: no summary
 
 
-def test_a_damaged_log_costs_the_summary_not_the_score(tmp_path):
+def test_began_declares_m_and_k_as_its_training_statistics_and_a_damaged_log_costs_them_not_the_score(tmp_path):
+    began, dcgan = build("began-original"), get_model("dcgan64").create(64, 1, get_model("dcgan64").planned_hparams())
     log = tmp_path / LOG
     # A last line cut mid-write (a hard kill) is dropped: the summary comes from the intact lines.
-    log.write_text('{"step": 1, "epoch": 1, "M": 0.5, "k": 0.0}\n{"step": 2, "ep')
-    assert training_summary(log, 10, 2)["final"]["step"] == 1
+    log.write_text('{"step": 1, "epoch": 1, "M": 0.5, "k": 0.25}\n{"step": 2, "ep')
+    stats = training_statistics(began, log, 10, 2)
+    assert stats.summary["final"]["step"] == 1
+    assert stats.values == {metric_kind("began-m").value_key: 0.5, metric_kind("began-k").value_key: 0.25}
+    assert training_statistics(dcgan, log, 10, 2) is None  # a model without the statistic: nothing recorded
     # Damage before the last line costs the summary, not the score.
     log.write_text('{"step": 1, "ep\n{"step": 2, "epoch": 1, "M": 0.5, "k": 0.0}\n')
-    assert training_summary(log, 10, 2) is None
-    assert training_summary(tmp_path / "absent.jsonl", 10, 2) is None
+    assert training_statistics(began, log, 10, 2) is None
+    assert training_statistics(began, tmp_path / "absent.jsonl", 10, 2) is None
 
 
 # ---------------------------------------------------------------------------- real training, records, boards

@@ -48,10 +48,10 @@ import torch
 from torch import nn
 from torchvision.models import ResNet18_Weights, resnet18
 
-from ganbench import config
+from ganbench import config, convergence
 from ganbench.errors import GanbenchError
 from ganbench.fileio import file_hash
-from ganbench.model import GAN, Batch
+from ganbench.model import GAN, Batch, TrainingStatistics
 from ganbench.progress import warn
 from ganbench.registry import ModelSpec
 
@@ -126,6 +126,15 @@ class BEGAN(GAN):
         self.k.fill_(update_k(k, real_value, g_value, gamma, float(self.hparams["lambda_k"])))
         return {"loss_d": loss_d.item(), "loss_g": g_value, "loss_real": real_value, "loss_fake": loss_fake.item(),
                 "k": float(self.k), "M": convergence_measure(real_value, g_value, gamma)}
+
+    def training_statistics(self, log: list[dict], steps_per_epoch: int, steps: int) -> TrainingStatistics | None:
+        """M and k by epoch, and the final M and k the leaderboard shows (the registry's `began-convergence`)."""
+        summary = convergence.summarize(log, steps_per_epoch, steps)
+        return None if summary is None else TrainingStatistics(convergence.record_metrics(summary), summary)
+
+    def save_training_plots(self, log: list[dict], run_dir: Path, steps_per_epoch: int, title: str) -> None:
+        if convergence.has_measure(log):
+            convergence.save_run_plot(run_dir / "convergence.png", log, steps_per_epoch, title)
 
 
 # ---------------------------------------------------------------------------- Zaika's networks
