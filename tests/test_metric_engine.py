@@ -57,7 +57,9 @@ def test_fast_fid_on_rank_deficient_inception_features(features):
 
 @pytest.mark.slow
 def test_fid_equals_scipy_sqrtm_in_float64(features):
-    real, fake = features
+    """Against scipy's matrix square root in float64, on the first 512 of the 2048 feature dimensions: the same
+    rank-deficient regime as the full features (fewer samples than dimensions) at a 64th of sqrtm's cost."""
+    real, fake = (f[:, :512].contiguous() for f in features)
     x, y = fake.double().numpy(), real.double().numpy()
     s1, s2 = np.cov(x, rowvar=False), np.cov(y, rowvar=False)
     diff = x.mean(0) - y.mean(0)

@@ -49,7 +49,7 @@ def test_fid_of_a_set_against_itself_is_near_zero(quick_test, scorer):
     assert abs(fid(real.features, real.features)) < 1e-3
     other = scorer.real(quick_test.subset(40, seed=9))
     assert fid(other.features, real.features) > 1.0
-    scored = scorer.score(Generated(pool=other.features), real)
+    scored = Scorer(torch.device("cpu"), metrics=("kid",)).score(Generated(pool=other.features), real)  # KID alone
     assert scored.protocol["settings"]["kid_subset_size"] == 20
     assert "KID subset size lowered from 1000 to 20 (half of the 40 samples, so that its subsets differ)" \
         in scored.notes
