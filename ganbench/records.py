@@ -92,6 +92,14 @@ def validate(obj: object) -> str | None:
     bad = [k for k, v in obj["metrics"].items() if not _metric_value(v)]
     if bad:
         return f"metric {bad[0]} is {obj['metrics'][bad[0]]!r}, not a finite number"
+    if obj.get("training") is not None and not isinstance(obj["training"], dict):
+        return "training is not an object"
+    curve = obj.get("curve")
+    points = curve.get("points") if isinstance(curve, dict) else None
+    if curve is not None and not (isinstance(points, list) and points and "n_fake" in curve
+                                  and all(isinstance(p, dict) and isinstance(p.get("epoch"), (int, float))
+                                          for p in points)):
+        return "curve malformed (it needs n_fake and points, each with its epoch)"
     return None
 
 

@@ -196,6 +196,18 @@ def test_update_baseline_onto_a_folder_is_bad_input(smoke_copy):
     assert (smoke_copy / "baseline.json").is_dir() and not list(smoke_copy.glob(".baseline.json.*"))
 
 
+@pytest.mark.parametrize("key, value, reason", [("training", [6], "training is not an object"),
+                                               ("curve", {"n_fake": 50, "points": [{"step": 3}]}, "curve malformed")])
+def test_leaderboard_skips_a_record_whose_training_or_curve_is_malformed(smoke_copy, key, value, reason):
+    path = next((smoke_copy / "runs" / SUITE).glob("fcgan-*/record.json"))
+    record = json.loads(path.read_text())
+    record[key] = value
+    path.write_text(json.dumps(record))
+    proc = run_cli("leaderboard", "--suite", SUITE, "--out", str(smoke_copy))
+    assert proc.returncode == 0, proc.stderr
+    assert "skipping record" in proc.stderr and reason in proc.stderr and "Traceback" not in proc.stderr
+
+
 @pytest.mark.parametrize("fid", ["182.3", [1.0], True, float("nan")], ids=["string", "list", "bool", "nan"])
 def test_leaderboard_skips_a_record_whose_fid_is_not_a_number(smoke_copy, fid):
     """A hand-edited record: reported and left out, never ranked or an internal error."""
