@@ -16,12 +16,12 @@ import pandas as pd
 import torch
 
 from ganbench.classifiers.augmentation import per_class_generators, utility
+from ganbench.contracts import ScoreResult, Training
 from ganbench.data import ImageData
 from ganbench.errors import GanbenchError
 from ganbench.fileio import write_text
 from ganbench.metrics.inputs import Settings
 from ganbench.progress import info
-from ganbench.contracts import ScoreResult, Training
 from ganbench.provenance import environment
 from ganbench.published import load_published
 from ganbench.records import load_records, new_record, write_record
