@@ -21,8 +21,6 @@ from ganbench.tensorfile import load_tensors
 FORMAT = 1
 
 
-
-
 def rng_state() -> dict[str, Any]:
     np_state = np.random.get_state()
     return {

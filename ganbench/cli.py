@@ -215,8 +215,9 @@ def _print_leaderboard(df, suite: str) -> None:
             return "–"
         if not c.spread:
             return format(value, c.console)
-        spread = r[c.spread] * 1.96 if c.spread_is_std and pd.notna(r[c.spread]) else r[c.spread]
-        return format(value, c.console) + (f" ± {spread:{c.console}}" if pd.notna(spread) else " (no noise estimate)")
+        half_width = c.half_width(r)
+        return format(value, c.console) + (f" ± {half_width:{c.console}}" if half_width is not None
+                                           else " (no noise estimate)")
 
     for r in df.to_dict("records"):
         table.add_row(str(r["rank"]), r["model"], str(r["seed"]), *(cell(r, c) for c in shown), str(r["n fake"]),

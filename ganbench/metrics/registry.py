@@ -87,6 +87,14 @@ class RunsColumn:
     optional: bool = False  # shown only where some run has a value: a statistic that only some models log
     footnote: str = ""  # markdown's footnote for the heading's mark (once, however many columns share it)
 
+    def half_width(self, row: dict) -> float | None:
+        """The 95% half-width of the value in a runs-table row: the recorded half-width, or 1.96 standard
+        deviations; None where the run has no noise estimate (or the column no spread)."""
+        spread = _number(row.get(self.spread)) if self.spread else None
+        if spread is None:
+            return None
+        return 1.96 * spread if self.spread_is_std else spread
+
 
 @dataclass(frozen=True)
 class MetricKind:
@@ -274,9 +282,11 @@ def runs_kinds() -> list[MetricKind]:
     return [k for k in kinds() if k.runs_column is not None]
 
 
-def run_facts() -> list[RunFact]:
-    """The facts the runs table shows beside its columns, each once, in the order of the kinds that have them."""
-    return list({k.fact.name: k.fact for k in runs_kinds() if k.fact is not None}.values())
+def run_facts(shown: list[MetricKind] | None = None) -> list[RunFact]:
+    """The facts the runs table shows beside the columns of `shown` (default: every runs-table kind), each once,
+    in the order of the kinds that have them."""
+    kinds_shown = runs_kinds() if shown is None else shown
+    return list({k.fact.name: k.fact for k in kinds_shown if k.fact is not None}.values())
 
 
 def metric_kind(key: str) -> MetricKind:

@@ -14,7 +14,7 @@ from ganbench import convergence
 from ganbench.contracts import Record
 from ganbench.experiments import Experiment, experiments, run_label
 from ganbench.fileio import write_text
-from ganbench.metrics.registry import Direction, MetricKind, RunFact, kinds, metric_kind, run_facts, runs_kinds
+from ganbench.metrics.registry import Direction, MetricKind, kinds, metric_kind, run_facts, runs_kinds
 from ganbench.plots import save_metric_bars, save_metric_curves
 from ganbench.published import ANY_MODEL
 from ganbench.records import metric_values
@@ -135,10 +135,6 @@ def _fmt(v, digits: int = 2) -> str:
     return f"{v:.{digits}f}" if isinstance(v, float) else str(v)
 
 
-def _times(factor: float, v):
-    return None if v is None or pd.isna(v) else factor * v
-
-
 def _with_noise(value, half_width, digits: int = 2) -> str:
     """`value ± half-width`; a value without a noise estimate says so rather than showing ± 0 or ± –."""
     if value is None or pd.isna(value):
@@ -186,11 +182,6 @@ def shown_kinds(df: pd.DataFrame) -> list[MetricKind]:
             if not k.runs_column.optional or (not df.empty and df[k.runs_column.name].notna().any())]
 
 
-def shown_facts(kinds: list[MetricKind]) -> list[RunFact]:
-    """The facts the shown metrics depend on, each once."""
-    return list({k.fact.name: k.fact for k in kinds if k.fact is not None}.values())
-
-
 def _scaled(v, scale: float):
     return None if v is None or pd.isna(v) else v * scale
 
@@ -201,8 +192,7 @@ def _runs_cell(kind: MetricKind, r: dict) -> str:
     value = _scaled(r[c.name], c.scale)
     if not c.spread:
         return _fmt(value, c.digits)
-    spread = _times(1.96, r[c.spread]) if c.spread_is_std else r[c.spread]
-    return _with_noise(value, _scaled(spread, c.scale), c.digits)
+    return _with_noise(value, _scaled(c.half_width(r), c.scale), c.digits)
 
 
 def run_notes(records: list[Record]) -> list[str]:
@@ -229,7 +219,7 @@ def markdown(df: pd.DataFrame, mf: pd.DataFrame, suite: Suite, published: pd.Dat
              began: pd.DataFrame | None = None, replaced: list[str] = (), notes: list[str] = ()) -> str:
     p = suite.protocol
     shown = shown_kinds(df)
-    facts = shown_facts(shown)
+    facts = run_facts(shown)
     heads = "".join(f" {k.runs_column.heading} |" for k in shown) + "".join(f" {f.heading} |" for f in facts)
     rules = "---:|" * len(shown) + "---|" * len(facts)
     lines = [
