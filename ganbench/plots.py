@@ -14,7 +14,6 @@ from matplotlib.patches import Patch  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
-from torchvision.utils import make_grid  # noqa: E402
 
 from ganbench.contracts import Record  # noqa: E402
 from ganbench.errors import GanbenchError  # noqa: E402
@@ -22,6 +21,13 @@ from ganbench.experiments import experiments, run_label  # noqa: E402
 from ganbench.fileio import atomic_path, save_figure  # noqa: E402
 from ganbench.metrics.registry import metrics  # noqa: E402
 from ganbench.progress import warn  # noqa: E402
+
+
+def make_grid(images: torch.Tensor, **options) -> torch.Tensor:
+    """torchvision's grid, imported when a picture is drawn (importing torchvision costs every command a second)."""
+    from torchvision.utils import make_grid as grid
+
+    return grid(images, **options)
 
 MIN_GRID_WIDTH = 480  # small images are upscaled (nearest) so a grid is readable
 

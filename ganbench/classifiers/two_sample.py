@@ -20,7 +20,6 @@ from dataclasses import asdict, dataclass
 from typing import Callable
 
 import torch
-from scipy.stats import binomtest
 from torch import nn
 
 from ganbench.classifiers.fitting import Budget, Labelled, error_rate, fit
@@ -81,6 +80,13 @@ def split(real: torch.Tensor, fake: torch.Tensor, protocol: ICProtocol, seed: in
         return Labelled(torch.cat([i.images for i in items]), torch.cat([i.labels for i in items]))
 
     return Splits(join(parts["train"]), join(parts["val"]) if n_val else None, join(parts["test"]))
+
+
+def binomtest(*args, **kwargs):
+    """scipy's binomial test, imported when a classifier is scored (scipy.stats takes half a second to import)."""
+    from scipy.stats import binomtest as test
+
+    return test(*args, **kwargs)
 
 
 def wilson_percent(errors: int, n: int) -> tuple[float, float]:

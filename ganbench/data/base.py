@@ -7,7 +7,6 @@ import hashlib
 from dataclasses import dataclass
 
 import torch
-import torchvision.transforms.v2.functional as TF
 
 from ganbench.errors import GanbenchError
 
@@ -55,6 +54,8 @@ class ImageData:
 
 def conform(data: ImageData, resolution: int | None, channels: int | None) -> ImageData:
     """Bring images to a suite's channel count and square resolution (antialiased bilinear on uint8)."""
+    import torchvision.transforms.v2.functional as TF  # here: importing torchvision costs every command a second
+
     images = data.images
     if channels is not None and images.shape[1] != channels:
         if channels == 3 and images.shape[1] == 1:
