@@ -108,10 +108,11 @@ def run_suite(suite: str = DEFAULTS.suite, models: Iterable[str] | None = None, 
               seed: int = DEFAULTS.seed, out: str | os.PathLike = DEFAULTS.out,
               steps: int | None = None, epochs: int | None = None, metrics: Iterable[str] | str = DEFAULT_METRICS,
               device: str | torch.device = DEFAULTS.device, precision: str = DEFAULTS.precision,
-              inception_weights: str | os.PathLike | None = None):
+              inception_weights: str | os.PathLike | None = None, reuse: bool = DEFAULTS.reuse):
     """`ganbench run`: train (or load finished) each model of a suite, score it, write its record and the
     suite's leaderboard under `out`. Returns a SuiteResult: `table` (the leaderboard, a DataFrame), `files`
-    (what was written) and `records`. Asks nothing: the caller decided to run it."""
+    (what was written) and `records`. Asks nothing: the caller decided to run it. `reuse`: keep each record that
+    serves (the same run configuration, metrics, precision and steps) instead of scoring the model again."""
     from ganbench.bench import run_suite as run
 
     s = get_suite(suite)
@@ -119,7 +120,8 @@ def run_suite(suite: str = DEFAULTS.suite, models: Iterable[str] | None = None, 
     names = list(models) if models is not None else list(s.models)
     if not names:
         raise GanbenchError("models: name at least one model")
-    return run(s, names, _device(device), seed, Path(out), steps, epochs, _path(inception_weights), keys, precision)
+    return run(s, names, _device(device), seed, Path(out), steps, epochs, _path(inception_weights), keys, precision,
+               reuse=reuse)
 
 
 def load_records(folder: str | os.PathLike = DEFAULTS.out, suite: str | None = None) -> list[Record]:

@@ -1,7 +1,7 @@
 """Models on a suite, end to end: find what each run already has, train and score only what it lacks.
 
-`ganbench run` rescores every model (a benchmark of now); `ganbench compare`
-reuses each run's record when it serves the request. Both say what they will
+`ganbench run` rescores every model (a benchmark of now) unless asked to reuse;
+`ganbench compare` reuses each run's record when it serves the request. Both say what they will
 do before they do it.
 """
 
@@ -174,12 +174,14 @@ class SuiteResult:
 def run_suite(suite: Suite, models: list[str], device: torch.device, seed: int, out: Path,
               steps: int | None = None, epochs: int | None = None, weights: str | None = None,
               metrics: tuple[str, ...] = DEFAULT_METRICS, precision: str = "exact", aug: AugOptions | None = None,
-              ic_weak_every: float | None = None, confirm: Confirm | None = None) -> SuiteResult:
+              ic_weak_every: float | None = None, confirm: Confirm | None = None, reuse: bool = False) -> SuiteResult:
+    """Each model's run on the suite, trained where it is not, scored (or, with `reuse`, its record reused where
+    it serves), and the suite's leaderboard written from every record under `out`."""
     plans = plan_runs(suite, models, [seed], out, steps, epochs, ic_weak_every)
     # Under torchrun rank 0 reads the runs' state and every rank follows it; rank 0 alone writes the leaderboard,
     # and every rank gets the result.
     complete(distributed.on_main(survey, plans, metrics, precision), suite, device, seed, weights, metrics,
-             precision, rescore=True, aug=aug, confirm=confirm)
+             precision, rescore=not reuse, aug=aug, confirm=confirm)
 
     def board() -> SuiteResult:
         records = board_records(out, suite.name)

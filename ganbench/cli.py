@@ -53,6 +53,7 @@ AugEpochsOpt = typer.Option(DEFAULTS.aug_epochs, "--aug-epochs", min=1, help=HEL
 IcWeakEveryOpt = typer.Option(DEFAULTS.ic_weak_every, "--ic-weak-every", help=HELP["ic_weak_every"])
 YesOpt = typer.Option(False, "--yes", "-y", help=HELP["yes"])
 AskOverOpt = typer.Option(DEFAULTS.ask_over, "--ask-over", min=0.0, help=HELP["ask_over"])
+ReuseOpt = typer.Option(DEFAULTS.reuse, "--reuse", help=HELP["reuse"])
 
 
 def _print_json(obj) -> None:
@@ -86,6 +87,7 @@ def run(
     ic_weak_every: Optional[float] = IcWeakEveryOpt,
     yes: bool = YesOpt,
     ask_over: float = AskOverOpt,
+    reuse: bool = ReuseOpt,
 ):
     """Train (or load finished) each model of a suite, score it, write records and the leaderboard.
 
@@ -118,7 +120,7 @@ def run(
             continue
         result = run_suite(s, names, dev, seed, out, steps, epochs,
                            str(inception_weights) if inception_weights else None, per_suite, precision, aug,
-                           ic_weak_every, confirm=_ask_before_long_work(yes, ask_over, s, names))
+                           ic_weak_every, confirm=_ask_before_long_work(yes, ask_over, s, names), reuse=reuse)
         _print_leaderboard(result.table, s.name)
         for note in run_notes(result.records):
             stdout.print(f"note: {note}", highlight=False)

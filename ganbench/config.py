@@ -32,6 +32,7 @@ class Defaults:
     ic_weak_every: float | None = None  # the suite's (0, never, for most)
     ic_weak_samples: int = 1000
     ask_over: float = 10.0  # minutes
+    reuse: bool = False  # `run` scores every model again: a benchmark of now
 
 
 DEFAULTS = Defaults()
@@ -62,6 +63,8 @@ HELP: dict[str, str] = {
     "ask_over": "Ask before starting work estimated to take longer than this many minutes (without a terminal: "
                 "refuse unless --yes).",
     "yes": "Start the planned work without asking, however long its estimate.",
+    "reuse": "Reuse each run's record where it serves the request (the same run configuration, metrics, precision "
+             "and steps) instead of scoring the model again; `compare` always does.",
 }
 
 ENV_CACHE = "GANBENCH_CACHE"

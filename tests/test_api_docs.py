@@ -18,10 +18,13 @@ def test_docs_api_examples_run(smoke_copy, png_sets, monkeypatch, capsys):
     monkeypatch.chdir(smoke_copy)
     blocks = re.findall(r"```python\n(.*?)```", (ROOT / "docs" / "api.md").read_text(), re.S)
     assert len(blocks) == 7
+    fcgan_record = next(smoke_copy.glob("runs/fashion-mnist-smoke/fcgan-*/record.json"))
+    before = fcgan_record.read_bytes()
     namespace: dict = {}
     for block in blocks:
         exec(compile(block, "docs/api.md", "exec"), namespace)
     out = capsys.readouterr().out
+    assert fcgan_record.read_bytes() == before  # run_suite(reuse=True) kept the record that serves
     assert re.search(r"^FID \d+\.\d\d, 95% interval \(", out, re.M)
     assert "24 generated vs 24 real, protocol" in out and "\nTrue\n" in out
     assert "refused: generated images: float images need value_range" in out

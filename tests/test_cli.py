@@ -51,6 +51,16 @@ def test_second_run_loads_finished_checkpoints_and_cached_real_features(smoke_ru
     assert "real: " not in proc.stderr  # no real feature extraction the second time
 
 
+def test_run_with_reuse_keeps_the_records_that_serve_and_scores_nothing(smoke_copy):
+    records = sorted(smoke_copy.glob("runs/fashion-mnist-smoke/*/record.json"))
+    before = [p.read_bytes() for p in records]
+    proc = run_cli("run", "--suite", "fashion-mnist-smoke", "--steps", "6", "--reuse", "--out", str(smoke_copy))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count("record found: reused") == 2 and "generated:" not in proc.stderr
+    assert [p.read_bytes() for p in records] == before
+    assert "dcgan" in (smoke_copy / "leaderboards" / "fashion-mnist-smoke.md").read_text()
+
+
 def test_score_checkpoint_reproduces_the_recorded_numbers(smoke_run):
     out, _ = smoke_run
     run_dir = next(out.glob("runs/fashion-mnist-smoke/dcgan-*"))
