@@ -25,8 +25,8 @@ import torch.distributed as dist
 
 from ganbench.data import load_data
 from ganbench.metrics.features import FEATURE_LAYER
-from ganbench.runs import build_model, plan_run, train
-from ganbench.scoring import Scorer
+from ganbench.metrics.scorer import Scorer
+from ganbench.pipeline.run import build_model, plan_run, train
 from ganbench.suites import get_suite
 
 STEPS = int(os.environ.get("GANBENCH_BENCH_STEPS", "200"))

@@ -23,9 +23,9 @@ import torch
 import torch_fidelity
 
 from ganbench.data import load_data
-from ganbench.evaluate import ScoreOptions, score_inputs
 from ganbench.metrics import cache
 from ganbench.metrics.inception import resolve_weights
+from ganbench.pipeline.evaluate import ScoreOptions, score_inputs
 from tests.helpers import write_pngs
 
 N = int(os.environ.get("GANBENCH_BENCH_N", "128"))  # images per set

@@ -23,11 +23,11 @@ import torch
 import torch.nn.functional as F
 
 from ganbench.data import load_data
-from ganbench.registry import get_model
-from ganbench.runs import build_model, plan_run, train
-from ganbench.sampling import to_unit
+from ganbench.data.quantize import to_unit
+from ganbench.models.registry import get_model
+from ganbench.pipeline.run import build_model, plan_run, train
 from ganbench.suites import get_suite
-from ganbench.training import epoch_permutation
+from ganbench.train.trainer import epoch_permutation
 
 STEPS = int(os.environ.get("GANBENCH_BENCH_STEPS", "300"))
 REPEATS = int(os.environ.get("GANBENCH_BENCH_REPEATS", "3"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 
-from ganbench.version import __version__ as __version__
+from ganbench.core.version import __version__ as __version__
 
 _WHERE = {
     "score": "ganbench.api",
@@ -21,14 +21,14 @@ _WHERE = {
     "leaderboard": "ganbench.api",
     "compare": "ganbench.api",
     "zoo": "ganbench.api",
-    "ScoreResult": "ganbench.contracts",
-    "Record": "ganbench.contracts",
-    "GanbenchError": "ganbench.errors",
-    "Interrupted": "ganbench.errors",
-    "GAN": "ganbench.model",
-    "Batch": "ganbench.model",
-    "ModelSpec": "ganbench.registry",
-    "register_model": "ganbench.registry",
+    "ScoreResult": "ganbench.core.contracts",
+    "Record": "ganbench.core.contracts",
+    "GanbenchError": "ganbench.core.errors",
+    "Interrupted": "ganbench.core.errors",
+    "GAN": "ganbench.models.base",
+    "Batch": "ganbench.models.base",
+    "ModelSpec": "ganbench.models.registry",
+    "register_model": "ganbench.models.registry",
     "Metric": "ganbench.metrics.registry",
     "MetricKind": "ganbench.metrics.registry",
     "Direction": "ganbench.metrics.registry",

@@ -1,3 +1,3 @@
-from ganbench.cli import main
+from ganbench.cli.main import main
 
 main()

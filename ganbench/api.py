@@ -5,7 +5,7 @@
     result.values["fid"], result.intervals["fid"], result.protocol_id
 
 Every problem the caller can fix raises `ganbench.GanbenchError` (its text is the CLI's one-line message);
-nothing here exits the interpreter. Defaults are the CLI's (`ganbench.config.DEFAULTS`). See docs/api.md.
+nothing here exits the interpreter. Defaults are the CLI's (`ganbench.core.config.DEFAULTS`). See docs/api.md.
 """
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ganbench.config import DEFAULTS
-from ganbench.contracts import Record, ScoreResult
+from ganbench.core.config import DEFAULTS
+from ganbench.core.contracts import Record, ScoreResult
+from ganbench.core.errors import GanbenchError
+from ganbench.core.provenance import resolve_device
 from ganbench.data.arrays import images_from_array
-from ganbench.errors import GanbenchError
 from ganbench.metrics.registry import DEFAULT_METRICS, parse_metrics
 from ganbench.metrics.stats import holds_stats
-from ganbench.provenance import resolve_device
-from ganbench.registry import ModelSpec, load_zoo
+from ganbench.models.registry import ModelSpec, load_zoo
 from ganbench.suites import SUITES, get_suite, suite_for
 
 Images = Union[str, os.PathLike, np.ndarray, torch.Tensor]
@@ -61,8 +61,8 @@ def score(real: Images, fake: Images | Callable[[torch.Tensor], torch.Tensor],
     `protocol` and `protocol_id`, `provenance`, `notes`. Under torchrun every process calls it, each extracts
     its share of the features, and each gets the same result.
     """
-    from ganbench.evaluate import ModelInput, ScoreOptions, score_inputs
-    from ganbench.generator_module import wrap_generator
+    from ganbench.models.external import wrap_generator
+    from ganbench.pipeline.evaluate import ModelInput, ScoreOptions, score_inputs
 
     keys = parse_metrics(metrics)
     opts = ScoreOptions(_device(device), seed, _path(inception_weights), keys, bootstrap, backend, mode,
@@ -113,7 +113,7 @@ def run_suite(suite: str = DEFAULTS.suite, models: Iterable[str] | None = None, 
     suite's leaderboard under `out`. Returns a SuiteResult: `table` (the leaderboard, a DataFrame), `files`
     (what was written) and `records`. Asks nothing: the caller decided to run it. `reuse`: keep each record that
     serves (the same run configuration, metrics, precision and steps) instead of scoring the model again."""
-    from ganbench.bench import run_suite as run
+    from ganbench.pipeline.suite import run_suite as run
 
     s = get_suite(suite)
     keys = parse_metrics(metrics)
@@ -128,7 +128,7 @@ def load_records(folder: str | os.PathLike = DEFAULTS.out, suite: str | None = N
     """The records a leaderboard is made of, under `folder` (what `ganbench run --out` was given): each run's
     `runs/<suite>/<run>/record.json` and the kept `leaderboards/records/<suite>/*.json`. One suite's, or every
     suite's found there. A damaged kept record is an error; a damaged run record is skipped with a warning."""
-    from ganbench.records import KEPT, board_records
+    from ganbench.pipeline.records import KEPT, board_records
 
     folder = Path(folder)
     if suite is None:
@@ -152,8 +152,8 @@ def load_records(folder: str | os.PathLike = DEFAULTS.out, suite: str | None = N
 def leaderboard(records: list[Record], suite: str | None = None, *, out: str | os.PathLike | None = None) -> pd.DataFrame:
     """The leaderboard of one suite's records, beside the published numbers: a DataFrame with the rows and columns
     of `ganbench leaderboard`. With `out`, also writes leaderboards/<suite>.md, .csv and PNGs there."""
-    from ganbench.published import load_published
     from ganbench.results import leaderboard as boards
+    from ganbench.results.published import load_published
 
     if not records:
         raise GanbenchError("leaderboard: no records (load them with ganbench.load_records)")
@@ -177,7 +177,7 @@ def compare(models: Iterable[str], suite: str | None = None, *, seeds: Iterable[
     """`ganbench compare`: the models on one suite (default: the first suite holding them all), from their
     records under `out`, training and scoring only what is missing. Returns a Comparison: `rows` (each metric's
     estimates and differences from the first model), `verdict(row, model)`, `caveats`, `protocol_id`."""
-    from ganbench.bench import compare_models
+    from ganbench.pipeline.suite import compare_models
 
     names = list(models)
     if len(names) < 2 or len(set(names)) != len(names):

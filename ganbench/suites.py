@@ -6,10 +6,11 @@ import difflib
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from ganbench import config
+from ganbench.core import config
+from ganbench.core.config import Settings
+from ganbench.core.errors import GanbenchError
+from ganbench.data import ImageData, conform, load_data
 from ganbench.data.providers import ORE_CLASSES
-from ganbench.errors import GanbenchError
-from ganbench.metrics.inputs import Settings
 
 
 @dataclass(frozen=True)
@@ -189,3 +190,16 @@ def expand_suites(name: str) -> list[Suite]:
     if base in SUITE_GROUPS:
         return [get_suite(member + sep + folder) for member in SUITE_GROUPS[base]]
     return [get_suite(name)]
+
+
+def suite_data(suite: Suite, split: str) -> ImageData:
+    return conform(load_data(suite.data, split), suite.resolution, suite.channels)
+
+
+REAL_SUBSET_SEED = 0  # a suite's real images are the same subset for every --seed: one suite, one protocol id
+
+
+def suite_real_images(suite: Suite) -> ImageData:
+    """The real images a suite's protocol scores against."""
+    p = suite.protocol
+    return suite_data(suite, p.real_split).subset(p.n_real, REAL_SUBSET_SEED)

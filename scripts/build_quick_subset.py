@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ganbench.core.fileio import atomic_path
 from ganbench.data import load_data
-from ganbench.fileio import atomic_path
 
 PER_CLASS = {"train": 500, "test": 100}
 SEED = 20261123

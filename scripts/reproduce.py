@@ -70,15 +70,14 @@ def ganbench(*args: str) -> list[str]:
 
 @functools.lru_cache(maxsize=None)
 def train_data(suite: str):
-    from ganbench.runs import suite_data
-    from ganbench.suites import get_suite
+    from ganbench.suites import get_suite, suite_data
 
     return suite_data(get_suite(suite), "train")
 
 
 def paper_steps(job: Job, suite: str) -> int:
     """The run's training steps as `ganbench train` plans them (each paper's budget on the suite)."""
-    from ganbench.runs import plan_run
+    from ganbench.pipeline.run import plan_run
     from ganbench.suites import get_suite
 
     return int(plan_run(job.model, get_suite(suite), job.seed, Path("."), train_data(suite)).config.total_steps)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ganbench import config
+from ganbench.core import config
 
 FULL_FASHION_MNIST = config.DEBIAN_FASHION_MNIST
 needs_full_fashion_mnist = pytest.mark.skipif(
@@ -117,10 +117,10 @@ def build():
 
 
 def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """The command line's own entry point (`ganbench.cli.main`) in this process, with its stdout, stderr and
+    """The command line's own entry point (`ganbench.cli.app.main`) in this process, with its stdout, stderr and
     exit code captured as a child process's would be. Saves the interpreter start and torch import of a child
     process (seconds each on this CPU)."""
-    from ganbench.cli import main
+    from ganbench.cli.main import main
 
     out, err = io.StringIO(), io.StringIO()
     saved_env, saved_cwd = dict(os.environ), os.getcwd()

@@ -162,7 +162,7 @@ def test_problems_raise_ganbench_errors_with_the_clis_line(png_sets, pixels):
 
 
 def test_a_score_result_round_trips_through_json_and_refuses_another_schema(png_sets, monkeypatch):
-    from ganbench import scoring
+    from ganbench.metrics import scorer as scoring
 
     real, fake = png_sets
     calls = []
@@ -195,7 +195,7 @@ def test_the_committed_board_rebuilds_from_python_byte_identical(tmp_path):
 
 
 def test_register_model_adds_to_this_processs_zoo_and_refuses_a_taken_name():
-    from ganbench.registry import load_zoo
+    from ganbench.models.registry import load_zoo
 
     spec = ganbench.zoo()["fcgan"]
     mine = ganbench.register_model(ganbench.ModelSpec("api-test-gan", "api-test", "a test of the API",
@@ -207,7 +207,7 @@ def test_register_model_adds_to_this_processs_zoo_and_refuses_a_taken_name():
         with pytest.raises(ganbench.GanbenchError, match="already in the zoo"):
             ganbench.register_model(mine)
     finally:
-        from ganbench import registry
+        from ganbench.models import registry
 
         registry._REGISTERED.pop("api-test-gan", None)
         load_zoo.cache_clear()

@@ -6,14 +6,14 @@ import pytest
 import torch
 from cleanfid import fid as cleanfid
 
-from ganbench.contracts import ScoreResult
+from ganbench.core.contracts import ScoreResult
 from ganbench.data.folder import load_folder
-from ganbench.errors import GanbenchError
-from ganbench.metrics.inputs import Settings
+from ganbench.core.errors import GanbenchError
+from ganbench.core.config import Settings
 from ganbench.metrics import fidelity
 from ganbench.metrics.cleanfid_features import CleanFIDInception
 from ganbench.metrics.inception import fid_helper_file
-from ganbench.scoring import Scorer
+from ganbench.metrics.scorer import Scorer
 from tests.helpers import write_pngs
 
 CPU = torch.device("cpu")

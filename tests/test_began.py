@@ -13,18 +13,19 @@ import torch
 from torch import nn
 from torchvision.models import resnet18
 
-from ganbench import convergence
-from ganbench.contracts import Record, Training
-from ganbench.errors import GanbenchError
-from ganbench.fileio import file_hash
-from ganbench.model import Batch, count_parameters
+from ganbench.studies import began_convergence as convergence
+from ganbench.core.contracts import Record, Training
+from ganbench.core.errors import GanbenchError
+from ganbench.core.fileio import file_hash
+from ganbench.models.base import Batch, count_parameters
 from ganbench.metrics.registry import metric_kind
-from ganbench.registry import get_model
-from ganbench.runs import plan_run, suite_data, train, training_statistics
-from ganbench.sampling import to_unit
-from ganbench.significance import difference, estimate
+from ganbench.models.registry import get_model
+from ganbench.pipeline.run import plan_run, train, training_statistics
+from ganbench.suites import suite_data
+from ganbench.data.quantize import to_unit
+from ganbench.results.significance import difference, estimate
 from ganbench.suites import get_suite
-from ganbench.training import CHECKPOINT, LOG
+from ganbench.train.trainer import CHECKPOINT, LOG
 from tests.helpers import run_cli
 from zoo.began import BEGAN, convergence_measure, update_k
 

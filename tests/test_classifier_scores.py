@@ -11,19 +11,19 @@ import pytest
 import torch
 import torchvision.transforms.v2.functional as TF
 
-from ganbench.classifiers.augmentation import generated_images, make_study, traditional_augment
-from ganbench.classifiers.two_sample import STRONG, independent_classifier
+from ganbench.metrics.classifiers.augmentation import generated_images, make_study, traditional_augment
+from ganbench.metrics.classifiers.two_sample import STRONG, independent_classifier
 from ganbench.data import ImageData
-from ganbench.errors import GanbenchError
-from ganbench.group_study import TEST_FRACTION, held_out, labelled_union, run_group_study
-from ganbench.group_study import write_leaderboard as write_group_leaderboard
+from ganbench.core.errors import GanbenchError
+from ganbench.studies.ore_augmentation import TEST_FRACTION, held_out, labelled_union, run_group_study
+from ganbench.studies.ore_augmentation import write_leaderboard as write_group_leaderboard
 from ganbench.results.leaderboard import write as write_leaderboard
-from ganbench.metrics.inputs import Settings
-from ganbench.published import load_published
-from ganbench.records import RECORD, load_records
-from ganbench.registry import get_model
-from ganbench.sampling import to_unit
-from ganbench.runs import suite_data
+from ganbench.core.config import Settings
+from ganbench.results.published import load_published
+from ganbench.pipeline.records import RECORD, load_records
+from ganbench.models.registry import get_model
+from ganbench.data.quantize import to_unit
+from ganbench.suites import suite_data
 from ganbench.suites import expand_suites, get_suite
 from tests.helpers import assert_one_line_error, run_cli, write_pngs
 

@@ -147,7 +147,7 @@ def test_score_rejects_bad_folders(tmp_path, quick_test):
 def test_help_for_every_command():
     from typer.testing import CliRunner
 
-    from ganbench.cli import app
+    from ganbench.cli.app import app
 
     commands = {c.name or c.callback.__name__ for c in app.registered_commands}
     assert {"run", "train", "score", "compare", "leaderboard", "gate", "zoo", "suites"} <= commands

@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 from ganbench.metrics.registry import metric_kind
-from ganbench.significance import difference, estimate
+from ganbench.results.significance import difference, estimate
 from tests.helpers import assert_one_line_error, run_cli
 
 SUITE = "fashion-mnist-smoke"

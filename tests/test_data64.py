@@ -11,10 +11,10 @@ import torch
 from PIL import Image
 
 from ganbench.data import load_data
-from ganbench.errors import GanbenchError
+from ganbench.core.errors import GanbenchError
 from ganbench.results.leaderboard import suite_published
-from ganbench.published import load_published
-from ganbench.runs import suite_data
+from ganbench.results.published import load_published
+from ganbench.suites import suite_data
 from ganbench.suites import expand_suites, get_suite
 from tests.helpers import assert_one_line_error, needs_full_fashion_mnist, run_cli, write_pngs
 

@@ -18,8 +18,9 @@ import numpy as np
 import pytest
 import torch
 
-from ganbench import checkpoint, distributed
-from ganbench.training import EpochSampler, epoch_permutation
+from ganbench.train import checkpoint
+from ganbench.core import distributed
+from ganbench.train.trainer import EpochSampler, epoch_permutation
 from tests.helpers import assert_one_line_error, run_cli, run_cli_process
 
 SUITE = "fashion-mnist-smoke"  # the embedded Fashion-MNIST subset: dcgan's global batch of 16, 312 steps an epoch
@@ -231,7 +232,7 @@ from pathlib import Path
 import torch
 
 import ganbench
-from ganbench import distributed
+from ganbench.core import distributed
 from ganbench.data import load_data
 
 distributed.setup(torch.device("cpu"))  # joins torchrun's process group, as a training script's DDP set-up would

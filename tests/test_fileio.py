@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from ganbench.fileio import write_json, write_text
+from ganbench.core.fileio import write_json, write_text
 
 
 def test_new_files_get_the_umask_mode_and_replaced_files_keep_theirs(tmp_path):

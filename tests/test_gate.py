@@ -7,10 +7,10 @@ import math
 
 import pytest
 
-from ganbench.errors import GanbenchError
-from ganbench.gate import Threshold
+from ganbench.core.errors import GanbenchError
+from ganbench.results.gate import Threshold
 from ganbench.metrics.registry import Direction, metric_kind
-from ganbench.published import load_published
+from ganbench.results.published import load_published
 from ganbench.suites import get_suite
 from tests.helpers import assert_one_line_error, run_cli
 

@@ -15,14 +15,14 @@ from torch_fidelity.interpolate_compat_tensorflow import interpolate_bilinear_2d
 
 from ganbench.data import load_folder
 from ganbench.metrics import features as features_module
-from ganbench.metrics.inputs import Settings
+from ganbench.core.config import Settings
 from ganbench.metrics.fidelity import fid, precision_recall
-from ganbench.fileio import file_hash
+from ganbench.core.fileio import file_hash
 from ganbench.metrics.inception import build_extractor, resolve_weights
 from ganbench.metrics.inception_net import LeanInception, tf1_resize
 from ganbench.metrics.vgg_features import PR_LAYER, VGG16Features
-from ganbench.registry import get_model
-from ganbench.scoring import Scorer
+from ganbench.models.registry import get_model
+from ganbench.metrics.scorer import Scorer
 from tests.helpers import assert_one_line_error, generator_module, run_cli
 
 CPU = torch.device("cpu")
@@ -83,7 +83,7 @@ def test_fast_precision_measures_its_fid_difference_from_exact(quick_train, quic
 
 GENERATOR_FILE = textwrap.dedent('''
     import torch
-    from ganbench.registry import get_model
+    from ganbench.models.registry import get_model
 
     def build():
         gan = get_model("dcgan").create(28, 1)

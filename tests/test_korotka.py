@@ -9,11 +9,12 @@ import pytest
 import torch
 from torch import nn
 
-from ganbench.errors import GanbenchError
-from ganbench.model import Batch, count_keras_total, count_parameters
-from ganbench.registry import get_model
-from ganbench.runs import plan_run, suite_data
-from ganbench.sampling import to_unit
+from ganbench.core.errors import GanbenchError
+from ganbench.models.base import Batch, count_keras_total, count_parameters
+from ganbench.models.registry import get_model
+from ganbench.pipeline.run import plan_run
+from ganbench.suites import suite_data
+from ganbench.data.quantize import to_unit
 from ganbench.suites import get_suite
 from tests.helpers import run_cli
 from zoo.korotka import ACTIVATIONS
@@ -154,7 +155,7 @@ def test_zoo_json_lists_trainable_and_keras_counts_and_the_variants():
 
 def test_the_papers_parameter_counts_stand_beside_ours_on_any_data_set_but_its_errors_do_not():
     from ganbench.results.leaderboard import suite_published
-    from ganbench.published import load_published
+    from ganbench.results.published import load_published
 
     pub = suite_published(load_published(), get_suite("fashion-mnist-latent-smoke"))
     counts = {(r["model"], r["metric"]): r["value"] for r in pub.to_dict("records")}

@@ -10,11 +10,11 @@ import scipy.linalg
 import torch
 from prdc import compute_prdc
 
-from ganbench.errors import GanbenchError
+from ganbench.core.errors import GanbenchError
 from ganbench.metrics import fidelity
 from ganbench.metrics.registry import parse_metrics
 from ganbench.metrics.uncertainty import RealMoments, bootstrap_fid, fid_fast, fid_infinity, fid_of_subsets
-from ganbench.scoring import Scorer
+from ganbench.metrics.scorer import Scorer
 from tests.helpers import assert_one_line_error, run_cli
 
 

@@ -14,11 +14,11 @@ import torch
 
 import ganbench
 from ganbench.data import load_images
-from ganbench.gate import Threshold, compare as gate_compare, make_baseline
+from ganbench.results.gate import Threshold, compare as gate_compare, make_baseline
 from ganbench.metrics import registry
-from ganbench.records import board_records
+from ganbench.pipeline.records import board_records
 from ganbench.results import compare as comparing
-from ganbench.scoring import Scorer
+from ganbench.metrics.scorer import Scorer
 from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from ganbench.errors import GanbenchError
+from ganbench.core.errors import GanbenchError
 from ganbench.metrics import cache
 from ganbench.metrics.fidelity import fid, kid
-from ganbench.fileio import file_hash
+from ganbench.core.fileio import file_hash
 from ganbench.metrics.inception import FID_HELPER_SHA1, fid_helper_file, resolve_weights
-from ganbench.scoring import Generated, Scorer
+from ganbench.metrics.scorer import Generated, Scorer
 from tests.helpers import run_cli
 
 

@@ -76,7 +76,7 @@ REFERENCE_RUNS = {(model, seed) for model in ("fcgan", "dcgan") for seed in (0, 
 
 
 def test_committed_reference_records_validate():
-    from ganbench.records import read_kept
+    from ganbench.pipeline.records import read_kept
 
     paths = sorted((REFERENCE / "records" / SUITE).glob("*.json"))
     records = [read_kept(p) for p in paths]
@@ -127,7 +127,7 @@ COMMITTED_RUNS = {"dcgan-seed0-d11a756c", "dcgan-seed1-152a9bbe", "dcgan-seed2-f
 def test_todays_plans_name_the_committed_runs(tmp_path):
     """A run's folder is a hash of the settings that make it: a change to any of them would orphan every committed
     record and every user's runs. Pinned here, and the kept records carry those names."""
-    from ganbench.bench import plan_runs
+    from ganbench.pipeline.suite import plan_runs
     from ganbench.suites import get_suite
 
     plans = plan_runs(get_suite(SUITE), ["dcgan", "fcgan"], [0, 1, 2], tmp_path, None, None)
@@ -140,8 +140,8 @@ def test_rewording_a_papers_citation_renames_no_run_and_an_earlier_name_is_still
     hash; a run an earlier ganbench named with them in the hash is found by its config.json and reused."""
     from dataclasses import replace
 
-    from ganbench import registry
-    from ganbench.bench import plan_runs
+    from ganbench.models import registry
+    from ganbench.pipeline.suite import plan_runs
     from ganbench.suites import get_suite
 
     suite = get_suite("fashion-mnist-smoke")

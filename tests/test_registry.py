@@ -9,14 +9,14 @@ import textwrap
 import pytest
 import torch
 
-from ganbench.errors import GanbenchError
-from ganbench.registry import ModelSpec, get_model, load_zoo
+from ganbench.core.errors import GanbenchError
+from ganbench.models.registry import ModelSpec, get_model, load_zoo
 from tests.helpers import assert_one_line_error, run_cli, run_cli_process
 
 PLUGIN_MODULE = textwrap.dedent('''
     from dataclasses import replace
     from torch import nn
-    from ganbench.registry import ModelSpec
+    from ganbench.models.registry import ModelSpec
     from zoo.common import BCEGAN
 
     class G(nn.Module):

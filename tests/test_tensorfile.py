@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 
-from ganbench.runs import plan_run, train
+from ganbench.pipeline.run import plan_run, train
 from ganbench.suites import get_suite
-from ganbench.training import snapshot_path
+from ganbench.train.trainer import snapshot_path
 from tests.helpers import assert_one_line_error, run_cli
 
 SUITE = get_suite("fashion-mnist-quick")
@@ -114,7 +114,7 @@ def test_an_object_array_is_refused_without_pointing_at_allow_pickle(tmp_path, p
 
 
 def test_a_damaged_or_poisoned_classifier_cache_is_retrained_not_loaded(tmp_path, capsys):
-    from ganbench.classifiers.labels import _load_cached
+    from ganbench.metrics.classifiers.labels import _load_cached
 
     marker = tmp_path / "ran"
     evil, junk, bare = tmp_path / "evil.pt", tmp_path / "junk.pt", tmp_path / "bare.pt"

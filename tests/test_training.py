@@ -8,13 +8,18 @@ import shlex
 import pytest
 import torch
 
-from ganbench import checkpoint
-from ganbench.errors import GanbenchError
-from ganbench.model import Batch
-from ganbench.runs import build_model, plan_run, train
+from ganbench.core.errors import GanbenchError
+from ganbench.models.base import Batch
+from ganbench.pipeline.run import build_model, plan_run, train
 from ganbench.suites import get_suite
-from ganbench.training import Trainer
-from tests.helpers import assert_one_line_error, interrupt_when, run_cli, start_cli_process
+from ganbench.train import checkpoint
+from ganbench.train.trainer import Trainer
+from tests.helpers import (
+    assert_one_line_error,
+    interrupt_when,
+    run_cli,
+    start_cli_process,
+)
 
 SUITE = get_suite("fashion-mnist-quick")
 
@@ -139,7 +144,7 @@ def test_ctrl_c_writes_a_checkpoint_and_resume_finishes_identically(tmp_path, qu
 
 def test_an_interruption_names_the_command_that_continues_it():
     """`train` continues with --resume; `run` and `compare` resume by themselves, so the same command."""
-    from ganbench.cli import continue_command
+    from ganbench.cli.main import continue_command
 
     assert continue_command(["train", "fcgan", "--out", "my runs"]) == \
         "continue with: ganbench train fcgan --out 'my runs' --resume"
@@ -150,8 +155,8 @@ def test_an_interruption_names_the_command_that_continues_it():
 
 
 def test_generator_nan_output_is_a_clear_error():
-    from ganbench.registry import get_model
-    from ganbench.sampling import generate
+    from ganbench.models.registry import get_model
+    from ganbench.models.sampling import generate
 
     model = get_model("fcgan").create(28, 1)
     with torch.no_grad():

@@ -9,8 +9,8 @@ import pytest
 import torch
 from torch import nn
 
-from ganbench.model import Batch, count_parameters
-from ganbench.registry import get_model
+from ganbench.models.base import Batch, count_parameters
+from ganbench.models.registry import get_model
 from tests.helpers import needs_full_fashion_mnist, run_cli
 from zoo.blocks import BasicBlock, SelfAttention, has_spectral_norm
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ganbench.model import count_parameters
-from ganbench.registry import get_model
+from ganbench.models.base import count_parameters
+from ganbench.models.registry import get_model
 
 ZOO_DOC = Path(__file__).resolve().parents[1] / "docs" / "zoo.md"
 
@@ -127,7 +127,7 @@ def test_documented_count_equals_the_hand_count_and_the_built_model(key):
 
 
 def test_landscape_counts_equal_table_4_the_docs_and_the_built_model():
-    from ganbench.model import count_keras_total
+    from ganbench.models.base import count_keras_total
 
     trainable_g, keras_g, d = landscape()
     assert keras_g == 10_729_344  # Korotka et al.'s Table 4

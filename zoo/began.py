@@ -10,7 +10,7 @@ The discriminator is an autoencoder. With the L1 reconstruction loss L(v) = mean
 
 with gamma 0.5 and lambda_k 0.001. k is a buffer of the model (float64, as the code's Python float), so a
 checkpoint holds it and a resumed run goes on from the same k. Each step logs L(x), L(G(z_D)), both losses,
-k after its update and M; `ganbench.convergence` turns that log into the per-epoch table and PNG.
+k after its update and M; `ganbench.studies.began_convergence` turns that log into the per-epoch table and PNG.
 
 Where the thesis's text and its code differ, the code produced its numbers and is followed:
 - z is drawn from a standard normal (`torch.randn`); the text (Section 2.3) says uniform in [-1, 1].
@@ -48,12 +48,13 @@ import torch
 from torch import nn
 from torchvision.models import ResNet18_Weights, resnet18
 
-from ganbench import config, convergence
-from ganbench.errors import GanbenchError
-from ganbench.fileio import file_hash
-from ganbench.model import GAN, Batch, TrainingStatistics
-from ganbench.progress import warn
-from ganbench.registry import ModelSpec
+from ganbench.core import config
+from ganbench.core.errors import GanbenchError
+from ganbench.core.fileio import file_hash
+from ganbench.core.progress import warn
+from ganbench.models.base import GAN, Batch, TrainingStatistics
+from ganbench.models.registry import ModelSpec
+from ganbench.studies import began_convergence as convergence
 
 SEED_004_SOURCE = "Zaika (2025), Structural-parametric synthesis of the BEGAN network (bachelor thesis, KAI)"
 BERTHELOT_SOURCE = "Berthelot, Schumm and Metz (2017), BEGAN, as summarized by Zaika (2025)"

@@ -8,8 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ganbench.model import GAN, Batch
-from ganbench.registry import ModelSpec
+from ganbench.models.base import GAN, Batch
+from ganbench.models.registry import ModelSpec
 
 
 def keras_init(module: nn.Module) -> None:

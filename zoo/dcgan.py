@@ -17,7 +17,7 @@ from typing import Any, Mapping
 import torch
 from torch import nn
 
-from ganbench.errors import GanbenchError
+from ganbench.core.errors import GanbenchError
 from zoo.common import BCEGAN, keras_gan, seed_002_spec
 
 

@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping
 import torch
 from torch import nn
 
-from ganbench.registry import ModelSpec
+from ganbench.models.registry import ModelSpec
 from zoo.blocks import SelfAttention, dcgan_init, sn
 from zoo.common import BCEGAN
 

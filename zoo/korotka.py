@@ -30,9 +30,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ganbench.errors import GanbenchError
-from ganbench.model import GAN, Batch
-from ganbench.registry import ModelSpec
+from ganbench.core.errors import GanbenchError
+from ganbench.models.base import GAN, Batch
+from ganbench.models.registry import ModelSpec
 from zoo.common import keras_init
 
 SOURCE = "Korotka et al. (2024), Use of generative-adversarial networks when creating content (AI 2024)"

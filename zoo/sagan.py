@@ -30,7 +30,7 @@ from typing import Any, Mapping
 
 import torch
 
-from ganbench.registry import ModelSpec
+from ganbench.models.registry import ModelSpec
 from zoo.common import BCEGAN
 from zoo.dcgan64 import networks
 

@@ -44,8 +44,8 @@ from typing import Any, Mapping
 import torch
 from torch import nn
 
-from ganbench.model import GAN, Batch
-from ganbench.registry import ModelSpec
+from ganbench.models.base import GAN, Batch
+from ganbench.models.registry import ModelSpec
 from zoo.blocks import BasicBlock, SelfAttention
 from zoo.dcgan64 import SEED_001_SOURCE, networks
 

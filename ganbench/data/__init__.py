@@ -6,11 +6,11 @@ Missing data raises a GanbenchError that says where it looked and how to get it.
 
 from pathlib import Path
 
+from ganbench.core.errors import GanbenchError
 from ganbench.data.arrays import ARRAY_SUFFIXES, load_array
 from ganbench.data.base import ImageData, conform
 from ganbench.data.folder import load_folder
 from ganbench.data.providers import PROVIDERS, load_data
-from ganbench.errors import GanbenchError
 
 __all__ = ["ImageData", "conform", "PROVIDERS", "load_data", "load_images"]
 

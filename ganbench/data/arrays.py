@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ganbench.core.errors import GanbenchError
+from ganbench.core.tensorfile import load_error
 from ganbench.data.base import ImageData
-from ganbench.errors import GanbenchError
-from ganbench.sampling import from_range, to_uint8
-from ganbench.tensorfile import load_error
+from ganbench.data.quantize import from_range, to_uint8
 
 ARRAY_SUFFIXES = (".npy", ".npz")
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ganbench.errors import GanbenchError
+from ganbench.core.errors import GanbenchError
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
+from ganbench.core.errors import GanbenchError
+from ganbench.core.progress import map_progress
 from ganbench.data.base import ImageData
-from ganbench.errors import GanbenchError
-from ganbench.progress import map_progress
 
 EXTENSIONS = ("png", "jpg", "jpeg")
 

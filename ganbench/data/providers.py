@@ -15,10 +15,10 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ganbench import config
+from ganbench.core import config
+from ganbench.core.errors import GanbenchError
 from ganbench.data.base import ImageData
 from ganbench.data.folder import list_images, load_folder
-from ganbench.errors import GanbenchError
 
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 SPLITS = ("train", "test")

@@ -16,10 +16,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ganbench import config
-from ganbench.fileio import atomic_path
-from ganbench.progress import warn
-
+from ganbench.core import config
+from ganbench.core.fileio import atomic_path
+from ganbench.core.progress import warn
 
 # What reading a truncated, altered or foreign .npz raises.
 DAMAGED = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)

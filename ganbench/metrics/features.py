@@ -21,10 +21,10 @@ from typing import Iterable, Iterator
 
 import torch
 
-from ganbench.errors import GanbenchError
+from ganbench.core.errors import GanbenchError
+from ganbench.core.progress import progress
 from ganbench.metrics.inception import EXTRACTOR_NAME, InceptionWeights, build_extractor
 from ganbench.metrics.inception_net import LeanInception
-from ganbench.progress import progress
 
 FEATURE_LAYER = "2048"  # pool3: FID, KID, precision/recall, density/coverage
 LOGITS_LAYER = "logits_unbiased"  # the 1008-way logits: Inception Score

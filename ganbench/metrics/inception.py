@@ -29,11 +29,11 @@ from pathlib import Path
 
 import torch
 
-from ganbench import config
-from ganbench.errors import GanbenchError
-from ganbench.fileio import file_hash, torch_save
-from ganbench.progress import info, warn
-from ganbench.tensorfile import load_tensors, state_dict_mismatch
+from ganbench.core import config
+from ganbench.core.errors import GanbenchError
+from ganbench.core.fileio import file_hash, torch_save
+from ganbench.core.progress import info, warn
+from ganbench.core.tensorfile import load_tensors, state_dict_mismatch
 
 TFID_FILENAME = "weights-inception-2015-12-05-6726825d.pth"
 FID_HELPER_FILE = "default_1.pt"

@@ -3,37 +3,14 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 
-from ganbench import config
+from ganbench.core.config import Settings
 from ganbench.metrics import uncertainty
 from ganbench.metrics.stats import RealStats
-
-
-@dataclass(frozen=True)
-class Settings:
-    kid_subsets: int = config.DEFAULTS.kid_subsets
-    kid_subset_size: int = config.DEFAULTS.kid_subset_size
-    is_splits: int = 10
-    neighbours: int = 3  # k of precision/recall and density/coverage
-    bootstrap: int = config.DEFAULTS.bootstrap  # FID resamples; 0: no interval
-    fid_inf_points: int = 15
-    aug_per_class: int = config.DEFAULTS.aug_per_class  # generated images added per class
-    aug_epochs: int = config.DEFAULTS.aug_epochs  # the most epochs each augmentation classifier trains
-
-
-@dataclass(frozen=True)
-class AugOptions:
-    """The augmentation study's settings a command may change; the other settings are the suite's."""
-
-    aug_per_class: int = config.DEFAULTS.aug_per_class
-    aug_epochs: int = config.DEFAULTS.aug_epochs
-
-    def applied_to(self, settings: Settings) -> Settings:
-        return replace(settings, aug_per_class=self.aug_per_class, aug_epochs=self.aug_epochs)
 
 
 @dataclass

@@ -19,7 +19,7 @@ from enum import Enum
 from importlib.metadata import entry_points
 from typing import Any, Callable, Iterable
 
-from ganbench.errors import GanbenchError
+from ganbench.core.errors import GanbenchError
 
 ENTRY_POINT_GROUP = "ganbench.metrics"
 
@@ -239,8 +239,8 @@ def _check_new(metric: Metric, known: dict[str, Metric]) -> None:
 def _all() -> dict[str, Metric]:
     """The built-in metrics, then the entry points' (a broken plugin is skipped with a warning), then those
     registered in this process."""
+    from ganbench.core.progress import warn
     from ganbench.metrics.builtin import BUILTIN
-    from ganbench.progress import warn
 
     known = {m.name: m for m in BUILTIN}
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):

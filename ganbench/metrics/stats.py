@@ -14,10 +14,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ganbench.errors import GanbenchError
-from ganbench.fileio import atomic_path
-from ganbench.fileio import file_hash
-from ganbench.tensorfile import load_error
+from ganbench.core.errors import GanbenchError
+from ganbench.core.fileio import atomic_path, file_hash
+from ganbench.core.tensorfile import load_error
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,11 @@ import torch
 import torchvision
 from torch import nn
 
-from ganbench.errors import GanbenchError
+from ganbench.core.errors import GanbenchError
+from ganbench.core.fileio import file_hash
+from ganbench.core.tensorfile import load_tensors, state_dict_mismatch
 from ganbench.metrics.features import FeatureExtractor
-from ganbench.fileio import file_hash
 from ganbench.metrics.inception_net import tf1_resize
-from ganbench.tensorfile import load_tensors, state_dict_mismatch
 
 VGG16_FILENAME = "vgg16-397923af.pth"  # torchvision's ImageNet weights, which torch-fidelity downloads
 ENV_VGG16 = "GANBENCH_VGG16_WEIGHTS"

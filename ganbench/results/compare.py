@@ -10,19 +10,25 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from ganbench.config import DEFAULTS
-from ganbench.contracts import Record
-from ganbench.errors import GanbenchError
-from ganbench.fileio import write_text
+from ganbench.core.config import DEFAULTS
+from ganbench.core.contracts import Record
+from ganbench.core.errors import GanbenchError
+from ganbench.core.fileio import write_text
+from ganbench.core.progress import warn
 from ganbench.metrics.registry import MetricKind, kinds, metric_kind
-from ganbench.plots import save_grids_side_by_side, save_metric_curves
-from ganbench.progress import warn
-from ganbench.records import metric_values
+from ganbench.models.sampling import generate
+from ganbench.pipeline.records import metric_values
+from ganbench.pipeline.run import load_checkpoint_model
 from ganbench.results.leaderboard import run_notes
-from ganbench.runs import load_checkpoint_model
-from ganbench.sampling import generate
-from ganbench.significance import ALPHA, Difference, Estimate, difference, estimate
-from ganbench.training import CHECKPOINT
+from ganbench.results.plots import save_grids_side_by_side, save_metric_curves
+from ganbench.results.significance import (
+    ALPHA,
+    Difference,
+    Estimate,
+    difference,
+    estimate,
+)
+from ganbench.train.trainer import CHECKPOINT
 
 GRID_SAMPLES = DEFAULTS.grid_samples  # as many as a training run's epoch grids
 

@@ -10,15 +10,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from ganbench import convergence
-from ganbench.contracts import Record
-from ganbench.experiments import Experiment, experiments, run_label
-from ganbench.fileio import write_text
-from ganbench.metrics.registry import Direction, MetricKind, kinds, metric_kind, run_facts, runs_kinds
-from ganbench.plots import save_metric_bars, save_metric_curves
-from ganbench.published import ANY_MODEL
-from ganbench.records import metric_values
-from ganbench.significance import estimate
+from ganbench.core.contracts import Record
+from ganbench.core.fileio import write_text
+from ganbench.metrics.registry import (
+    Direction,
+    MetricKind,
+    kinds,
+    metric_kind,
+    run_facts,
+    runs_kinds,
+)
+from ganbench.pipeline.records import metric_values
+from ganbench.results.experiments import Experiment, experiments, run_label
+from ganbench.results.plots import save_metric_bars, save_metric_curves
+from ganbench.results.published import ANY_MODEL
+from ganbench.results.significance import estimate
+from ganbench.studies import began_convergence as convergence
 from ganbench.suites import Suite
 
 

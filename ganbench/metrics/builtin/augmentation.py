@@ -20,9 +20,8 @@ AUG_GAIN_OVER_TRADITIONAL = MetricKind("aug-gain-over-traditional", "accuracy ga
 
 def compute(context) -> dict:
     """The study of one model on its suite's labelled train and test splits."""
-    from ganbench.classifiers.augmentation import model_utility
-    from ganbench.runs import suite_data
-    from ganbench.suites import get_suite
+    from ganbench.metrics.classifiers.augmentation import model_utility
+    from ganbench.suites import get_suite, suite_data
 
     suite = get_suite(context.config.suite)
     return model_utility(context.model, suite_data(suite, "train"), suite_data(suite, "test"),

@@ -1,8 +1,16 @@
 """BEGAN's convergence measure M and its equilibrium term k (Berthelot et al. 2017): statistics a model whose
-discriminator is an autoencoder logs at every training step, which its record keeps (ganbench.convergence).
+discriminator is an autoencoder logs at every training step, which its record keeps (ganbench.studies.began_convergence).
 Both depend on how that discriminator's encoder started, which the tables show beside them."""
 
-from ganbench.metrics.registry import TRAINING, Direction, Metric, MetricKind, Noise, RunFact, RunsColumn
+from ganbench.metrics.registry import (
+    TRAINING,
+    Direction,
+    Metric,
+    MetricKind,
+    Noise,
+    RunFact,
+    RunsColumn,
+)
 
 
 def encoder(record) -> str | None:

@@ -1,0 +1,2 @@
+"""The command line: Typer parsing and calling (app.py), the zoo's listing.
+"""

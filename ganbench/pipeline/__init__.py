@@ -1,0 +1,3 @@
+"""One path from a request to records: one model on one suite (plan, train, score, write its record), a
+suite's models (reuse what serves, complete what is missing), what `score` accepts, a plan's duration.
+"""

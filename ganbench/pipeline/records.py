@@ -1,0 +1,189 @@
+"""Result records: one JSON file per scored run, with the provenance of every number.
+
+Written atomically; read back with validation, so a damaged record is
+reported and skipped, never silently used or dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ganbench.core.contracts import RECORD_SCHEMA, Curve, Record, RunConfig, ScoreResult, Training
+from ganbench.core.errors import GanbenchError
+from ganbench.core.fileio import write_bytes, write_json
+from ganbench.metrics.builtin.parameters import PARAMS_D, PARAMS_G, PARAMS_G_NONTRAINABLE, PARAMS_G_TRAINABLE
+from ganbench.core.progress import info, warn
+
+SCHEMA = RECORD_SCHEMA
+RECORD = "record.json"
+# Records kept to be committed beside the leaderboards they make: leaderboards/records/<suite>/<run>.json, each
+# with its run's last sample grid as <run>-samples.png. Unlike runs/, the folder holds no checkpoints.
+KEPT = Path("leaderboards") / "records"
+SAMPLES_SUFFIX = "-samples.png"
+REQUIRED = ("schema", "model", "suite", "seed", "metrics", "protocol", "samples", "environment")
+
+
+def make_record(run_config: RunConfig, training: Training, scored: ScoreResult, wall_time_s: dict,
+                curve: Curve | None = None) -> Record:
+    """A run's record from its configuration and what scoring returned."""
+    return new_record(run_config.model, run_config.suite, run_config.seed, run_config.family, run_config.source,
+                      run_config.to_dict(), training, scored, wall_time_s, curve)
+
+
+def new_record(model: str, suite: str, seed: int, family: str | None, source: str | None, config: dict,
+               training: Training, scored: ScoreResult, wall_time_s: dict, curve: Curve | None = None) -> Record:
+    """A record of a model's scoring on a suite (a run's, or a study's over several runs, whose `config` says
+    what it was made of)."""
+    return Record(
+        model=model, family=family, source=source, suite=suite, seed=seed,
+        created=datetime.now(timezone.utc).isoformat(timespec="microseconds"),
+        metrics=scored.metrics, samples={"real": scored.n_real, "fake": scored.n_fake},
+        protocol=scored.protocol, weights=scored.weights, precision_check=scored.precision_check,
+        notes=scored.notes, real_features_cached=scored.real_cache_hit,
+        real_reference=scored.real_reference,  # the floor this run's FID is read against (None: not measured)
+        training=training,
+        curve=curve,  # FID (and KID) over training, from fewer images than the final score; None: no snapshots
+        config=config, environment=scored.environment, wall_time_s=wall_time_s,
+    )
+
+
+def fid_bias(record: Record) -> float | None:
+    """How far FID at this record's sample counts may lie above the truth from the counts alone: the larger of
+    the bootstrap's bias estimate and the FID between two halves of the real set, scaled from their count to
+    this one (FID's bias goes as 1/n). None when the record holds neither."""
+    m, halves, n = record.metrics, record.real_reference or {}, record.samples
+    estimates = [m.get("fid_bootstrap_bias")]
+    if halves.get("fid_between_halves") is not None and n.get("fake") and n.get("real"):
+        estimates.append(halves["fid_between_halves"] * halves["n_each"] / min(n["fake"], n["real"]))
+    known = [float(v) for v in estimates if isinstance(v, (int, float)) and math.isfinite(v)]
+    return max(known) if known else None
+
+
+def metric_values(record: Record) -> dict:
+    """A record's metrics and its parameter counts, under the keys the metric kinds read, and FID's bias from the
+    sample counts (`fid_bias`)."""
+    trainable, keras = record.training.params_g, record.training.params_g_keras
+    return {**record.metrics, "fid_bias": fid_bias(record), PARAMS_G_TRAINABLE.key: trainable,
+            PARAMS_D.key: record.training.params_d, PARAMS_G.key: keras,
+            PARAMS_G_NONTRAINABLE.key: None if keras is None or trainable is None else keras - trainable}
+
+
+def write_record(run_dir: Path, record: Record) -> Path:
+    path = Path(run_dir) / RECORD
+    write_json(path, record.to_dict())
+    return path
+
+
+def validate(obj: object) -> str | None:
+    """None when a record file's JSON object is usable, else the reason it is not."""
+    if not isinstance(obj, dict):
+        return "not a JSON object"
+    missing = [k for k in REQUIRED if k not in obj]
+    if missing:
+        return f"missing {', '.join(missing)}"
+    if obj["schema"] != SCHEMA:
+        return f"schema {obj['schema']!r}, expected {SCHEMA!r}"
+    if not isinstance(obj["metrics"], dict) or not isinstance(obj["protocol"], dict) \
+            or "id" not in obj["protocol"]:
+        return "metrics or protocol id malformed"
+    bad = [k for k, v in obj["metrics"].items() if not _metric_value(v)]
+    if bad:
+        return f"metric {bad[0]} is {obj['metrics'][bad[0]]!r}, not a finite number"
+    if obj.get("training") is not None and not isinstance(obj["training"], dict):
+        return "training is not an object"
+    curve = obj.get("curve")
+    points = curve.get("points") if isinstance(curve, dict) else None
+    if curve is not None and not (isinstance(points, list) and points and "n_fake" in curve
+                                  and all(isinstance(p, dict) and isinstance(p.get("epoch"), (int, float))
+                                          for p in points)):
+        return "curve malformed (it needs n_fake and points, each with its epoch)"
+    return None
+
+
+def _metric_value(value: object) -> bool:
+    """A number a table may rank (finite, not a bool), null (not measured), or an object of details."""
+    if value is None or isinstance(value, dict):
+        return True
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _parse(path: Path) -> tuple[Record | None, str | None]:
+    """A record file's record and None, or None and the reason it is unusable."""
+    try:
+        record = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        return None, f"unreadable ({type(exc).__name__})"
+    reason = validate(record)
+    return (None, reason) if reason else (Record.from_dict(record), None)
+
+
+def read_record(path: Path) -> Record | None:
+    """A valid record, or None with its reason named on stderr."""
+    record, reason = _parse(path)
+    if reason:
+        warn(f"skipping record {path}: {reason}")
+        return None
+    return record
+
+
+def load_records(runs_dir: Path, suite: str) -> list[Record]:
+    """Every valid record under runs/<suite>/; invalid ones are named on stderr and skipped."""
+    records = (read_record(path) for path in sorted((Path(runs_dir) / suite).glob(f"*/{RECORD}")))
+    return [r for r in records if r is not None]
+
+
+def kept_dir(out: Path, suite: str) -> Path:
+    return Path(out) / KEPT / suite
+
+
+def kept_record_path(run_dir: Path) -> Path:
+    """Where a run's kept record lies: out/leaderboards/records/<suite>/<run>.json for out/runs/<suite>/<run>."""
+    run_dir = Path(run_dir)
+    return kept_dir(run_dir.parents[2], run_dir.parent.name) / f"{run_dir.name}.json"
+
+
+def read_kept(path: Path) -> Record:
+    """A kept record, which a board is rebuilt from: damaged, it is an error (skipping it would change the
+    board), not a warning."""
+    record, reason = _parse(path)
+    if reason:
+        raise GanbenchError(f"kept record {path} is damaged ({reason}): restore it (git checkout -- {path}) "
+                            "or delete it")
+    return record
+
+
+def board_records(out: Path, suite: str) -> list[Record]:
+    """The records a suite's leaderboard is made of: the kept ones (leaderboards/records/<suite>/) and those
+    under runs/<suite>/; a run in both is taken from runs/, where it may have been scored again."""
+    fresh = {path.parent.name: path for path in sorted((Path(out) / "runs" / suite).glob(f"*/{RECORD}"))}
+    kept = {path.stem: path for path in sorted(kept_dir(out, suite).glob("*.json"))}
+    records = [read_kept(path) for name, path in kept.items() if name not in fresh]
+    records += [r for r in map(read_record, fresh.values()) if r is not None]
+    if not records:
+        raise GanbenchError(f"no records for suite {suite} under {Path(out) / 'runs' / suite} or "
+                            f"{kept_dir(out, suite)}: run `ganbench run --suite {suite}`")
+    return sorted(records, key=lambda r: (r.model, r.seed, r.created))
+
+
+def keep_records(out: Path, suite: str) -> list[Path]:
+    """Copy each valid record under runs/<suite>/ (and its run's last sample grid) into
+    leaderboards/records/<suite>/, to be committed; returns the files written."""
+    written = []
+    for path in sorted((Path(out) / "runs" / suite).glob(f"*/{RECORD}")):
+        record = read_record(path)
+        if record is None:
+            continue
+        target = kept_record_path(path.parent)
+        write_json(target, record.to_dict())
+        written.append(target)
+        grids = sorted((path.parent / "samples").glob("*.png"))
+        if grids:
+            written.append(target.with_name(target.stem + SAMPLES_SUFFIX))
+            write_bytes(written[-1], grids[-1].read_bytes())
+    if not written:
+        raise GanbenchError(f"no records to keep under {Path(out) / 'runs' / suite}: run `ganbench run --suite {suite}`")
+    info(f"kept {sum(p.suffix == '.json' for p in written)} records in {kept_dir(out, suite)}")
+    return written

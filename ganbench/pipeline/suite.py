@@ -1,0 +1,205 @@
+"""Models on a suite, end to end: find what each run already has, train and score only what it lacks.
+
+`ganbench run` rescores every model (a benchmark of now) unless asked to reuse;
+`ganbench compare` reuses each run's record when it serves the request. Both say what they will
+do before they do it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+import torch
+
+from ganbench.core import distributed
+from ganbench.core.config import AugOptions
+from ganbench.core.contracts import Record, identity
+from ganbench.core.errors import GanbenchError
+from ganbench.core.progress import info
+from ganbench.metrics.registry import DEFAULT_METRICS
+from ganbench.metrics.scorer import Scorer
+from ganbench.models.registry import get_model
+from ganbench.pipeline import duration
+from ganbench.pipeline.records import (
+    RECORD,
+    board_records,
+    kept_record_path,
+    read_kept,
+    read_record,
+)
+from ganbench.pipeline.run import (
+    RunPlan,
+    build_model,
+    load_checkpoint_model,
+    plan_run,
+    score_model,
+    train,
+)
+from ganbench.results import compare as comparing
+from ganbench.results import leaderboard
+from ganbench.results.published import load_published
+from ganbench.suites import Suite, suite_data, suite_real_images
+from ganbench.train import checkpoint
+
+
+@dataclass(frozen=True)
+class RunState:
+    """What one planned run already has on disk."""
+
+    plan: RunPlan
+    step: int  # the checkpoint's step (0: none)
+    record: Record | None  # a record of this very run that serves the requested metrics and precision
+    record_path: Path | None = None  # where that record lies: the run folder, or the kept (committed) records
+
+    @property
+    def name(self) -> str:
+        return f"{self.plan.config.model} seed {self.plan.config.seed}"
+
+    @property
+    def trained(self) -> bool:
+        return self.step >= self.plan.config.total_steps
+
+    def todo(self, rescore: bool) -> str:
+        total = self.plan.config.total_steps
+        if self.record is not None and not rescore:
+            return f"record found: reused ({self.record_path})"
+        if self.trained:
+            return "trained: scoring"
+        if self.step:
+            return f"interrupted at step {self.step}/{total}: resuming training, then scoring"
+        return f"not trained: training {total} steps, then scoring"
+
+
+def _serves(record: Record | None, plan: RunPlan, metrics: tuple[str, ...], precision: str) -> bool:
+    if record is None:
+        return False
+    return (identity(record.config or {}) == identity(plan.config)
+            and set(metrics) <= set(record.scored_metrics)
+            and (record.precision_check or {}).get("precision", "exact") == precision
+            and record.training.steps == plan.config.total_steps)
+
+
+def survey(plans: list[RunPlan], metrics: tuple[str, ...], precision: str) -> list[RunState]:
+    states = []
+    for plan in plans:
+        step = int(checkpoint.load(plan.checkpoint)["step"]) if plan.checkpoint.is_file() else 0
+        path, kept = plan.run_dir / RECORD, kept_record_path(plan.run_dir)
+        record = read_record(path) if path.is_file() else None
+        if record is None and kept.is_file():  # a committed result, kept without its checkpoint
+            path, record = kept, read_kept(kept)
+        serves = _serves(record, plan, metrics, precision)
+        states.append(RunState(plan, step, record if serves else None, path if serves else None))
+    return states
+
+
+Confirm = Callable[[duration.PlanDuration], None]  # raises to stop work the user did not agree to
+
+
+def complete(states: list[RunState], suite: Suite, device: torch.device, seed: int, weights: str | None,
+             metrics: tuple[str, ...], precision: str, rescore: bool, aug: AugOptions | None = None,
+             confirm: Confirm | None = None) -> list[Record]:
+    """Each run's record: reused, or made by training (or resuming) and scoring. Says the plan first, with its
+    estimated duration where the work is worth measuring, and hands that estimate to `confirm` before any work.
+    `aug` replaces the augmentation study's settings of the suite's metric settings."""
+    for s in states:
+        info(f"[bold]{s.name}[/bold]: {s.todo(rescore)}" + ("" if s.record and not rescore else f" ({s.plan.run_dir})"))
+    todo = [s for s in states if rescore or s.record is None]
+    if not todo:
+        return [s.record for s in states]
+    # Before training: missing weights, an IS without logits or aug without labels must not cost a training run.
+    settings = aug.applied_to(suite.protocol.settings()) if aug else suite.protocol.settings()
+    scorer = Scorer(device, weights, seed=seed, metrics=metrics, settings=settings, precision=precision)
+    train_data = suite_data(suite, "train")
+    if "aug" in metrics and train_data.labels is None:
+        raise GanbenchError(f"aug needs class labels, and {suite.name}'s data has none: use a labelled suite, or "
+                            "the ore group (--suite ore:FOLDER), whose study takes one generator per class")
+    real_images = suite_real_images(suite)
+    planned = _say_estimate(todo, suite, train_data, real_images, scorer, device)
+    if planned is not None and confirm is not None:
+        confirm(planned)
+    walls = {s.plan.run_dir: train(s.plan, train_data, device, resume=True).wall_time for s in todo}
+    real = scorer.real(real_images)
+    made = {}
+    for s in todo:
+        model, config = load_checkpoint_model(s.plan.checkpoint, device)
+        made[s.plan.run_dir] = score_model(model, config, real, suite.protocol.n_fake,
+                                           scorer.with_seed(config.seed), device,
+                                           walls[s.plan.run_dir], s.plan.run_dir, suite.protocol.curve_n)
+    return [made.get(s.plan.run_dir, s.record) for s in states]
+
+
+def _say_estimate(todo: list[RunState], suite: Suite, train_data, real_images, scorer: Scorer,
+                  device: torch.device) -> duration.PlanDuration | None:
+    """The planned work and its rough duration here, measured on the spot; said (and returned) only for work
+    worth the probe."""
+    steps = {s.name: s.plan.config.total_steps - s.step for s in todo if not s.trained}
+    p = suite.protocol  # each run: its generated images, and curve_n more at each kept snapshot
+    images = len(real_images) + sum(p.n_fake + p.curve_n * len(s.plan.config.snapshot_steps) for s in todo)
+    images = images if scorer.needs_features else 0
+    if not distributed.current().is_main or not duration.worth_estimating(steps, images):
+        return None
+    rates = {s.name: duration.training_rate(lambda: build_model(s.plan.config), train_data,
+                                            s.plan.config.batch_size, device)
+             for s in todo if s.name in steps}
+    feature_rate = scorer.extract.images_per_second(real_images.images, duration.PROBE_IMAGES) if images else None
+    planned = duration.PlanDuration(steps, rates, images, feature_rate, str(device))
+    info(planned.line())
+    return planned
+
+
+def plan_runs(suite: Suite, models: list[str], seeds: list[int], out: Path, steps: int | None,
+              epochs: int | None, ic_weak_every: float | None = None) -> list[RunPlan]:
+    for name in models:  # unknown names and impossible sizes fail before any work starts
+        get_model(name).check_resolution(suite.resolution, suite.name)
+    train_data = suite_data(suite, "train")
+    return [plan_run(m, suite, seed, out, train_data, steps, epochs, ic_weak_every) for m in models for seed in seeds]
+
+
+def train_runs(suite: Suite, models: list[str], device: torch.device, seed: int, out: Path, steps: int | None,
+               epochs: int | None, ic_weak_every: float | None = None) -> None:
+    """Train (or resume, or find finished) each model's run on the suite, scoring nothing."""
+    data = suite_data(suite, "train")
+    for plan in plan_runs(suite, models, [seed], out, steps, epochs, ic_weak_every):
+        train(plan, data, device, resume=True)
+
+
+def compare_models(suite: Suite, models: list[str], seeds: list[int], device: torch.device, out: Path,
+                   steps: int | None, epochs: int | None, weights: str | None, metrics: tuple[str, ...],
+                   precision: str, alpha: float, confirm: Confirm | None = None):
+    """`compare`'s work: each model's records on the suite (reused, or trained and scored where missing), the
+    comparison of every shared metric, and its table and pictures under `out`. (Comparison, files written)."""
+    plans = plan_runs(suite, models, seeds, out, steps, epochs)
+    records = complete(survey(plans, metrics, precision), suite, device, seeds[0], weights, metrics, precision,
+                       rescore=False, confirm=confirm)
+    result = comparing.build({m: [r for r in records if r.model == m] for m in models}, suite.name, alpha)
+    first_runs = {m: next(p.run_dir for p in plans if p.config.model == m) for m in models}
+    return result, comparing.write(result, first_runs, out, device, seeds[0])
+
+
+@dataclass(frozen=True)
+class SuiteResult:
+    table: pd.DataFrame
+    files: list[Path]  # the leaderboard's markdown, CSVs and PNGs
+    records: list[Record]
+
+
+def run_suite(suite: Suite, models: list[str], device: torch.device, seed: int, out: Path,
+              steps: int | None = None, epochs: int | None = None, weights: str | None = None,
+              metrics: tuple[str, ...] = DEFAULT_METRICS, precision: str = "exact", aug: AugOptions | None = None,
+              ic_weak_every: float | None = None, confirm: Confirm | None = None, reuse: bool = False) -> SuiteResult:
+    """Each model's run on the suite, trained where it is not, scored (or, with `reuse`, its record reused where
+    it serves), and the suite's leaderboard written from every record under `out`."""
+    plans = plan_runs(suite, models, [seed], out, steps, epochs, ic_weak_every)
+    # Under torchrun rank 0 reads the runs' state and every rank follows it; rank 0 alone writes the leaderboard,
+    # and every rank gets the result.
+    complete(distributed.on_main(survey, plans, metrics, precision), suite, device, seed, weights, metrics,
+             precision, rescore=not reuse, aug=aug, confirm=confirm)
+
+    def board() -> SuiteResult:
+        records = board_records(out, suite.name)
+        return SuiteResult(*leaderboard.write(records, suite, load_published(), out), records)
+
+    return distributed.on_main(board)

@@ -1,0 +1,167 @@
+"""`ganbench gate`: the newest records of a suite against a committed baseline, for CI.
+
+A gated metric fails only when it got worse by more than the allowed
+regression plus its noise: the 95% half-widths recorded with both values
+(FID's bootstrap interval, 1.96 x KID's subset std), combined in quadrature.
+Direction and noise come from the metric table (metrics/kinds.py). A
+baseline written under another protocol id is refused, never compared.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ganbench.core.contracts import Record
+from ganbench.core.errors import GanbenchError
+from ganbench.metrics.registry import MetricKind
+from ganbench.pipeline.records import load_records
+
+SCHEMA = "ganbench.baseline/1"
+EXIT_PASS, EXIT_REGRESSED = 0, 1  # bad input (missing, malformed or foreign baseline) exits 2, as everywhere
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """`--max-regression`: `2%` of the baseline value, or `0.5` in the metric's own unit."""
+
+    amount: float
+    relative: bool
+
+    @classmethod
+    def parse(cls, text: str) -> Threshold:
+        relative = text.strip().endswith("%")
+        try:
+            amount = float(text.strip().rstrip("%"))
+        except ValueError:
+            raise GanbenchError(f"--max-regression takes a number or a percentage such as 2%, got '{text}'") from None
+        if not math.isfinite(amount) or amount < 0:
+            raise GanbenchError(f"--max-regression must be a non-negative number, got '{text}'")
+        return cls(amount / 100 if relative else amount, relative)
+
+    def allowed(self, baseline: float) -> float:
+        return self.amount * abs(baseline) if self.relative else self.amount
+
+    def __str__(self) -> str:
+        return f"{self.amount * 100:g}%" if self.relative else f"{self.amount:g}"
+
+
+@dataclass(frozen=True)
+class GateRow:
+    run: str  # model/seedN
+    metric: str
+    baseline: float | None
+    current: float | None
+    worse_by: float | None  # positive: worse, in the metric's unit
+    allowed: float | None
+    noise: float | None
+    status: str  # regressed | within noise | improved | unchanged | new (not gated)
+
+
+def run_key(record: Record) -> str:
+    return f"{record.model}/seed{record.seed}"
+
+
+def newest_records(runs_dir: Path, suite: str) -> dict[str, Record]:
+    """The newest valid record of each model and seed (invalid ones are reported and skipped)."""
+    newest: dict[str, Record] = {}
+    for record in load_records(runs_dir, suite):
+        key = run_key(record)
+        if key not in newest or record.created >= newest[key].created:
+            newest[key] = record
+    return newest
+
+
+def make_baseline(records: dict[str, Record], suite: str) -> dict:
+    if not records:
+        raise GanbenchError(f"no records for suite {suite}: run `ganbench run --suite {suite}` first")
+    return {
+        "schema": SCHEMA,
+        "suite": suite,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "entries": {
+            key: {"protocol_id": r.protocol_id, "record_created": r.created or None,
+                  "metrics": {k: v for k, v in r.metrics.items() if isinstance(v, (int, float))}}
+            for key, r in sorted(records.items())
+        },
+    }
+
+
+def load_baseline(path: Path, suite: str) -> dict:
+    if not path.is_file():
+        raise GanbenchError(f"baseline file not found: {path} (write one with `ganbench gate --update-baseline`)")
+    try:
+        baseline = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise GanbenchError(f"malformed baseline {path}: {str(exc).splitlines()[0]}") from None
+    if not isinstance(baseline, dict) or baseline.get("schema") != SCHEMA:
+        raise GanbenchError(f"malformed baseline {path}: not a {SCHEMA} file")
+    entries = baseline.get("entries")
+    if not isinstance(entries, dict) or not entries or not all(
+            isinstance(e, dict) and isinstance(e.get("metrics"), dict) and "protocol_id" in e for e in entries.values()):
+        raise GanbenchError(f"malformed baseline {path}: its entries lack metrics or protocol ids")
+    if baseline.get("suite") != suite:
+        raise GanbenchError(f"baseline {path} is for suite {baseline.get('suite')!r}, not {suite!r}")
+    return baseline
+
+
+def compare(baseline: dict, records: dict[str, Record], kinds: list[MetricKind], threshold: Threshold) -> list[GateRow]:
+    rows = []
+    for key, entry in baseline["entries"].items():
+        record = records.get(key)
+        if record is None:
+            raise GanbenchError(f"the baseline gates {key}, which has no record: run it, or update the baseline")
+        if record.protocol_id != entry["protocol_id"]:
+            raise GanbenchError(f"{key}: the baseline's protocol {entry['protocol_id']} is not the record's "
+                                f"{record.protocol_id}; numbers of different protocols are not compared "
+                                "(update the baseline if the change of protocol is intended)")
+        for kind in kinds:
+            before, after = kind.value_in(entry["metrics"]), kind.value_in(record.metrics)
+            if before is None or after is None:
+                raise GanbenchError(f"{key}: {kind.key} is not recorded in both the baseline and the record")
+            worse = kind.worsening(before, after)
+            noise = math.hypot(_noise(kind, entry["metrics"], f"the baseline's {key}"),
+                               _noise(kind, record.metrics, f"the record of {key}"))
+            allowed = threshold.allowed(before)
+            if worse > allowed + noise:
+                status = "regressed"
+            elif worse < -noise:
+                status = "improved"
+            elif worse == 0:
+                status = "unchanged"
+            else:
+                status = "within noise"
+            rows.append(GateRow(key, kind.key, before, after, worse, allowed, noise, status))
+    for key in sorted(set(records) - set(baseline["entries"])):
+        rows.append(GateRow(key, ",".join(k.key for k in kinds), None, None, None, None, None, "new (not gated)"))
+    return rows
+
+
+def _noise(kind: MetricKind, metrics: dict, where: str) -> float:
+    """The 95% half-width the gate forgives, refused unless it is a finite, non-negative interval: an infinite
+    or NaN noise would forgive any regression."""
+    keys = kind.spread_keys
+    if not keys:
+        return 0.0
+    values = [metrics.get(k) for k in keys]
+    if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
+        raise GanbenchError(f"{where}: {kind.key} has no noise estimate ({', '.join(keys)} not recorded), so the gate "
+                            f"cannot tell a regression from noise and does not judge it: gate other metrics, or "
+                            f"score with {kind.noise.source}")
+    half_width = kind.half_width(metrics)
+    if not all(math.isfinite(v) for v in values) or not half_width >= 0:
+        shown = ", ".join(f"{k}={v}" for k, v in zip(keys, values))
+        raise GanbenchError(f"{where}: {kind.key}'s noise ({shown}) is not a finite, non-negative interval")
+    return half_width
+
+
+def exit_code(rows: list[GateRow]) -> int:
+    return EXIT_REGRESSED if any(r.status == "regressed" for r in rows) else EXIT_PASS
+
+
+def as_json(rows: list[GateRow], threshold: Threshold, baseline_path: Path) -> dict:
+    return {"baseline": str(baseline_path), "max_regression": str(threshold), "exit_code": exit_code(rows),
+            "rows": [asdict(r) for r in rows]}

@@ -1,0 +1,2 @@
+"""Training: the one generic loop (the model owns its train_step), its checkpoints.
+"""
