@@ -11,6 +11,7 @@ nothing here exits the interpreter. Defaults are the CLI's (`ganbench.core.confi
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Union
 
@@ -26,6 +27,8 @@ from ganbench.data.arrays import images_from_array
 from ganbench.metrics.registry import DEFAULT_METRICS, parse_metrics
 from ganbench.metrics.stats import holds_stats
 from ganbench.models.registry import ModelSpec, load_zoo
+from ganbench.pipeline.request import Request
+from ganbench.pipeline.suite import Confirm
 from ganbench.suites import SUITES, get_suite, suite_for
 
 Images = Union[str, os.PathLike, np.ndarray, torch.Tensor]
@@ -113,15 +116,36 @@ def run_suite(suite: str = DEFAULTS.suite, models: Iterable[str] | None = None, 
     suite's leaderboard under `out`. Returns a SuiteResult: `table` (the leaderboard, a DataFrame), `files`
     (what was written) and `records`. Asks nothing: the caller decided to run it. `reuse`: keep each record that
     serves (the same run configuration, metrics, precision and steps) instead of scoring the model again."""
-    from ganbench.pipeline.suite import run_suite as run
-
     s = get_suite(suite)
-    keys = parse_metrics(metrics)
-    names = list(models) if models is not None else list(s.models)
-    if not names:
-        raise GanbenchError("models: name at least one model")
-    return run(s, names, _device(device), seed, Path(out), steps, epochs, _path(inception_weights), keys, precision,
-               reuse=reuse)
+    names = tuple(models) if models is not None else s.models
+    return run_request(Request(s, names, Path(out), (seed,), _device(device), steps, epochs,
+                               _path(inception_weights), parse_metrics(metrics), precision, reuse=reuse))
+
+
+@dataclass(frozen=True)
+class SuiteResult:
+    table: pd.DataFrame  # the leaderboard
+    files: list[Path]  # its markdown, CSVs and PNGs
+    records: list[Record]
+
+
+def run_request(request: Request, confirm: Confirm | None = None) -> SuiteResult:
+    """What `run_suite` and `ganbench run` do with their request: each model's record made (or, with
+    `request.reuse`, reused where it serves), then the suite's leaderboard written from every record under
+    `out`. `confirm` is handed the plan's estimated duration before any work, and raises to stop it."""
+    from ganbench.core import distributed
+    from ganbench.pipeline.records import board_records
+    from ganbench.pipeline.suite import complete_request
+    from ganbench.results import leaderboard as boards
+    from ganbench.results.published import load_published
+
+    complete_request(request, rescore=not request.reuse, confirm=confirm)
+
+    def board() -> SuiteResult:  # rank 0 writes; under torchrun every rank gets the result
+        records = board_records(request.out, request.suite.name)
+        return SuiteResult(*boards.write(records, request.suite, load_published(), request.out), records)
+
+    return distributed.on_main(board)
 
 
 def load_records(folder: str | os.PathLike = DEFAULTS.out, suite: str | None = None) -> list[Record]:
@@ -177,19 +201,29 @@ def compare(models: Iterable[str], suite: str | None = None, *, seeds: Iterable[
     """`ganbench compare`: the models on one suite (default: the first suite holding them all), from their
     records under `out`, training and scoring only what is missing. Returns a Comparison: `rows` (each metric's
     estimates and differences from the first model), `verdict(row, model)`, `caveats`, `protocol_id`."""
-    from ganbench.pipeline.suite import compare_models
+    names = tuple(models)
+    s = get_suite(suite) if suite else suite_for(names)
+    request = Request(s, names, Path(out), tuple(seeds), _device(device), steps, epochs, _path(inception_weights),
+                      parse_metrics(metrics), precision)
+    return compare_request(request, alpha)[0]
 
-    names = list(models)
-    if len(names) < 2 or len(set(names)) != len(names):
-        raise GanbenchError("compare needs two or more different models, such as compare(['dcgan', 'fcgan'])")
-    seed_list = list(dict.fromkeys(int(s) for s in seeds))
-    if not seed_list:
-        raise GanbenchError("seeds: give at least one seed")
+
+def compare_request(request: Request, alpha: float, confirm: Confirm | None = None):
+    """What `compare` and `ganbench compare` do with their request: each model's records (reused, or trained and
+    scored where missing), the comparison of every shared metric, and its table and pictures under `out`.
+    Returns (Comparison, files written)."""
+    from ganbench.pipeline.suite import complete_request
+    from ganbench.results import compare as comparing
+
+    models = request.models
+    if len(models) < 2 or len(set(models)) != len(models):
+        raise GanbenchError("compare needs two or more different models, such as dcgan and fcgan")
     if not 0 < alpha < 1:
         raise GanbenchError(f"alpha must lie between 0 and 1, not {alpha}")
-    s = get_suite(suite) if suite else suite_for(names)
-    return compare_models(s, names, seed_list, _device(device), Path(out), steps, epochs, _path(inception_weights),
-                          parse_metrics(metrics), precision, alpha)[0]
+    plans, records = complete_request(request, rescore=False, confirm=confirm)
+    result = comparing.build({m: [r for r in records if r.model == m] for m in models}, request.suite.name, alpha)
+    first_runs = {m: next(p.run_dir for p in plans if p.config.model == m) for m in models}
+    return result, comparing.write(result, first_runs, request.out, request.device, request.seed)
 
 
 def zoo() -> dict[str, ModelSpec]:

@@ -13,18 +13,17 @@ import torch
 from torch import nn
 from torchvision.models import resnet18
 
-from ganbench.studies import began_convergence as convergence
 from ganbench.core.contracts import Record, Training
 from ganbench.core.errors import GanbenchError
 from ganbench.core.fileio import file_hash
-from ganbench.models.base import Batch, count_parameters
+from ganbench.data.quantize import to_unit
 from ganbench.metrics.registry import metric_kind
+from ganbench.models.base import Batch, count_parameters
 from ganbench.models.registry import get_model
 from ganbench.pipeline.run import plan_run, train, training_statistics
-from ganbench.suites import suite_data
-from ganbench.data.quantize import to_unit
 from ganbench.results.significance import difference, estimate
-from ganbench.suites import get_suite
+from ganbench.studies import began_convergence as convergence
+from ganbench.suites import get_suite, suite_data
 from ganbench.train.trainer import CHECKPOINT, LOG
 from tests.helpers import run_cli
 from zoo.began import BEGAN, convergence_measure, update_k

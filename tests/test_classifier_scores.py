@@ -11,20 +11,19 @@ import pytest
 import torch
 import torchvision.transforms.v2.functional as TF
 
+from ganbench.core.config import Settings
+from ganbench.core.errors import GanbenchError
+from ganbench.data import ImageData
+from ganbench.data.quantize import to_unit
 from ganbench.metrics.classifiers.augmentation import generated_images, make_study, traditional_augment
 from ganbench.metrics.classifiers.two_sample import STRONG, independent_classifier
-from ganbench.data import ImageData
-from ganbench.core.errors import GanbenchError
+from ganbench.models.registry import get_model
+from ganbench.pipeline.records import RECORD, load_records
+from ganbench.results.leaderboard import write as write_leaderboard
+from ganbench.results.published import load_published
 from ganbench.studies.ore_augmentation import TEST_FRACTION, held_out, labelled_union, run_group_study
 from ganbench.studies.ore_augmentation import write_leaderboard as write_group_leaderboard
-from ganbench.results.leaderboard import write as write_leaderboard
-from ganbench.core.config import Settings
-from ganbench.results.published import load_published
-from ganbench.pipeline.records import RECORD, load_records
-from ganbench.models.registry import get_model
-from ganbench.data.quantize import to_unit
-from ganbench.suites import suite_data
-from ganbench.suites import expand_suites, get_suite
+from ganbench.suites import expand_suites, get_suite, suite_data
 from tests.helpers import assert_one_line_error, run_cli, write_pngs
 
 CPU = torch.device("cpu")

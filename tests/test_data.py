@@ -9,10 +9,10 @@ import pytest
 import torch
 from PIL import Image
 
+from ganbench.core.errors import GanbenchError
 from ganbench.data import conform, load_data
 from ganbench.data.folder import load_folder
 from ganbench.data.providers import read_idx
-from ganbench.core.errors import GanbenchError
 from tests.helpers import FULL_FASHION_MNIST as FULL
 from tests.helpers import assert_one_line_error, run_cli, write_pngs
 from tests.helpers import needs_full_fashion_mnist as needs_full

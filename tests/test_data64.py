@@ -10,12 +10,11 @@ import pytest
 import torch
 from PIL import Image
 
-from ganbench.data import load_data
 from ganbench.core.errors import GanbenchError
+from ganbench.data import load_data
 from ganbench.results.leaderboard import suite_published
 from ganbench.results.published import load_published
-from ganbench.suites import suite_data
-from ganbench.suites import expand_suites, get_suite
+from ganbench.suites import expand_suites, get_suite, suite_data
 from tests.helpers import assert_one_line_error, needs_full_fashion_mnist, run_cli, write_pngs
 
 CELEBA_W, CELEBA_H = 178, 218  # the aligned CelebA images

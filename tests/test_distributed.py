@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 import torch
 
-from ganbench.train import checkpoint
 from ganbench.core import distributed
+from ganbench.train import checkpoint
 from ganbench.train.trainer import EpochSampler, epoch_permutation
 from tests.helpers import assert_one_line_error, run_cli, run_cli_process
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 
 from ganbench.core.contracts import Record
+from ganbench.pipeline.records import read_kept
 from ganbench.results.experiments import experiments
 from ganbench.results.leaderboard import metric_table, table
 from ganbench.results.published import load_published
-from ganbench.pipeline.records import read_kept
 from ganbench.suites import get_suite
 from tests.helpers import assert_one_line_error, run_cli
 

@@ -11,11 +11,11 @@ import pytest
 import torch
 from PIL import Image
 
+from ganbench.core.provenance import resolve_device
+from ganbench.pipeline.run import load_checkpoint_model
 from ganbench.studies import explore_plots
 from ganbench.studies.explore import suite_classifier
 from ganbench.studies.latent_maps import class_map, interpolate, mean_activations
-from ganbench.core.provenance import resolve_device
-from ganbench.pipeline.run import load_checkpoint_model
 from tests.helpers import assert_one_line_error, run_cli
 
 SUITE = "fashion-mnist-latent-smoke"

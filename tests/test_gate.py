@@ -8,8 +8,8 @@ import math
 import pytest
 
 from ganbench.core.errors import GanbenchError
-from ganbench.results.gate import Threshold
 from ganbench.metrics.registry import Direction, metric_kind
+from ganbench.results.gate import Threshold
 from ganbench.results.published import load_published
 from ganbench.suites import get_suite
 from tests.helpers import assert_one_line_error, run_cli

@@ -10,8 +10,13 @@ import torch
 
 from ganbench.core.errors import GanbenchError
 from ganbench.core.fileio import file_hash
-from ganbench.metrics.inception import (CONVERTED_SHA256, FID_HELPER_SHA1, TFID_FILENAME, build_extractor,
-                                        resolve_weights)
+from ganbench.metrics.inception import (
+    CONVERTED_SHA256,
+    FID_HELPER_SHA1,
+    TFID_FILENAME,
+    build_extractor,
+    resolve_weights,
+)
 from tests.helpers import assert_one_line_error, run_cli
 
 

@@ -13,16 +13,16 @@ import torch
 import torchvision
 from torch_fidelity.interpolate_compat_tensorflow import interpolate_bilinear_2d_like_tensorflow1x
 
+from ganbench.core.config import Settings
+from ganbench.core.fileio import file_hash
 from ganbench.data import load_folder
 from ganbench.metrics import features as features_module
-from ganbench.core.config import Settings
 from ganbench.metrics.fidelity import fid, precision_recall
-from ganbench.core.fileio import file_hash
 from ganbench.metrics.inception import build_extractor, resolve_weights
 from ganbench.metrics.inception_net import LeanInception, tf1_resize
+from ganbench.metrics.scorer import Scorer
 from ganbench.metrics.vgg_features import PR_LAYER, VGG16Features
 from ganbench.models.registry import get_model
-from ganbench.metrics.scorer import Scorer
 from tests.helpers import assert_one_line_error, generator_module, run_cli
 
 CPU = torch.device("cpu")

@@ -10,12 +10,11 @@ import torch
 from torch import nn
 
 from ganbench.core.errors import GanbenchError
+from ganbench.data.quantize import to_unit
 from ganbench.models.base import Batch, count_keras_total, count_parameters
 from ganbench.models.registry import get_model
 from ganbench.pipeline.run import plan_run
-from ganbench.suites import suite_data
-from ganbench.data.quantize import to_unit
-from ganbench.suites import get_suite
+from ganbench.suites import get_suite, suite_data
 from tests.helpers import run_cli
 from zoo.korotka import ACTIVATIONS
 

@@ -13,8 +13,8 @@ from prdc import compute_prdc
 from ganbench.core.errors import GanbenchError
 from ganbench.metrics import fidelity
 from ganbench.metrics.registry import parse_metrics
-from ganbench.metrics.uncertainty import RealMoments, bootstrap_fid, fid_fast, fid_infinity, fid_of_subsets
 from ganbench.metrics.scorer import Scorer
+from ganbench.metrics.uncertainty import RealMoments, bootstrap_fid, fid_fast, fid_infinity, fid_of_subsets
 from tests.helpers import assert_one_line_error, run_cli
 
 

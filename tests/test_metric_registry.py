@@ -14,11 +14,12 @@ import torch
 
 import ganbench
 from ganbench.data import load_images
-from ganbench.results.gate import Threshold, compare as gate_compare, make_baseline
 from ganbench.metrics import registry
+from ganbench.metrics.scorer import Scorer
 from ganbench.pipeline.records import board_records
 from ganbench.results import compare as comparing
-from ganbench.metrics.scorer import Scorer
+from ganbench.results.gate import Threshold, make_baseline
+from ganbench.results.gate import compare as gate_compare
 from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]

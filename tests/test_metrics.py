@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from ganbench.core.errors import GanbenchError
+from ganbench.core.fileio import file_hash
 from ganbench.metrics import cache
 from ganbench.metrics.fidelity import fid, kid
-from ganbench.core.fileio import file_hash
 from ganbench.metrics.inception import FID_HELPER_SHA1, fid_helper_file, resolve_weights
 from ganbench.metrics.scorer import Generated, Scorer
 from tests.helpers import run_cli

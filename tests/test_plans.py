@@ -7,8 +7,8 @@ import json
 
 import torch
 
-from ganbench.pipeline.evaluate import PLAN_OVER_IMAGES, say_plan
 from ganbench.metrics.scorer import Scorer
+from ganbench.pipeline.evaluate import PLAN_OVER_IMAGES, say_plan
 from ganbench.suites import get_suite, quicker
 from tests.helpers import assert_one_line_error, run_cli
 

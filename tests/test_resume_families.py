@@ -11,11 +11,10 @@ import json
 import pytest
 import torch
 
-from ganbench.train import checkpoint
 from ganbench.pipeline import run as runs
 from ganbench.pipeline.run import plan_run, train
-from ganbench.suites import suite_data
-from ganbench.suites import get_suite
+from ganbench.suites import get_suite, suite_data
+from ganbench.train import checkpoint
 
 STEPS, STOP = 6, 3  # WGAN's n_critic is 5: G steps at 0 and 5, one on each side of the stop
 FAMILIES = [("wgan", "fashion-mnist64-smoke"), ("wgan-improved", "fashion-mnist64-smoke"),

@@ -14,12 +14,7 @@ from ganbench.pipeline.run import build_model, plan_run, train
 from ganbench.suites import get_suite
 from ganbench.train import checkpoint
 from ganbench.train.trainer import Trainer
-from tests.helpers import (
-    assert_one_line_error,
-    interrupt_when,
-    run_cli,
-    start_cli_process,
-)
+from tests.helpers import assert_one_line_error, interrupt_when, run_cli, start_cli_process
 
 SUITE = get_suite("fashion-mnist-quick")
 

@@ -13,13 +13,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from ganbench.cli.render import (
-    metric_rows,
-    print_json,
-    print_leaderboard,
-    print_study,
-    stdout,
-)
+from ganbench.cli.render import metric_rows, print_json, print_leaderboard, print_study, stdout
 from ganbench.core.config import DEFAULTS, HELP
 from ganbench.core.errors import GanbenchError
 from ganbench.metrics.registry import metrics_help
@@ -98,7 +92,9 @@ def run(
     from ganbench.core.config import AugOptions, Settings
     from ganbench.core.provenance import resolve_device
     from ganbench.metrics.registry import parse_metrics
-    from ganbench.pipeline.suite import run_suite, train_runs
+    from ganbench.api import run_request
+    from ganbench.pipeline.request import Request
+    from ganbench.pipeline.suite import train_runs
     from ganbench.results.leaderboard import run_notes
     from ganbench.studies.ore_augmentation import run_group_study
     from ganbench.suites import SUITE_GROUPS, expand_suites
@@ -116,12 +112,13 @@ def run(
     aug = AugOptions(aug_per_class, aug_epochs)
     for s in members:
         names = _models_option(models, s.models)
+        request = Request(s, tuple(names), out, (seed,), dev, steps, epochs,
+                          str(inception_weights) if inception_weights else None, per_suite, precision, aug,
+                          ic_weak_every, reuse)
         if not per_suite:
-            train_runs(s, names, dev, seed, out, steps, epochs, ic_weak_every)
+            train_runs(request)
             continue
-        result = run_suite(s, names, dev, seed, out, steps, epochs,
-                           str(inception_weights) if inception_weights else None, per_suite, precision, aug,
-                           ic_weak_every, confirm=_ask_before_long_work(yes, ask_over, s, names), reuse=reuse)
+        result = run_request(request, confirm=_ask_before_long_work(yes, ask_over, s, names))
         print_leaderboard(result.table, s.name)
         for note in run_notes(result.records):
             stdout.print(f"note: {note}", highlight=False)
@@ -331,12 +328,7 @@ def score(
     from ganbench.core import distributed
     from ganbench.core.provenance import resolve_device
     from ganbench.metrics.registry import parse_metrics
-    from ganbench.pipeline.evaluate import (
-        GeneratorInput,
-        ScoreOptions,
-        score_checkpoint,
-        score_inputs,
-    )
+    from ganbench.pipeline.evaluate import GeneratorInput, ScoreOptions, score_checkpoint, score_inputs
 
     dev = distributed.setup(resolve_device(device))
     opts = ScoreOptions(dev, seed, str(inception_weights) if inception_weights else None,
@@ -432,24 +424,21 @@ def compare(
     side by side and metric curves overlaid. Uses existing records; trains or scores only what is missing."""
     from ganbench.core.provenance import resolve_device
     from ganbench.metrics.registry import parse_metrics
-    from ganbench.pipeline.suite import compare_models
+    from ganbench.api import compare_request
+    from ganbench.pipeline.request import Request
     from ganbench.results import compare as comparing
     from ganbench.suites import get_suite
 
-    if len(models) < 2 or len(set(models)) != len(models):
-        raise GanbenchError("compare needs two or more different models, such as: ganbench compare dcgan fcgan")
     try:
         seed_list = list(dict.fromkeys(int(s) for s in seeds.split(",") if s.strip()))
     except ValueError:
         raise GanbenchError(f"--seed takes an integer or comma-separated integers, not {seeds!r}") from None
     if not seed_list:
         raise GanbenchError("--seed needs at least one seed")
-    if not 0 < alpha < 1:
-        raise GanbenchError(f"--alpha must lie between 0 and 1, not {alpha}")
     s = get_suite(suite) if suite else _suite_holding(models)
-    result, files = compare_models(s, models, seed_list, resolve_device(device), out, steps, epochs,
-                                   str(inception_weights) if inception_weights else None, parse_metrics(metrics),
-                                   precision, alpha, confirm=_ask_before_long_work(yes, ask_over, s, models))
+    request = Request(s, tuple(models), out, tuple(seed_list), resolve_device(device), steps, epochs,
+                      str(inception_weights) if inception_weights else None, parse_metrics(metrics), precision)
+    result, files = compare_request(request, alpha, confirm=_ask_before_long_work(yes, ask_over, s, models))
     if as_json:
         return print_json(comparing.as_json(result, files))
     for caveat in result.caveats:  # before any "better"

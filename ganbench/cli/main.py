@@ -11,13 +11,7 @@ import click
 import typer
 
 from ganbench.cli.app import app
-from ganbench.core.errors import (
-    EXIT_BAD_INPUT,
-    EXIT_INTERNAL,
-    EXIT_INTERRUPTED,
-    GanbenchError,
-    Interrupted,
-)
+from ganbench.core.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, GanbenchError, Interrupted
 
 
 def _with_typers_own(click_class: type, typer_class: type) -> tuple[type, ...]:

@@ -11,7 +11,6 @@ from typing import Any
 from ganbench.core.errors import GanbenchError
 from ganbench.metrics.registry import kinds
 
-
 # Words about a run that do not change it (the paper's citation, the model's family): kept in its configuration
 # and record for readers, left out of what names its folder and of what a resumed run must match, so that
 # rewording them orphans no run.

@@ -10,7 +10,6 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
-
 _written: list[Path] = []  # this command's finished files, for the message when it is interrupted
 
 

@@ -18,9 +18,7 @@ import numpy as np
 import torch
 from cleanfid.resize import build_resizer
 from torch import nn
-from torch_fidelity.interpolate_compat_tensorflow import (
-    interpolate_bilinear_2d_like_tensorflow1x,
-)
+from torch_fidelity.interpolate_compat_tensorflow import interpolate_bilinear_2d_like_tensorflow1x
 
 from ganbench.core.errors import GanbenchError
 from ganbench.core.fileio import file_hash

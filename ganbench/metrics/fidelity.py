@@ -12,26 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch_fidelity.metric_fid import (
-    KEY_METRIC_FID,
-    fid_features_to_statistics,
-    fid_statistics_to_metric,
-)
-from torch_fidelity.metric_isc import (
-    KEY_METRIC_ISC_MEAN,
-    KEY_METRIC_ISC_STD,
-    isc_features_to_metric,
-)
-from torch_fidelity.metric_kid import (
-    KEY_METRIC_KID_MEAN,
-    KEY_METRIC_KID_STD,
-    kid_features_to_metric,
-)
-from torch_fidelity.metric_prc import (
-    KEY_METRIC_PRECISION,
-    KEY_METRIC_RECALL,
-    prc_features_to_metric,
-)
+from torch_fidelity.metric_fid import KEY_METRIC_FID, fid_features_to_statistics, fid_statistics_to_metric
+from torch_fidelity.metric_isc import KEY_METRIC_ISC_MEAN, KEY_METRIC_ISC_STD, isc_features_to_metric
+from torch_fidelity.metric_kid import KEY_METRIC_KID_MEAN, KEY_METRIC_KID_STD, kid_features_to_metric
+from torch_fidelity.metric_prc import KEY_METRIC_PRECISION, KEY_METRIC_RECALL, prc_features_to_metric
 
 from ganbench.core.errors import GanbenchError
 

@@ -37,22 +37,10 @@ from ganbench.metrics.features import (
 )
 from ganbench.metrics.inception import EXTRACTOR_NAME, resolve_weights
 from ganbench.metrics.inputs import Inputs
-from ganbench.metrics.registry import (
-    DEFAULT_METRICS,
-    FEATURES,
-    IMAGES,
-    get_metric,
-    needing,
-)
+from ganbench.metrics.registry import DEFAULT_METRICS, FEATURES, IMAGES, get_metric, needing
 from ganbench.metrics.stats import RealStats, load_stats
 from ganbench.metrics.uncertainty import fid_between_halves
-from ganbench.metrics.vgg_features import (
-    ENV_VGG16,
-    PR_LAYER,
-    VGG16_FILENAME,
-    VGG16Features,
-    find_vgg16,
-)
+from ganbench.metrics.vgg_features import ENV_VGG16, PR_LAYER, VGG16_FILENAME, VGG16Features, find_vgg16
 from ganbench.models.base import GAN
 from ganbench.models.sampling import generate_batches
 

@@ -111,9 +111,7 @@ def bootstrap_fid(fake: torch.Tensor, real: RealMoments, point: float, resamples
     what the standard error keeps. The real set is held fixed (its statistics
     are cached and shared by every model of a suite).
     """
-    from scipy.special import (
-        ndtri,  # scipy.stats.norm.ppf's own function, without importing scipy.stats
-    )
+    from scipy.special import ndtri  # scipy.stats.norm.ppf's own function, without importing scipy.stats
 
     if resamples < 2:
         raise GanbenchError("the bootstrap needs at least 2 resamples")

@@ -14,8 +14,8 @@ from pathlib import Path
 from ganbench.core.contracts import RECORD_SCHEMA, Curve, Record, RunConfig, ScoreResult, Training
 from ganbench.core.errors import GanbenchError
 from ganbench.core.fileio import write_bytes, write_json
-from ganbench.metrics.builtin.parameters import PARAMS_D, PARAMS_G, PARAMS_G_NONTRAINABLE, PARAMS_G_TRAINABLE
 from ganbench.core.progress import info, warn
+from ganbench.metrics.builtin.parameters import PARAMS_D, PARAMS_G, PARAMS_G_NONTRAINABLE, PARAMS_G_TRAINABLE
 
 SCHEMA = RECORD_SCHEMA
 RECORD = "record.json"

@@ -17,15 +17,7 @@ import torch
 
 from ganbench.core import distributed
 from ganbench.core.config import DEFAULTS as config_defaults
-from ganbench.core.contracts import (
-    Curve,
-    Record,
-    RunConfig,
-    Training,
-    identity,
-    json_normal,
-    run_digest,
-)
+from ganbench.core.contracts import Curve, Record, RunConfig, Training, identity, json_normal, run_digest
 from ganbench.core.errors import GanbenchError
 from ganbench.core.progress import warn
 from ganbench.core.tensorfile import load_tensors, state_dict_mismatch
@@ -33,12 +25,7 @@ from ganbench.data import ImageData
 from ganbench.metrics import registry
 from ganbench.metrics.inputs import ModelContext
 from ganbench.metrics.scorer import RealReference, Scorer
-from ganbench.models.base import (
-    GAN,
-    TrainingStatistics,
-    count_keras_total,
-    count_parameters,
-)
+from ganbench.models.base import GAN, TrainingStatistics, count_keras_total, count_parameters
 from ganbench.models.registry import get_model
 from ganbench.pipeline.records import make_record, write_record
 from ganbench.suites import Suite

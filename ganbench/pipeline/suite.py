@@ -1,8 +1,8 @@
 """Models on a suite, end to end: find what each run already has, train and score only what it lacks.
 
-`ganbench run` rescores every model (a benchmark of now) unless asked to reuse;
-`ganbench compare` reuses each run's record when it serves the request. Both say what they will
-do before they do it.
+`ganbench run` rescores every model (a benchmark of now) unless asked to reuse; `ganbench compare` reuses each
+run's record when it serves the request. Both say what they will do before they do it. The leaderboard and the
+comparison made of the records are the Python API's (`ganbench.api`), which both commands call.
 """
 
 from __future__ import annotations
@@ -11,36 +11,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import pandas as pd
 import torch
 
 from ganbench.core import distributed
-from ganbench.core.config import AugOptions
 from ganbench.core.contracts import Record, identity
 from ganbench.core.errors import GanbenchError
 from ganbench.core.progress import info
-from ganbench.metrics.registry import DEFAULT_METRICS
 from ganbench.metrics.scorer import Scorer
 from ganbench.models.registry import get_model
 from ganbench.pipeline import duration
-from ganbench.pipeline.records import (
-    RECORD,
-    board_records,
-    kept_record_path,
-    read_kept,
-    read_record,
-)
-from ganbench.pipeline.run import (
-    RunPlan,
-    build_model,
-    load_checkpoint_model,
-    plan_run,
-    score_model,
-    train,
-)
-from ganbench.results import compare as comparing
-from ganbench.results import leaderboard
-from ganbench.results.published import load_published
+from ganbench.pipeline.records import RECORD, kept_record_path, read_kept, read_record
+from ganbench.pipeline.request import Request
+from ganbench.pipeline.run import RunPlan, build_model, load_checkpoint_model, plan_run, score_model, train
 from ganbench.suites import Suite, suite_data, suite_real_images
 from ganbench.train import checkpoint
 
@@ -98,12 +80,10 @@ def survey(plans: list[RunPlan], metrics: tuple[str, ...], precision: str) -> li
 Confirm = Callable[[duration.PlanDuration], None]  # raises to stop work the user did not agree to
 
 
-def complete(states: list[RunState], suite: Suite, device: torch.device, seed: int, weights: str | None,
-             metrics: tuple[str, ...], precision: str, rescore: bool, aug: AugOptions | None = None,
-             confirm: Confirm | None = None) -> list[Record]:
+def complete(states: list[RunState], request: Request, rescore: bool, confirm: Confirm | None = None) -> list[Record]:
     """Each run's record: reused, or made by training (or resuming) and scoring. Says the plan first, with its
-    estimated duration where the work is worth measuring, and hands that estimate to `confirm` before any work.
-    `aug` replaces the augmentation study's settings of the suite's metric settings."""
+    estimated duration where the work is worth measuring, and hands that estimate to `confirm` before any work."""
+    suite, device, metrics, aug = request.suite, request.device, request.metrics, request.aug
     for s in states:
         info(f"[bold]{s.name}[/bold]: {s.todo(rescore)}" + ("" if s.record and not rescore else f" ({s.plan.run_dir})"))
     todo = [s for s in states if rescore or s.record is None]
@@ -111,7 +91,8 @@ def complete(states: list[RunState], suite: Suite, device: torch.device, seed: i
         return [s.record for s in states]
     # Before training: missing weights, an IS without logits or aug without labels must not cost a training run.
     settings = aug.applied_to(suite.protocol.settings()) if aug else suite.protocol.settings()
-    scorer = Scorer(device, weights, seed=seed, metrics=metrics, settings=settings, precision=precision)
+    scorer = Scorer(device, request.weights, seed=request.seed, metrics=metrics, settings=settings,
+                    precision=request.precision)
     train_data = suite_data(suite, "train")
     if "aug" in metrics and train_data.labels is None:
         raise GanbenchError(f"aug needs class labels, and {suite.name}'s data has none: use a labelled suite, or "
@@ -150,56 +131,29 @@ def _say_estimate(todo: list[RunState], suite: Suite, train_data, real_images, s
     return planned
 
 
-def plan_runs(suite: Suite, models: list[str], seeds: list[int], out: Path, steps: int | None,
-              epochs: int | None, ic_weak_every: float | None = None) -> list[RunPlan]:
-    for name in models:  # unknown names and impossible sizes fail before any work starts
+def plan_runs(request: Request) -> list[RunPlan]:
+    """Each model's run for each seed, in that order."""
+    suite = request.suite
+    for name in request.models:  # unknown names and impossible sizes fail before any work starts
         get_model(name).check_resolution(suite.resolution, suite.name)
     train_data = suite_data(suite, "train")
-    return [plan_run(m, suite, seed, out, train_data, steps, epochs, ic_weak_every) for m in models for seed in seeds]
+    return [plan_run(m, suite, seed, request.out, train_data, request.steps, request.epochs, request.ic_weak_every)
+            for m in request.models for seed in request.seeds]
 
 
-def train_runs(suite: Suite, models: list[str], device: torch.device, seed: int, out: Path, steps: int | None,
-               epochs: int | None, ic_weak_every: float | None = None) -> None:
+def train_runs(request: Request) -> None:
     """Train (or resume, or find finished) each model's run on the suite, scoring nothing."""
-    data = suite_data(suite, "train")
-    for plan in plan_runs(suite, models, [seed], out, steps, epochs, ic_weak_every):
-        train(plan, data, device, resume=True)
+    data = suite_data(request.suite, "train")
+    for plan in plan_runs(request):
+        train(plan, data, request.device, resume=True)
 
 
-def compare_models(suite: Suite, models: list[str], seeds: list[int], device: torch.device, out: Path,
-                   steps: int | None, epochs: int | None, weights: str | None, metrics: tuple[str, ...],
-                   precision: str, alpha: float, confirm: Confirm | None = None):
-    """`compare`'s work: each model's records on the suite (reused, or trained and scored where missing), the
-    comparison of every shared metric, and its table and pictures under `out`. (Comparison, files written)."""
-    plans = plan_runs(suite, models, seeds, out, steps, epochs)
-    records = complete(survey(plans, metrics, precision), suite, device, seeds[0], weights, metrics, precision,
-                       rescore=False, confirm=confirm)
-    result = comparing.build({m: [r for r in records if r.model == m] for m in models}, suite.name, alpha)
-    first_runs = {m: next(p.run_dir for p in plans if p.config.model == m) for m in models}
-    return result, comparing.write(result, first_runs, out, device, seeds[0])
+Completed = tuple[list[RunPlan], list[Record]]
 
 
-@dataclass(frozen=True)
-class SuiteResult:
-    table: pd.DataFrame
-    files: list[Path]  # the leaderboard's markdown, CSVs and PNGs
-    records: list[Record]
-
-
-def run_suite(suite: Suite, models: list[str], device: torch.device, seed: int, out: Path,
-              steps: int | None = None, epochs: int | None = None, weights: str | None = None,
-              metrics: tuple[str, ...] = DEFAULT_METRICS, precision: str = "exact", aug: AugOptions | None = None,
-              ic_weak_every: float | None = None, confirm: Confirm | None = None, reuse: bool = False) -> SuiteResult:
-    """Each model's run on the suite, trained where it is not, scored (or, with `reuse`, its record reused where
-    it serves), and the suite's leaderboard written from every record under `out`."""
-    plans = plan_runs(suite, models, [seed], out, steps, epochs, ic_weak_every)
-    # Under torchrun rank 0 reads the runs' state and every rank follows it; rank 0 alone writes the leaderboard,
-    # and every rank gets the result.
-    complete(distributed.on_main(survey, plans, metrics, precision), suite, device, seed, weights, metrics,
-             precision, rescore=not reuse, aug=aug, confirm=confirm)
-
-    def board() -> SuiteResult:
-        records = board_records(out, suite.name)
-        return SuiteResult(*leaderboard.write(records, suite, load_published(), out), records)
-
-    return distributed.on_main(board)
+def complete_request(request: Request, rescore: bool, confirm: Confirm | None = None) -> Completed:
+    """Each planned run of the request and its record: reused where it serves (unless `rescore`), else made by
+    training what is missing and scoring. Under torchrun rank 0 reads the runs' state and every rank follows it."""
+    plans = plan_runs(request)
+    states = distributed.on_main(survey, plans, request.metrics, request.precision)
+    return plans, complete(states, request, rescore=rescore, confirm=confirm)

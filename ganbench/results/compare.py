@@ -21,13 +21,7 @@ from ganbench.pipeline.records import metric_values
 from ganbench.pipeline.run import load_checkpoint_model
 from ganbench.results.leaderboard import run_notes
 from ganbench.results.plots import save_grids_side_by_side, save_metric_curves
-from ganbench.results.significance import (
-    ALPHA,
-    Difference,
-    Estimate,
-    difference,
-    estimate,
-)
+from ganbench.results.significance import ALPHA, Difference, Estimate, difference, estimate
 from ganbench.train.trainer import CHECKPOINT
 
 GRID_SAMPLES = DEFAULTS.grid_samples  # as many as a training run's epoch grids

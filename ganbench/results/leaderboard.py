@@ -12,20 +12,13 @@ import pandas as pd
 
 from ganbench.core.contracts import Record
 from ganbench.core.fileio import write_text
-from ganbench.metrics.registry import (
-    Direction,
-    MetricKind,
-    kinds,
-    metric_kind,
-    run_facts,
-    runs_kinds,
-)
+from ganbench.metrics.registry import Direction, MetricKind, kinds, metric_kind, run_facts, runs_kinds
 from ganbench.pipeline.records import metric_values
 from ganbench.results.experiments import Experiment, experiments, run_label
 from ganbench.results.plots import save_metric_bars, save_metric_curves
+from ganbench.results.sections import board_sections
 from ganbench.results.published import ANY_MODEL
 from ganbench.results.significance import estimate
-from ganbench.studies import began_convergence as convergence
 from ganbench.suites import Suite
 
 
@@ -223,7 +216,7 @@ def replaced_lines(records: list[Record]) -> list[str]:
 
 
 def markdown(df: pd.DataFrame, mf: pd.DataFrame, suite: Suite, published: pd.DataFrame,
-             began: pd.DataFrame | None = None, replaced: list[str] = (), notes: list[str] = ()) -> str:
+             sections: list[str] = (), replaced: list[str] = (), notes: list[str] = ()) -> str:
     p = suite.protocol
     shown = shown_kinds(df)
     facts = run_facts(shown)
@@ -273,13 +266,7 @@ def markdown(df: pd.DataFrame, mf: pd.DataFrame, suite: Suite, published: pd.Dat
     lines += replaced
     for footnote in dict.fromkeys(k.runs_column.footnote for k in shown if k.runs_column.footnote):
         lines += [footnote, ""]
-    began_lines = [] if began is None else convergence.markdown(began, _source(pub, "began-m@"))
-    return "\n".join(lines + metric_markdown(mf) + began_lines)
-
-
-def _source(pub: pd.DataFrame, metric_prefix: str) -> str | None:
-    rows = pub[pub["metric"].astype(str).str.startswith(metric_prefix)]
-    return None if rows.empty else f"{rows['source'].iloc[0]} ({rows['protocol'].iloc[0]})"
+    return "\n".join(lines + metric_markdown(mf) + list(sections))
 
 
 def write(records: list[Record], suite: Suite, published: pd.DataFrame, out: Path) -> tuple[pd.DataFrame, list[Path]]:
@@ -287,18 +274,19 @@ def write(records: list[Record], suite: Suite, published: pd.DataFrame, out: Pat
     metric curves over training where records have them, each written atomically."""
     df, mf = table(records, suite, published), metric_table(records, suite, published)
     pub = suite_published(published, suite)  # the trajectories published for this data set and size only
-    began = convergence.comparison_table(records, pub)
+    built = [(s.name, section) for s in board_sections() if (section := s.build(records, pub)) is not None]
     md_path = Path(out) / "leaderboards" / f"{suite.name}.md"
     paths = [md_path, md_path.with_suffix(".csv"), md_path.with_name(f"{suite.name}-metrics.csv")]
-    write_text(paths[0], markdown(df, mf, suite, published, began, replaced_lines(records), run_notes(records)))
+    write_text(paths[0], markdown(df, mf, suite, published, [line for _, s in built for line in s.markdown],
+                                  replaced_lines(records), run_notes(records)))
     write_text(paths[1], df.to_csv(index=False))
     write_text(paths[2], mf.to_csv(index=False))
-    if not began.empty:
-        paths.append(md_path.with_name(f"{suite.name}-convergence.csv"))
-        write_text(paths[-1], began.to_csv(index=False))
-        paths.append(md_path.with_name(f"{suite.name}-convergence.png"))
-        convergence.save_comparison_plot(paths[-1], began, pub,
-                                         f"{suite.name}: BEGAN's M and k by epoch, beside the published run")
+    for name, section in built:  # what studies add (entry points `ganbench.board_sections`)
+        paths.append(md_path.with_name(f"{suite.name}-{name}.csv"))
+        write_text(paths[-1], section.table.to_csv(index=False))
+        png = md_path.with_name(f"{suite.name}-{name}.png")
+        if section.draw(png, suite.name):
+            paths.append(png)
     if not df.empty and df["FID"].notna().any():
         paths.append(md_path.with_name(f"{suite.name}-fid.png"))
         save_metric_bars(paths[-1], df, "FID", "FID ±", f"{suite.name}: FID with 95% bootstrap intervals")

@@ -206,3 +206,4 @@ def save_comparison_plot(path: Path, table: pd.DataFrame, published: pd.DataFram
             _published(axes, theirs, f"published {model} (step {LOG_STEP})")
     _finish(fig, axes, path)
     return True
+

@@ -21,14 +21,7 @@ from ganbench.metrics.classifiers.labels import LabelClassifier, label_classifie
 from ganbench.models.base import GAN
 from ganbench.models.sampling import images_at
 from ganbench.pipeline.run import load_checkpoint_model
-from ganbench.studies.latent_maps import (
-    GRID,
-    SECTIONS,
-    class_cube,
-    class_map,
-    interpolate,
-    mean_activations,
-)
+from ganbench.studies.latent_maps import GRID, SECTIONS, class_cube, class_map, interpolate, mean_activations
 from ganbench.suites import get_suite, suite_data
 
 PICTURES = ("map", "flow", "activations")

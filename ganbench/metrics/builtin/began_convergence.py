@@ -2,15 +2,7 @@
 discriminator is an autoencoder logs at every training step, which its record keeps (ganbench.studies.began_convergence).
 Both depend on how that discriminator's encoder started, which the tables show beside them."""
 
-from ganbench.metrics.registry import (
-    TRAINING,
-    Direction,
-    Metric,
-    MetricKind,
-    Noise,
-    RunFact,
-    RunsColumn,
-)
+from ganbench.metrics.registry import TRAINING, Direction, Metric, MetricKind, Noise, RunFact, RunsColumn
 
 
 def encoder(record) -> str | None:

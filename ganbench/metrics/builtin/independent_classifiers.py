@@ -11,10 +11,7 @@ IC_WEAK_ERROR = MetricKind("ic-weak-error", "weak IC error", Direction.TOWARD_50
 
 def _classifier(protocol_name: str):
     def compute(x) -> dict:
-        from ganbench.metrics.classifiers.two_sample import (
-            PROTOCOLS,
-            independent_classifier,
-        )
+        from ganbench.metrics.classifiers.two_sample import PROTOCOLS, independent_classifier
 
         result = independent_classifier(x.real_images, x.fake_images, PROTOCOLS[protocol_name], x.seed, x.device)
         prefix = protocol_name.replace("-", "_")

@@ -14,14 +14,14 @@ from dataclasses import dataclass, replace
 import torch
 
 from ganbench.core import config
-from ganbench.metrics.classifiers.fitting import Budget, Labelled, error_rate, fit, predict
-from ganbench.metrics.classifiers.nets import SmallCNN
-from ganbench.data import ImageData
 from ganbench.core.errors import GanbenchError
 from ganbench.core.fileio import torch_save
-from ganbench.metrics.cache import key_hash
 from ganbench.core.progress import warn
 from ganbench.core.tensorfile import load_tensors
+from ganbench.data import ImageData
+from ganbench.metrics.cache import key_hash
+from ganbench.metrics.classifiers.fitting import Budget, Labelled, error_rate, fit, predict
+from ganbench.metrics.classifiers.nets import SmallCNN
 
 EPOCHS = 3
 BUDGET = Budget(EPOCHS)

@@ -22,9 +22,9 @@ from typing import Callable
 import torch
 from torch import nn
 
+from ganbench.core.errors import GanbenchError
 from ganbench.metrics.classifiers.fitting import Budget, Labelled, error_rate, fit
 from ganbench.metrics.classifiers.nets import DiscriminatorCNN, TinyCNN
-from ganbench.core.errors import GanbenchError
 
 REAL, FAKE = 0, 1
 MIN_PER_SET = 20  # below this a held-out error says nothing
