@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Union
+from typing import TYPE_CHECKING, Callable, Iterable, Union
 
 import numpy as np
 import pandas as pd
@@ -28,8 +28,10 @@ from ganbench.metrics.registry import DEFAULT_METRICS, parse_metrics
 from ganbench.metrics.stats import holds_stats
 from ganbench.models.registry import ModelSpec, load_zoo
 from ganbench.pipeline.request import Request
-from ganbench.pipeline.suite import Confirm
 from ganbench.suites import SUITES, get_suite, suite_for
+
+if TYPE_CHECKING:
+    from ganbench.pipeline.suite import Confirm
 
 Images = Union[str, os.PathLike, np.ndarray, torch.Tensor]
 

@@ -95,20 +95,22 @@ def run(
     from ganbench.api import run_request
     from ganbench.pipeline.request import Request
     from ganbench.pipeline.suite import train_runs
+    from ganbench.results.group_studies import group_studies
     from ganbench.results.leaderboard import run_notes
-    from ganbench.studies.ore_augmentation import run_group_study
-    from ganbench.suites import SUITE_GROUPS, expand_suites
+    from ganbench.suites import expand_suites
 
     if suite is None:
         suite = _suite_holding(_models_option(models, ())).name if models else DEFAULTS.suite
     keys, dev = parse_metrics(metrics), distributed.setup(resolve_device(device))
     members = expand_suites(suite)
-    group = suite.partition(":")[0] if suite.partition(":")[0] in SUITE_GROUPS else None
-    if group and "aug" in keys and distributed.current().distributed:
-        raise GanbenchError(f"the {group} group's augmentation study runs in one process: train the group under "
-                            "torchrun without aug, then run it again in one process")
-    # A group's aug is one study over all its classes, after each class suite is trained (and scored).
-    per_suite = tuple(k for k in keys if k != "aug") if group else keys
+    # A group study's metrics are computed once over all the group's classes, after each class suite is trained
+    # (and scored with the other metrics).
+    study = group_studies().get(suite.partition(":")[0])
+    over_group = tuple(k for k in keys if study and k in study.metrics)
+    if over_group and distributed.current().distributed:
+        raise GanbenchError(f"the {study.group} group's study ({', '.join(over_group)}) runs in one process: train "
+                            f"the group under torchrun without it, then run it again in one process")
+    per_suite = tuple(k for k in keys if k not in over_group)
     aug = AugOptions(aug_per_class, aug_epochs)
     for s in members:
         names = _models_option(models, s.models)
@@ -123,9 +125,9 @@ def run(
         for note in run_notes(result.records):
             stdout.print(f"note: {note}", highlight=False)
         stdout.print("wrote " + ", ".join(map(str, result.files)), highlight=False)
-    if group and "aug" in keys:
-        print_study(*run_group_study(group, members, _models_option(models, members[0].models), dev, seed, out,
-                                      aug.applied_to(Settings()), steps, epochs, ic_weak_every))
+    if over_group:
+        print_study(*study.run(members, _models_option(models, members[0].models), dev, seed, out,
+                               aug.applied_to(Settings()), steps, epochs, ic_weak_every))
 
 
 def _ask_before_long_work(yes: bool, ask_over: float, suite, models: list[str]):
@@ -380,12 +382,11 @@ def leaderboard(suite: str = SuiteOpt, out: Path = RecordsOutOpt, as_json: bool 
     from ganbench.pipeline.records import keep_records as keep
     from ganbench.results import leaderboard as boards
     from ganbench.results.published import load_published
-    from ganbench.suites import SUITE_GROUPS, get_suite
+    from ganbench.results.group_studies import group_studies
+    from ganbench.suites import get_suite
 
-    if suite in SUITE_GROUPS:  # the group's augmentation study (Wang et al.'s ore set-up)
-        from ganbench.studies.ore_augmentation import write_leaderboard
-
-        table, files = write_leaderboard(suite, out)
+    if suite in group_studies():  # a study over a suite group's classes
+        table, files = group_studies()[suite].write_leaderboard(out)
         if as_json:
             return print_json({"files": list(map(str, files)), "rows": json.loads(table.to_json(orient="records"))})
         return print_study(table, files)

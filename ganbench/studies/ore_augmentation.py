@@ -118,3 +118,22 @@ def write_leaderboard(name: str, out: Path) -> tuple[pd.DataFrame, list[Path]]:
     write_text(md, "\n".join(head + leaderboard.metric_markdown(mf)))
     write_text(csv, mf.to_csv(index=False))
     return mf, [md, csv]
+
+
+class OreAugmentationStudy:
+    """The ore group's study, installed as the `ganbench.group_studies` entry point `ore`: `--metrics aug` over
+    the group runs it once over both classes instead of in each class suite."""
+
+    group = "ore"
+    metrics = ("aug",)
+
+    def run(self, members: list[Suite], models: list[str], device: torch.device, seed: int, out: Path,
+            settings: Settings, steps: int | None, epochs: int | None,
+            ic_weak_every: float | None) -> tuple[pd.DataFrame, list[Path]]:
+        return run_group_study(self.group, members, models, device, seed, out, settings, steps, epochs, ic_weak_every)
+
+    def write_leaderboard(self, out: Path) -> tuple[pd.DataFrame, list[Path]]:
+        return write_leaderboard(self.group, out)
+
+
+STUDY = OreAugmentationStudy()

@@ -1,0 +1,49 @@
+"""Studies over a suite group, one over all its classes (Wang et al.'s augmentation study over the ore classes,
+one generator per class), found through the `ganbench.group_studies` entry points by the group they study: the
+command line runs one after the group's suites and rebuilds its leaderboard, and never names it.
+
+An entry point names an object with `group` (a name of `suites.SUITE_GROUPS`), `metrics` (those it computes
+over the whole group, in place of each class suite), `run(members, models, device, seed, out, settings, steps,
+epochs, ic_weak_every)` and `write_leaderboard(out)`, both returning (table, files written).
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Protocol
+
+import pandas as pd
+import torch
+
+from ganbench.core.config import Settings
+from ganbench.core.progress import warn
+from ganbench.suites import Suite
+
+ENTRY_POINTS = "ganbench.group_studies"
+
+
+class GroupStudy(Protocol):
+    group: str
+    metrics: tuple[str, ...]
+
+    def run(self, members: list[Suite], models: list[str], device: torch.device, seed: int, out: Path,
+            settings: Settings, steps: int | None, epochs: int | None,
+            ic_weak_every: float | None) -> tuple[pd.DataFrame, list[Path]]: ...
+
+    def write_leaderboard(self, out: Path) -> tuple[pd.DataFrame, list[Path]]: ...
+
+
+@functools.cache
+def group_studies() -> dict[str, GroupStudy]:
+    """Every installed group study by the group it studies; one that fails to load is left out, and said so."""
+    found = {}
+    for point in sorted(entry_points(group=ENTRY_POINTS), key=lambda p: p.name):
+        try:
+            study = point.load()
+        except Exception as exc:  # a broken plugin costs its study, not the command
+            warn(f"group study '{point.name}' ({point.value}) failed to load: {exc}")
+            continue
+        found[study.group] = study
+    return found
