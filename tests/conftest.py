@@ -83,7 +83,7 @@ def pytest_xdist_make_scheduler(config, log):
     from xdist.scheduler import LoadScopeScheduling
 
     tests = Path(__file__).parent
-    smoke_files = {p.name for p in tests.glob("test_*.py") if re.search(r"\bsmoke_(run|copy)\b", p.read_text())}
+    smoke_files = {p.name for p in tests.rglob("test_*.py") if re.search(r"\bsmoke_(run|copy)\b", p.read_text())}
 
     class ByFile(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:

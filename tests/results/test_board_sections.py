@@ -16,7 +16,7 @@ from ganbench.results.published import load_published
 from ganbench.results.sections import Section, board_sections
 from ganbench.suites import get_suite
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SUITE = "fashion-mnist"
 
 

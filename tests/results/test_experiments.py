@@ -22,7 +22,7 @@ from ganbench.suites import get_suite
 from tests.helpers import assert_one_line_error, run_cli
 
 SUITE = "fashion-mnist"
-RECORDS = Path(__file__).resolve().parents[1] / "leaderboards" / "records" / SUITE
+RECORDS = Path(__file__).resolve().parents[2] / "leaderboards" / "records" / SUITE
 
 
 def reference() -> list[Record]:

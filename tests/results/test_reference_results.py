@@ -12,7 +12,7 @@ import pytest
 
 from tests.helpers import assert_one_line_error, run_cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 SUITE = "fashion-mnist"
 

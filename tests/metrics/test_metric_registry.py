@@ -22,7 +22,7 @@ from ganbench.results.gate import Threshold, make_baseline
 from ganbench.results.gate import compare as gate_compare
 from tests.helpers import run_cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_registry_is_one_table_of_unique_names_and_keys():

@@ -11,7 +11,7 @@ import pytest
 from ganbench.models.base import count_parameters
 from ganbench.models.registry import get_model
 
-ZOO_DOC = Path(__file__).resolve().parents[1] / "docs" / "zoo.md"
+ZOO_DOC = Path(__file__).resolve().parents[2] / "docs" / "zoo.md"
 
 
 def dense(a: int, b: int) -> int:

@@ -19,7 +19,7 @@ from ganbench.metrics.inception import resolve_weights
 from ganbench.metrics.uncertainty import fid_between_halves
 from tests.helpers import generator_module, run_cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 PUBLIC = ["Batch", "Direction", "GAN", "GanbenchError", "Interrupted", "Metric", "MetricKind", "ModelSpec", "Noise",
           "Record", "ScoreResult", "__version__", "compare", "leaderboard", "load_records", "register_metric", "register_model",

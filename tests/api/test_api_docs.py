@@ -6,7 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_docs_api_examples_run(smoke_copy, png_sets, monkeypatch, capsys):

@@ -1,0 +1,1 @@
+"""The Python API and docs/api.md's examples."""

@@ -1,0 +1,1 @@
+"""The command line end to end, the install, and CI's own script."""

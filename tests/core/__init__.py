@@ -1,0 +1,1 @@
+"""The bottom layer: atomic files, tensor files."""

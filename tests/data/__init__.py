@@ -1,0 +1,1 @@
+"""Data providers, folders and the 64x64 suites' data."""

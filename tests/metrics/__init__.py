@@ -1,0 +1,1 @@
+"""The metrics, their feature networks, backends, caches and classifiers."""

@@ -1,0 +1,1 @@
+"""The model registry and the zoo's parameter counts."""

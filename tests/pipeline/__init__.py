@@ -1,0 +1,1 @@
+"""Run plans and their duration estimates."""

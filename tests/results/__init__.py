@@ -1,0 +1,1 @@
+"""Leaderboards, comparisons, the gate, the committed reference results."""

@@ -1,0 +1,1 @@
+"""The papers' studies: BEGAN's convergence measure, the latent explorer."""

@@ -1,0 +1,1 @@
+"""The papers' models, trained on real data."""
