@@ -21,7 +21,7 @@ _WHERE = {
     "leaderboard": "ganbench.api",
     "compare": "ganbench.api",
     "zoo": "ganbench.api",
-    "ScoreResult": "ganbench.core.contracts",
+    "ScoreResult": "ganbench.metrics.result",
     "Record": "ganbench.core.contracts",
     "GanbenchError": "ganbench.core.errors",
     "Interrupted": "ganbench.core.errors",

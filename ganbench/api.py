@@ -20,11 +20,12 @@ import pandas as pd
 import torch
 
 from ganbench.core.config import DEFAULTS
-from ganbench.core.contracts import Record, ScoreResult
+from ganbench.core.contracts import Record
 from ganbench.core.errors import GanbenchError
 from ganbench.core.provenance import resolve_device
 from ganbench.data.arrays import images_from_array
 from ganbench.metrics.registry import DEFAULT_METRICS, parse_metrics
+from ganbench.metrics.result import ScoreResult
 from ganbench.metrics.stats import holds_stats
 from ganbench.models.registry import ModelSpec, load_zoo
 from ganbench.pipeline.request import Request

@@ -20,7 +20,6 @@ import torch
 
 from ganbench.core import config, distributed
 from ganbench.core.config import Settings
-from ganbench.core.contracts import ScoreResult
 from ganbench.core.errors import GanbenchError
 from ganbench.core.progress import warn, warn_once
 from ganbench.core.provenance import environment
@@ -38,6 +37,7 @@ from ganbench.metrics.features import (
 from ganbench.metrics.inception import EXTRACTOR_NAME, resolve_weights
 from ganbench.metrics.inputs import Inputs
 from ganbench.metrics.registry import DEFAULT_METRICS, FEATURES, IMAGES, get_metric, needing
+from ganbench.metrics.result import ScoreResult
 from ganbench.metrics.stats import RealStats, load_stats
 from ganbench.metrics.uncertainty import fid_between_halves
 from ganbench.metrics.vgg_features import ENV_VGG16, PR_LAYER, VGG16_FILENAME, VGG16Features, find_vgg16

@@ -12,11 +12,12 @@ import torch
 
 from ganbench.core import config, distributed
 from ganbench.core.config import Settings
-from ganbench.core.contracts import Record, ScoreResult
+from ganbench.core.contracts import Record
 from ganbench.core.errors import GanbenchError
 from ganbench.core.progress import info
 from ganbench.data import ImageData, load_images
 from ganbench.metrics.registry import DEFAULT_METRICS, MODEL, needing
+from ganbench.metrics.result import ScoreResult
 from ganbench.metrics.scorer import Generated, RealReference, Scorer
 from ganbench.metrics.stats import save_stats
 from ganbench.models.external import ExternalGenerator, load_generator

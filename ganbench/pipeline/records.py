@@ -11,11 +11,12 @@ import math
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ganbench.core.contracts import RECORD_SCHEMA, Curve, Record, RunConfig, ScoreResult, Training
+from ganbench.core.contracts import RECORD_SCHEMA, Curve, Record, RunConfig, Training
 from ganbench.core.errors import GanbenchError
 from ganbench.core.fileio import write_bytes, write_json
 from ganbench.core.progress import info, warn
 from ganbench.metrics.builtin.parameters import PARAMS_D, PARAMS_G, PARAMS_G_NONTRAINABLE, PARAMS_G_TRAINABLE
+from ganbench.metrics.result import ScoreResult
 
 SCHEMA = RECORD_SCHEMA
 RECORD = "record.json"

@@ -16,13 +16,14 @@ import pandas as pd
 import torch
 
 from ganbench.core.config import Settings
-from ganbench.core.contracts import ScoreResult, Training
+from ganbench.core.contracts import Training
 from ganbench.core.errors import GanbenchError
 from ganbench.core.fileio import write_text
 from ganbench.core.progress import info
 from ganbench.core.provenance import environment
 from ganbench.data import ImageData
 from ganbench.metrics.classifiers.augmentation import per_class_generators, utility
+from ganbench.metrics.result import ScoreResult
 from ganbench.metrics.scorer import protocol_id
 from ganbench.models.registry import get_model
 from ganbench.pipeline.records import load_records, new_record, write_record
