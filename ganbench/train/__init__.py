@@ -1,2 +1,2 @@
-"""Training: the one generic loop (the model owns its train_step), its checkpoints.
+"""Training: the one generic loop (the model owns its train_step), its checkpoints, its log and its pictures.
 """
