@@ -10,7 +10,6 @@ epochs, ic_weak_every)` and `write_leaderboard(out)`, both returning (table, fil
 from __future__ import annotations
 
 import functools
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Protocol
 
@@ -18,7 +17,7 @@ import pandas as pd
 import torch
 
 from ganbench.core.config import Settings
-from ganbench.core.progress import warn
+from ganbench.core.plugins import load_entry_points
 from ganbench.suites import Suite
 
 ENTRY_POINTS = "ganbench.group_studies"
@@ -38,12 +37,4 @@ class GroupStudy(Protocol):
 @functools.cache
 def group_studies() -> dict[str, GroupStudy]:
     """Every installed group study by the group it studies; one that fails to load is left out, and said so."""
-    found = {}
-    for point in sorted(entry_points(group=ENTRY_POINTS), key=lambda p: p.name):
-        try:
-            study = point.load()
-        except Exception as exc:  # a broken plugin costs its study, not the command
-            warn(f"group study '{point.name}' ({point.value}) failed to load: {exc}")
-            continue
-        found[study.group] = study
-    return found
+    return {study.group: study for study in load_entry_points(ENTRY_POINTS, "group study")}

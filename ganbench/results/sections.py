@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Callable, Protocol
 
 import pandas as pd
 
 from ganbench.core.contracts import Record
-from ganbench.core.progress import warn
+from ganbench.core.plugins import load_entry_points
 
 ENTRY_POINTS = "ganbench.board_sections"
 
@@ -38,10 +37,4 @@ class BoardSection(Protocol):
 @functools.cache
 def board_sections() -> tuple[BoardSection, ...]:
     """Every installed section, by entry-point name; one that fails to load is left out, and said so."""
-    found = []
-    for point in sorted(entry_points(group=ENTRY_POINTS), key=lambda p: p.name):
-        try:
-            found.append(point.load())
-        except Exception as exc:  # a broken plugin costs its section, not the leaderboard
-            warn(f"leaderboard section '{point.name}' ({point.value}) failed to load: {exc}")
-    return tuple(found)
+    return tuple(load_entry_points(ENTRY_POINTS, "leaderboard section"))
