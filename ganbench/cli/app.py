@@ -89,7 +89,7 @@ def run(
     `--suite ore:FOLDER` runs one suite per ore class (FOLDER/concentrate, FOLDER/waste), each scored on its own.
     """
     from ganbench.core import distributed
-    from ganbench.core.config import AugOptions, Settings
+    from ganbench.core.config import AugOptions
     from ganbench.core.provenance import resolve_device
     from ganbench.metrics.registry import parse_metrics
     from ganbench.api import run_request
@@ -111,12 +111,15 @@ def run(
         raise GanbenchError(f"the {study.group} group's study ({', '.join(over_group)}) runs in one process: train "
                             f"the group under torchrun without it, then run it again in one process")
     per_suite = tuple(k for k in keys if k not in over_group)
-    aug = AugOptions(aug_per_class, aug_epochs)
+
+    def request_for(s, metrics: tuple[str, ...]) -> Request:
+        return Request(s, tuple(_models_option(models, s.models)), out, (seed,), dev, steps, epochs,
+                       str(inception_weights) if inception_weights else None, metrics, precision,
+                       AugOptions(aug_per_class, aug_epochs), ic_weak_every, reuse)
+
     for s in members:
-        names = _models_option(models, s.models)
-        request = Request(s, tuple(names), out, (seed,), dev, steps, epochs,
-                          str(inception_weights) if inception_weights else None, per_suite, precision, aug,
-                          ic_weak_every, reuse)
+        request = request_for(s, per_suite)
+        names = list(request.models)
         if not per_suite:
             train_runs(request)
             continue
@@ -126,8 +129,7 @@ def run(
             stdout.print(f"note: {note}", highlight=False)
         stdout.print("wrote " + ", ".join(map(str, result.files)), highlight=False)
     if over_group:
-        print_study(*study.run(members, _models_option(models, members[0].models), dev, seed, out,
-                               aug.applied_to(Settings()), steps, epochs, ic_weak_every))
+        print_study(*study.run(members, request_for(members[0], over_group)))
 
 
 def _ask_before_long_work(yes: bool, ask_over: float, suite, models: list[str]):
@@ -431,11 +433,9 @@ def compare(
     from ganbench.suites import get_suite
 
     try:
-        seed_list = list(dict.fromkeys(int(s) for s in seeds.split(",") if s.strip()))
+        seed_list = [int(s) for s in seeds.split(",") if s.strip()]  # the request drops repeats and refuses none
     except ValueError:
         raise GanbenchError(f"--seed takes an integer or comma-separated integers, not {seeds!r}") from None
-    if not seed_list:
-        raise GanbenchError("--seed needs at least one seed")
     s = get_suite(suite) if suite else _suite_holding(models)
     request = Request(s, tuple(models), out, tuple(seed_list), resolve_device(device), steps, epochs,
                       str(inception_weights) if inception_weights else None, parse_metrics(metrics), precision)
@@ -444,7 +444,7 @@ def compare(
         return print_json(comparing.as_json(result, files))
     for caveat in result.caveats:  # before any "better"
         stdout.print(f"caveat: {caveat}", highlight=False)
-    seeds_text = ", ".join(map(str, seed_list))
+    seeds_text = ", ".join(map(str, request.seeds))
     table = Table(title=f"ganbench compare on {s.name} (seeds {seeds_text}; protocol {result.protocol_id}; "
                         f"alpha {alpha})")
     table.add_column("metric")

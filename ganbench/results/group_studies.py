@@ -3,8 +3,8 @@ one generator per class), found through the `ganbench.group_studies` entry point
 command line runs one after the group's suites and rebuilds its leaderboard, and never names it.
 
 An entry point names an object with `group` (a name of `suites.SUITE_GROUPS`), `metrics` (those it computes
-over the whole group, in place of each class suite), `run(members, models, device, seed, out, settings, steps,
-epochs, ic_weak_every)` and `write_leaderboard(out)`, both returning (table, files written).
+over the whole group, in place of each class suite), `run(members, request)` (the group's class suites and the
+typed request of `ganbench run`) and `write_leaderboard(out)`, both returning (table, files written).
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Protocol
 
 import pandas as pd
-import torch
 
-from ganbench.core.config import Settings
 from ganbench.core.plugins import load_entry_points
+from ganbench.pipeline.request import Request
 from ganbench.suites import Suite
 
 ENTRY_POINTS = "ganbench.group_studies"
@@ -27,9 +26,7 @@ class GroupStudy(Protocol):
     group: str
     metrics: tuple[str, ...]
 
-    def run(self, members: list[Suite], models: list[str], device: torch.device, seed: int, out: Path,
-            settings: Settings, steps: int | None, epochs: int | None,
-            ic_weak_every: float | None) -> tuple[pd.DataFrame, list[Path]]: ...
+    def run(self, members: list[Suite], request: Request) -> tuple[pd.DataFrame, list[Path]]: ...
 
     def write_leaderboard(self, out: Path) -> tuple[pd.DataFrame, list[Path]]: ...
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from ganbench.core.config import Settings
+from ganbench.core.config import AugOptions, Settings
 from ganbench.core.contracts import Training
 from ganbench.core.errors import GanbenchError
 from ganbench.core.fileio import write_text
@@ -27,6 +27,7 @@ from ganbench.metrics.result import ScoreResult
 from ganbench.metrics.scorer import protocol_id
 from ganbench.models.registry import get_model
 from ganbench.pipeline.records import load_records, new_record, write_record
+from ganbench.pipeline.request import Request
 from ganbench.pipeline.run import load_checkpoint_model, plan_run
 from ganbench.results import leaderboard
 from ganbench.results.published import load_published
@@ -69,10 +70,12 @@ def group_suite(name: str, members: list[Suite], n_test: int, per_class: int) ->
                              f"generator per class, {per_class} of its images added to its class")
 
 
-def run_group_study(name: str, members: list[Suite], models: list[str], device: torch.device, seed: int,
-                    out: Path, settings: Settings, steps: int | None = None, epochs: int | None = None,
-                    ic_weak_every: float | None = None) -> tuple[pd.DataFrame, list[Path]]:
-    """Each model's augmentation study from its finished runs on every member suite; records and leaderboard."""
+def run_group_study(name: str, members: list[Suite], request: Request) -> tuple[pd.DataFrame, list[Path]]:
+    """Each model's augmentation study from its finished runs on every member suite (the request's models, seed,
+    training budget, device and augmentation settings; its suite is one of the members); records and
+    leaderboard."""
+    models, device, seed, out = request.models, request.device, request.seed, request.out
+    settings = (request.aug or AugOptions()).applied_to(Settings())
     datas = [suite_data(s, "train") for s in members]  # read once: the study and every model's run plan use them
     data = labelled_union(members, datas)
     train, test = held_out(data, TEST_FRACTION, seed)
@@ -80,7 +83,7 @@ def run_group_study(name: str, members: list[Suite], models: list[str], device: 
                 "test_fraction": TEST_FRACTION, "per_class": settings.aug_per_class, "max_epochs": settings.aug_epochs}
     for model in models:
         t0 = time.perf_counter()
-        plans = [plan_run(model, s, seed, out, d, steps, epochs, ic_weak_every) for s, d in zip(members, datas)]
+        plans = [plan_run(model, s, seed, out, d, request.steps, request.epochs, request.ic_weak_every) for s, d in zip(members, datas)]
         missing = [p.run_dir for p in plans if not p.checkpoint.is_file()]
         if missing:
             raise GanbenchError(f"{model} has no trained run in {missing[0]}: train every class of {name} first")
@@ -128,10 +131,8 @@ class OreAugmentationStudy:
     group = "ore"
     metrics = ("aug",)
 
-    def run(self, members: list[Suite], models: list[str], device: torch.device, seed: int, out: Path,
-            settings: Settings, steps: int | None, epochs: int | None,
-            ic_weak_every: float | None) -> tuple[pd.DataFrame, list[Path]]:
-        return run_group_study(self.group, members, models, device, seed, out, settings, steps, epochs, ic_weak_every)
+    def run(self, members: list[Suite], request: Request) -> tuple[pd.DataFrame, list[Path]]:
+        return run_group_study(self.group, members, request)
 
     def write_leaderboard(self, out: Path) -> tuple[pd.DataFrame, list[Path]]:
         return write_leaderboard(self.group, out)

@@ -11,7 +11,6 @@ import pytest
 import torch
 import torchvision.transforms.v2.functional as TF
 
-from ganbench.core.config import Settings
 from ganbench.core.errors import GanbenchError
 from ganbench.data import ImageData
 from ganbench.data.quantize import to_unit
@@ -19,6 +18,7 @@ from ganbench.metrics.classifiers.augmentation import generated_images, make_stu
 from ganbench.metrics.classifiers.two_sample import STRONG, independent_classifier
 from ganbench.models.registry import get_model
 from ganbench.pipeline.records import RECORD, load_records
+from ganbench.pipeline.request import Request
 from ganbench.results.leaderboard import write as write_leaderboard
 from ganbench.results.published import load_published
 from ganbench.studies.ore_augmentation import TEST_FRACTION, held_out, labelled_union, run_group_study
@@ -233,7 +233,7 @@ def test_the_group_study_labels_each_class_holds_out_a_seeded_fifth_and_needs_ev
     assert torch.equal(held_out(union, TEST_FRACTION, seed=0)[1].images, test.images)
     assert not torch.equal(held_out(union, TEST_FRACTION, seed=1)[1].images, test.images)
     with pytest.raises(GanbenchError, match=r"dcgan64 has no trained run in .*: train every class of ore first"):
-        run_group_study("ore", members, ["dcgan64"], CPU, 0, tmp_path, Settings(), steps=2)
+        run_group_study("ore", members, Request(members[0], ("dcgan64",), tmp_path, steps=2))
     with pytest.raises(GanbenchError, match="no records of the ore study"):
         write_group_leaderboard("ore", tmp_path)
 
