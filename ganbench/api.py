@@ -61,7 +61,8 @@ def score(real: Images, fake: Images | Callable[[torch.Tensor], torch.Tensor],
     n_real: score against a seeded subset of this many real images (default: all).
     seed: noise, KID subsets and bootstrap resamples; the same seed gives the same numbers on the CPU.
     device: "auto" (CUDA where available), "cpu", "cuda" or "cuda:N". precision: "exact" (float32,
-        torch-fidelity's numbers) or "fast" (its FID difference from exact measured, in `precision_check`).
+        torch-fidelity's numbers), "fast" (its FID difference from exact measured, in `precision_check`) or
+        "reference" (torch-fidelity's own forward pass: its features bit for bit, more slowly).
 
     Returns a ScoreResult: `values` ({"fid": ..., "kid": ...}), `intervals` (95%), `n_fake`, `n_real`,
     `protocol` and `protocol_id`, `provenance`, `notes`. Under torchrun every process calls it, each extracts

@@ -44,7 +44,8 @@ HELP: dict[str, str] = {
     "device": "auto (CUDA when available), cpu, cuda or cuda:N.",
     "out": "Folder that receives runs/ (checkpoints, logs, records, PNGs) and leaderboards/.",
     "precision": "exact: float32, torch-fidelity's numbers; fast: float16 convolutions where the device has them "
-                 "(GPUs), larger batches, with its FID difference from exact measured and recorded.",
+                 "(GPUs), larger batches, with its FID difference from exact measured and recorded; reference: "
+                 "torch-fidelity's own forward pass, its features bit for bit (slower).",
     "calibration_samples": "Images of each set that `--precision fast` also scores in exact precision to measure "
                            "its FID difference.",
     "kid_subsets": "Number of random subsets KID averages over.",

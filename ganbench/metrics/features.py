@@ -2,12 +2,14 @@
 
 torch-fidelity's layers run through `LeanInception` (batch norm folded,
 matrix resize, channels_last: exact arithmetic, tested equal to
-torch-fidelity's `calculate_metrics`). Two precisions:
+torch-fidelity's `calculate_metrics`). Three precisions:
 
 - `exact`: float32, under the process's own TF32 settings, as torch-fidelity runs;
 - `fast`: float16 convolutions (autocast) on devices with native half
   arithmetic, cuDNN autotuning and larger batches; on a CPU without native
-  half support it runs exact's float32 kernels and says so.
+  half support it runs exact's float32 kernels and says so;
+- `reference`: torch-fidelity's own forward pass (`ReferenceInception`), its
+  features bit for bit, more slowly.
 
 clean-fid's pipeline is the other backend (metrics/cleanfid_features.py).
 """
@@ -24,13 +26,13 @@ import torch
 from ganbench.core.errors import GanbenchError
 from ganbench.core.progress import progress
 from ganbench.metrics.inception import EXTRACTOR_NAME, InceptionWeights, build_extractor
-from ganbench.metrics.inception_net import LeanInception
+from ganbench.metrics.inception_net import LeanInception, ReferenceInception
 
 FEATURE_LAYER = "2048"  # pool3: FID, KID, precision/recall, density/coverage
 LOGITS_LAYER = "logits_unbiased"  # the 1008-way logits: Inception Score
 MEMORY_FORMAT = "channels_last"
 CPU_CHUNK = 8  # images per forward pass on a CPU, two passes at a time
-PRECISIONS = ("exact", "fast")
+PRECISIONS = ("exact", "fast", "reference")
 
 
 def check_precision(precision: str) -> str:
@@ -120,8 +122,11 @@ class InceptionFeatures(FeatureExtractor):
         self.dtype = dtype if dtype is not None else (half_dtype(device) if precision == "fast" else None)
         self.batch_size = batch_size or default_batch_size(device, precision)
         self.layers = layers
-        self.module = LeanInception(build_extractor(weights, layers), layers).to(device)
-        self.module.to(memory_format=torch.channels_last)
+        if precision == "reference":  # torch-fidelity's own forward pass, contiguous memory
+            self.module = ReferenceInception(build_extractor(weights, layers), layers).to(device)
+        else:
+            self.module = LeanInception(build_extractor(weights, layers), layers).to(device)
+            self.module.to(memory_format=torch.channels_last)
         self._pool: ThreadPoolExecutor | None = None  # made at the first CPU batch; its idle threads cost nothing
 
     def provenance(self) -> dict:
@@ -137,6 +142,10 @@ class InceptionFeatures(FeatureExtractor):
             "compute_dtype": str(self.dtype or torch.float32).removeprefix("torch."),
             "weights_sha256": self.weights.sha256,
         }
+        if self.precision == "reference":
+            out.update(resize="bilinear to 299x299 like TensorFlow 1.x (torch-fidelity's interpolate_bilinear_2d_"
+                              "like_tensorflow1x)", memory_format="contiguous",
+                       forward="torch-fidelity's FeatureExtractorInceptionV3")
         if self.device.type == "cuda":  # TF32 changes float32 convolutions: record what this process allowed
             out["tf32"] = {"cudnn": torch.backends.cudnn.allow_tf32, "matmul": torch.backends.cuda.matmul.allow_tf32}
         return out

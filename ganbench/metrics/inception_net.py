@@ -13,6 +13,11 @@ torch-fidelity's own module (features equal to about 2e-5, FID to 1e-6):
 
 The layers themselves (weights, padding, TF's average-pool patch) are
 torch-fidelity's modules, called in torch-fidelity's order.
+
+`ReferenceInception` is torch-fidelity's own forward pass, none of the three
+changes: `--precision reference`, whose features are torch-fidelity's bit for
+bit (so are KID's float32 kernel sums, which magnify a feature's last-bit
+difference most where KID is near 0).
 """
 
 from __future__ import annotations
@@ -101,3 +106,21 @@ class LeanInception(nn.Module):
             if "logits_unbiased" in self.layers:
                 out["logits_unbiased"] = pool.mm(self.fc_weight.T)
         return tuple(out[layer] for layer in self.layers)
+
+
+class ReferenceInception(nn.Module):
+    """uint8 N x 3 x H x W -> the requested layers, by torch-fidelity's own FeatureExtractorInceptionV3 forward
+    pass (its resize, its batch norms, contiguous memory): torch-fidelity's features bit for bit, more slowly."""
+
+    def __init__(self, extractor: nn.Module, layers: tuple[str, ...]):
+        super().__init__()
+        unknown = set(layers) - set(LAYERS)
+        if unknown:
+            raise ValueError(f"unsupported Inception layers {sorted(unknown)}")
+        if tuple(extractor.features_list) != tuple(layers):
+            raise ValueError(f"the extractor gives {extractor.features_list}, not {list(layers)}")
+        self.layers = layers
+        self.extractor = extractor.eval()
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        return tuple(f.float() for f in self.extractor(x))

