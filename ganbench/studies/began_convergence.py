@@ -23,7 +23,7 @@ import pandas as pd  # noqa: E402
 
 from ganbench.core.contracts import Record  # noqa: E402
 from ganbench.core.fileio import save_figure  # noqa: E402
-from ganbench.metrics.builtin.began_convergence import BEGAN_K, BEGAN_M, encoder  # noqa: E402
+from ganbench.studies.began_metric import BEGAN_K, BEGAN_M, encoder  # noqa: E402
 
 LOG_STEP = 900  # Zaika (2025) prints "Step [900/938]" once per epoch
 M, K = "M", "k"  # the log's keys

@@ -3,6 +3,7 @@ installed, and one from outside ganbench is written beside the committed board, 
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -40,8 +41,21 @@ class RunsPerModel:
         return Section(table, ["## Runs per model", "", *(f"- {m}: {n}" for m, n in table.values), ""], draw)
 
 
-def test_began_s_section_is_installed_as_an_entry_point():
+def test_began_s_section_and_metric_are_installed_as_entry_points():
+    """BEGAN's study plugs in as a plugin would: its leaderboard section and its metric (M and k) come from
+    entry points, and the metric layer's own modules name no BEGAN."""
+    from importlib.metadata import entry_points
+
+    from ganbench.metrics.builtin import BUILTIN
+    from ganbench.metrics.registry import ENTRY_POINT_GROUP, metric_kind
+
     assert "convergence" in [s.name for s in board_sections()]
+    (began,) = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == "began-convergence"]
+    assert began.value == "ganbench.studies.began_metric:METRIC"
+    assert metric_kind("began-m") in began.load().kinds and "began-convergence" not in [m.name for m in BUILTIN]
+    naming = [p.name for p in (ROOT / "ganbench" / "metrics").rglob("*.py")
+              if re.search(r"began_(metric|convergence)|BEGAN_[MK]\b", p.read_text())]
+    assert naming == []
 
 
 def test_a_section_from_outside_is_written_beside_the_unchanged_board(tmp_path, monkeypatch):

@@ -1,8 +1,8 @@
-"""The built-in metrics, one module each, in the order the tables list them."""
+"""The built-in metrics, one module each, in the order the tables list them. A study's metrics (BEGAN's M and k)
+come through the `ganbench.metrics` entry point, as a plugin's do."""
 
 from ganbench.metrics.builtin import (
     augmentation,
-    began_convergence,
     density_coverage,
     fid,
     fid_infinity,
@@ -14,5 +14,4 @@ from ganbench.metrics.builtin import (
 )
 
 BUILTIN = (fid.METRIC, kid.METRIC, inception_score.METRIC, precision_recall.METRIC, density_coverage.METRIC,
-           fid_infinity.METRIC, *independent_classifiers.METRICS, began_convergence.METRIC, augmentation.METRIC,
-           parameters.METRIC)
+           fid_infinity.METRIC, *independent_classifiers.METRICS, augmentation.METRIC, parameters.METRIC)

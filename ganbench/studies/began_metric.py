@@ -1,6 +1,8 @@
-"""BEGAN's convergence measure M and its equilibrium term k (Berthelot et al. 2017): statistics a model whose
-discriminator is an autoencoder logs at every training step, which its record keeps (ganbench.studies.began_convergence).
-Both depend on how that discriminator's encoder started, which the tables show beside them."""
+"""BEGAN's convergence measure M and its equilibrium term k (Berthelot et al. 2017) in the metric registry:
+statistics a model whose discriminator is an autoencoder logs at every training step, which its record keeps
+(`studies/began_convergence.py` reads the log). Registered through the `ganbench.metrics` entry point, as any
+plugin's metric, so the metric layer names no model. Both depend on how that discriminator's encoder started,
+which the tables show beside them."""
 
 from ganbench.metrics.registry import TRAINING, Direction, Metric, MetricKind, Noise, RunFact, RunsColumn
 
