@@ -17,6 +17,7 @@ clean-fid's pipeline is the other backend (metrics/cleanfid_features.py).
 from __future__ import annotations
 
 import copy
+import functools
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable, Iterator
@@ -109,6 +110,17 @@ class FeatureExtractor:
         return feats
 
 
+@functools.lru_cache(maxsize=4)
+def inception_network(weights: InceptionWeights, layers: tuple[str, ...], reference: bool,
+                      device: torch.device) -> torch.nn.Module:
+    """The network, built once per process for the same weights (their SHA-256 is part of `weights`), layers,
+    forward pass and device: `ganbench.score` called from a training loop pays the build (about half a second
+    on a CPU) once. It is only ever run under inference mode, never changed."""
+    if reference:  # torch-fidelity's own forward pass, contiguous memory
+        return ReferenceInception(build_extractor(weights, layers), layers).to(device)
+    return LeanInception(build_extractor(weights, layers), layers).to(device).to(memory_format=torch.channels_last)
+
+
 class InceptionFeatures(FeatureExtractor):
     """torch-fidelity's FeatureExtractorInceptionV3 layers with our resolved weights (uint8 in, TF1 resize inside)."""
 
@@ -122,11 +134,7 @@ class InceptionFeatures(FeatureExtractor):
         self.dtype = dtype if dtype is not None else (half_dtype(device) if precision == "fast" else None)
         self.batch_size = batch_size or default_batch_size(device, precision)
         self.layers = layers
-        if precision == "reference":  # torch-fidelity's own forward pass, contiguous memory
-            self.module = ReferenceInception(build_extractor(weights, layers), layers).to(device)
-        else:
-            self.module = LeanInception(build_extractor(weights, layers), layers).to(device)
-            self.module.to(memory_format=torch.channels_last)
+        self.module = inception_network(weights, layers, precision == "reference", device)
         self._pool: ThreadPoolExecutor | None = None  # made at the first CPU batch; its idle threads cost nothing
 
     def provenance(self) -> dict:

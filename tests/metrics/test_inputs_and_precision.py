@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 import torchvision
+from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
 from torch_fidelity.interpolate_compat_tensorflow import interpolate_bilinear_2d_like_tensorflow1x
 
 from ganbench.core.config import Settings
@@ -53,6 +54,19 @@ def test_lean_inception_gives_torch_fidelitys_features(odd_sizes):
             a, b = theirs(x)[0], ours(x)[0]
             assert a.abs().max() > 1  # real features, not zeros
             assert (a - b).abs().max() < 1e-4, tuple(x.shape)
+
+
+def test_a_process_builds_each_network_once_and_reference_runs_torch_fidelitys_own():
+    """Scoring again (a training loop calling ganbench.score) reuses the network built for the same weights,
+    layers and forward pass; `reference` is torch-fidelity's own module, with its own provenance."""
+    exact, again = Scorer(CPU), Scorer(CPU, seed=5)
+    reference = Scorer(CPU, precision="reference")
+    assert again.extract.module is exact.extract.module
+    assert isinstance(exact.extract.module, LeanInception)
+    own = reference.extract.module.extractor
+    assert isinstance(own, FeatureExtractorInceptionV3) and own.features_list == ["2048"]
+    assert reference.extract.provenance()["memory_format"] == "contiguous"
+    assert exact.extract.provenance()["memory_format"] == "channels_last"
 
 
 @pytest.mark.slow
