@@ -83,7 +83,8 @@ def run_group_study(name: str, members: list[Suite], request: Request) -> tuple[
                 "test_fraction": TEST_FRACTION, "per_class": settings.aug_per_class, "max_epochs": settings.aug_epochs}
     for model in models:
         t0 = time.perf_counter()
-        plans = [plan_run(model, s, seed, out, d, request.steps, request.epochs, request.ic_weak_every) for s, d in zip(members, datas)]
+        plans = [plan_run(model, s, seed, out, d, request.steps, request.epochs, request.ic_weak_every)
+                 for s, d in zip(members, datas)]
         missing = [p.run_dir for p in plans if not p.checkpoint.is_file()]
         if missing:
             raise GanbenchError(f"{model} has no trained run in {missing[0]}: train every class of {name} first")
