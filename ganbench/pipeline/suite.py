@@ -17,6 +17,7 @@ from ganbench.core import distributed
 from ganbench.core.contracts import Record, identity
 from ganbench.core.errors import GanbenchError
 from ganbench.core.progress import info
+from ganbench.data import ImageData
 from ganbench.metrics.scorer import Scorer
 from ganbench.models.registry import get_model
 from ganbench.pipeline import duration
@@ -80,9 +81,11 @@ def survey(plans: list[RunPlan], metrics: tuple[str, ...], precision: str) -> li
 Confirm = Callable[[duration.PlanDuration], None]  # raises to stop work the user did not agree to
 
 
-def complete(states: list[RunState], request: Request, rescore: bool, confirm: Confirm | None = None) -> list[Record]:
-    """Each run's record: reused, or made by training (or resuming) and scoring. Says the plan first, with its
-    estimated duration where the work is worth measuring, and hands that estimate to `confirm` before any work."""
+def complete(states: list[RunState], request: Request, train_data: ImageData, rescore: bool,
+             confirm: Confirm | None = None) -> list[Record]:
+    """Each run's record: reused, or made by training (or resuming) on `train_data` (the suite's) and scoring.
+    Says the plan first, with its estimated duration where the work is worth measuring, and hands that estimate
+    to `confirm` before any work."""
     suite, device, metrics, aug = request.suite, request.device, request.metrics, request.aug
     for s in states:
         info(f"[bold]{s.name}[/bold]: {s.todo(rescore)}" + ("" if s.record and not rescore else f" ({s.plan.run_dir})"))
@@ -93,7 +96,6 @@ def complete(states: list[RunState], request: Request, rescore: bool, confirm: C
     settings = aug.applied_to(suite.protocol.settings()) if aug else suite.protocol.settings()
     scorer = Scorer(device, request.weights, seed=request.seed, metrics=metrics, settings=settings,
                     precision=request.precision)
-    train_data = suite_data(suite, "train")
     if "aug" in metrics and train_data.labels is None:
         raise GanbenchError(f"aug needs class labels, and {suite.name}'s data has none: use a labelled suite, or "
                             "the ore group (--suite ore:FOLDER), whose study takes one generator per class")
@@ -131,20 +133,26 @@ def _say_estimate(todo: list[RunState], suite: Suite, train_data, real_images, s
     return planned
 
 
-def plan_runs(request: Request) -> list[RunPlan]:
-    """Each model's run for each seed, in that order."""
+def checked_train_data(request: Request) -> ImageData:
+    """The suite's training images, read once the request's models are known to fit the suite: unknown names
+    and impossible sizes fail before any work starts."""
     suite = request.suite
-    for name in request.models:  # unknown names and impossible sizes fail before any work starts
+    for name in request.models:
         get_model(name).check_resolution(suite.resolution, suite.name)
-    train_data = suite_data(suite, "train")
-    return [plan_run(m, suite, seed, request.out, train_data, request.steps, request.epochs, request.ic_weak_every)
-            for m in request.models for seed in request.seeds]
+    return suite_data(suite, "train")
+
+
+def plan_runs(request: Request, train_data: ImageData | None = None) -> list[RunPlan]:
+    """Each model's run for each seed, in that order; `train_data` is the suite's, read here when not given."""
+    train_data = checked_train_data(request) if train_data is None else train_data
+    return [plan_run(m, request.suite, seed, request.out, train_data, request.steps, request.epochs,
+                     request.ic_weak_every) for m in request.models for seed in request.seeds]
 
 
 def train_runs(request: Request) -> None:
     """Train (or resume, or find finished) each model's run on the suite, scoring nothing."""
-    data = suite_data(request.suite, "train")
-    for plan in plan_runs(request):
+    data = checked_train_data(request)
+    for plan in plan_runs(request, data):
         train(plan, data, request.device, resume=True)
 
 
@@ -154,6 +162,7 @@ Completed = tuple[list[RunPlan], list[Record]]
 def complete_request(request: Request, rescore: bool, confirm: Confirm | None = None) -> Completed:
     """Each planned run of the request and its record: reused where it serves (unless `rescore`), else made by
     training what is missing and scoring. Under torchrun rank 0 reads the runs' state and every rank follows it."""
-    plans = plan_runs(request)
+    train_data = checked_train_data(request)  # read once: the plans and the training use it
+    plans = plan_runs(request, train_data)
     states = distributed.on_main(survey, plans, request.metrics, request.precision)
-    return plans, complete(states, request, rescore=rescore, confirm=confirm)
+    return plans, complete(states, request, train_data, rescore=rescore, confirm=confirm)
