@@ -76,15 +76,20 @@ def fold_batchnorm(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
     return fused
 
 
+def supported(layers: tuple[str, ...]) -> tuple[str, ...]:
+    """`layers`, each one of LAYERS (else a ValueError: a caller's bug, not the user's input)."""
+    unknown = set(layers) - set(LAYERS)
+    if unknown:
+        raise ValueError(f"unsupported Inception layers {sorted(unknown)}")
+    return layers
+
+
 class LeanInception(nn.Module):
     """uint8 N x 3 x H x W -> the requested layers ("2048" pool features, "logits_unbiased") in float32."""
 
     def __init__(self, extractor: nn.Module, layers: tuple[str, ...]):
         super().__init__()
-        unknown = set(layers) - set(LAYERS)
-        if unknown:
-            raise ValueError(f"unsupported Inception layers {sorted(unknown)}")
-        self.layers = layers
+        self.layers = supported(layers)
         self.trunk = nn.Sequential(*(copy.deepcopy(getattr(extractor, name)) for name in TRUNK)).eval()
         for block in self.trunk.modules():  # torch-fidelity's BasicConv2d: conv, bn, relu
             if isinstance(getattr(block, "bn", None), nn.BatchNorm2d):
@@ -114,12 +119,9 @@ class ReferenceInception(nn.Module):
 
     def __init__(self, extractor: nn.Module, layers: tuple[str, ...]):
         super().__init__()
-        unknown = set(layers) - set(LAYERS)
-        if unknown:
-            raise ValueError(f"unsupported Inception layers {sorted(unknown)}")
+        self.layers = supported(layers)
         if tuple(extractor.features_list) != tuple(layers):
             raise ValueError(f"the extractor gives {extractor.features_list}, not {list(layers)}")
-        self.layers = layers
         self.extractor = extractor.eval()
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
