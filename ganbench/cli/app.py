@@ -13,7 +13,8 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from ganbench.cli.render import metric_rows, print_json, print_leaderboard, print_study, stdout
+from ganbench.cli.render import (metric_rows, name_column, print_json, print_leaderboard, print_study,
+                                 reference_lines, stdout)
 from ganbench.core.config import DEFAULTS, HELP
 from ganbench.core.errors import GanbenchError
 from ganbench.metrics.registry import metrics_help
@@ -184,8 +185,9 @@ def zoo(as_json: bool = JsonOpt):
     if as_json:
         return print_json(listing)
     table = Table(title="ganbench zoo")
-    for col in ("model", "variants", "family", "shape", "G params", "D params", "G (Keras)", "source"):
-        table.add_column(col)
+    name_column(table, "model", [m["name"] for m in listing["models"]])
+    for col in ("variants", "family", "shape", "G params", "D params", "G (Keras)", "source"):
+        table.add_column(col, overflow="fold")
     for m in listing["models"]:
         for shape, n in m["params"].items():
             keras = m["params_keras_total"][shape]["G"]
@@ -209,8 +211,9 @@ def suites(as_json: bool = JsonOpt):
     if as_json:
         return print_json(listing)
     table = Table(title="ganbench suites")
-    for col in ("suite", "data", "data here", "size", "models", "protocol", "training"):
-        table.add_column(col)
+    name_column(table, "suite", [s["name"] for s in listing])
+    for col in ("data", "data here", "size", "models", "protocol", "training"):
+        table.add_column(col, overflow="fold")  # a narrow terminal folds a long word, never cuts it
     for s in listing:
         table.add_row(s["name"], s["data"], s["data_available"], f"{s['resolution']}x{s['resolution']}x{s['channels']}",
                       ", ".join(s["models"]), s["protocol"]["name"],
@@ -365,6 +368,8 @@ def score(
     for row in metric_rows(result.metrics):
         table.add_row(*row)
     stdout.print(table)
+    for line in reference_lines(result):
+        stdout.print(line, highlight=False)
     for note in result.notes:
         stdout.print(f"note: {note}", highlight=False)
     check = result.precision_check or {}
@@ -459,7 +464,7 @@ def compare(
                  + (f"; on {row.features}" if row.features else "")]
         for m in models:
             e = row.estimates[m]
-            cells.append(kind.format(e.mean) + (f" ± {e.half_width:.2g}" if e.half_width else ""))
+            cells.append(kind.format(e.mean, half_width=e.half_width))
         for m in models[1:]:
             d = row.differences[m]
             verdict = result.verdict(row, m)

@@ -11,6 +11,12 @@ from rich.table import Table
 stdout = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)  # files and pipes get whole tables
 
 
+def name_column(table: Table, heading: str, names) -> None:
+    """A column of names a user types back (suites, models, runs): never wrapped or cut with an ellipsis, however
+    narrow the table; the other columns wrap instead."""
+    table.add_column(heading, no_wrap=True, min_width=max([len(heading), *map(len, names)]))
+
+
 def print_json(obj) -> None:
     sys.stdout.write(json.dumps(obj, indent=2, allow_nan=False) + "\n")
 
@@ -34,12 +40,30 @@ def metric_rows(metrics: dict) -> list[tuple[str, str, str]]:
             continue
         value = kind.format(e.mean)
         if e.half_width is not None:
-            rows.append((kind.label, f"{value} ± {e.half_width:.4g}", e.basis))
+            rows.append((kind.label, kind.format(e.mean, half_width=e.half_width), e.basis))
         elif kind.spread_keys:
             rows.append((kind.label, f"{value} (no noise estimate)", f"none: needs {kind.noise.source}"))
         else:
             rows.append((kind.label, value, "exact" if kind.noise is Noise.NONE else e.basis))
     return rows
+
+
+def reference_lines(result) -> list[str]:
+    """What an FID is read against, as `compare` and the JSON give it: the FID between two halves of the real set
+    (two samples of one distribution at these counts) and FID's bias at the scoring's sample counts."""
+    from ganbench.pipeline.records import fid_bias
+
+    lines = []
+    halves = result.real_reference or {}
+    if halves.get("fid_between_halves") is not None:
+        lines.append(f"reference: two random halves of the real set ({halves['n_each']} images each) are FID "
+                     f"{halves['fid_between_halves']:.4g} apart, what FID reads for two samples of one "
+                     "distribution at these counts")
+    bias = fid_bias(result) if "fid" in result.metrics else None
+    if bias is not None:
+        lines.append(f"bias: FID at these sample counts may read up to {bias:.3g} above the truth from the counts "
+                     "alone; a difference no larger is not told apart (compare and the leaderboard call it a tie)")
+    return lines
 
 
 def print_leaderboard(df, suite: str) -> None:
@@ -49,9 +73,11 @@ def print_leaderboard(df, suite: str) -> None:
 
     shown = [k.runs_column for k in shown_kinds(df)]
     table = Table(title=f"ganbench: {suite}")
-    for col in ("rank", "model", "seed", *(f"{c.name} ± 95%" if c.spread else c.name for c in shown), "n fake",
+    table.add_column("rank", justify="right")
+    name_column(table, "model", df["model"] if len(df) else [])
+    for col in ("seed", *(f"{c.name} ± 95%" if c.spread else c.name for c in shown), "n fake",
                 "n real", "epochs", "published FID", "protocol"):
-        table.add_column(col, justify="right" if col not in ("model", "protocol") else "left")
+        table.add_column(col, justify="right" if col != "protocol" else "left")
 
     def cell(r: dict, c) -> str:
         value = r[c.name]

@@ -12,7 +12,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 T = TypeVar("T")
 R = TypeVar("R")
 
-console = Console(stderr=True, width=None if sys.stderr.isatty() else 120)  # logs get whole lines
+# Bars are drawn 120 columns wide in logs; messages are never wrapped where stderr is not a terminal (a CI log
+# keeps each on one line for grep), and a terminal wraps them itself.
+console = Console(stderr=True, width=None if sys.stderr.isatty() else 120, soft_wrap=True)
 
 
 class _Progress(Progress):

@@ -41,7 +41,7 @@ class Direction(Enum):
 
 
 class Noise(Enum):
-    BOOTSTRAP = "95% bootstrap interval over generated samples"
+    BOOTSTRAP = "1.96 × bootstrap standard error over generated samples"  # FID ± that: a 95% normal interval
     BINOMIAL = "95% Wilson interval over the held-out images"  # a classifier's error or accuracy
     SUBSET_STD = "standard deviation over random subsets"
     SPLIT_STD = "standard deviation over splits"
@@ -137,10 +137,19 @@ class MetricKind:
     def is_count(self) -> bool:
         return self.unit == "parameters"
 
-    def format(self, value: float, signed: bool = False) -> str:
-        """Counts with thousands separators, other values to 4 significant digits."""
+    def format(self, value: float, signed: bool = False, half_width: float | None = None) -> str:
+        """Counts with thousands separators; a value with its 95% half-width as `26.5 ± 4.0`: the half-width to 2
+        significant digits and the value to the same decimal place; other values to 4 significant digits. A
+        percentage carries its sign once, after both (`4.0 ± 1.9%`); a signed difference of percentages is in
+        percentage points (`+1.2 pp`)."""
         sign = "+" if signed else ""
-        return f"{value:{sign},.0f}" if self.is_count else f"{value:{sign}.4g}"
+        if self.is_count:
+            return f"{value:{sign},.0f}"
+        unit = (" pp" if signed else "%") if self.unit == "%" else ""
+        if half_width is None or not math.isfinite(half_width) or half_width <= 0:
+            return f"{value:{sign}.4g}{unit}"
+        decimals = max(0, 1 - math.floor(math.log10(abs(float(f"{half_width:.2g}")))))
+        return f"{value:{sign}.{decimals}f} ± {half_width:.{decimals}f}{unit}"
 
     def standard_error(self, metrics: dict) -> float | None:
         """The recorded bootstrap standard error over generated samples, where the metric has one."""

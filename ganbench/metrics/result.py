@@ -41,8 +41,8 @@ class ScoreResult:
 
     @property
     def intervals(self) -> dict[str, tuple[float, float]]:
-        """Each value's 95% interval where the scoring measured one: FID's bootstrap percentiles over the
-        generated samples, mean ± 1.96 std for KID and IS."""
+        """Each value's 95% interval where the scoring measured one: FID ± 1.96 bootstrap standard errors over
+        the generated samples, mean ± 1.96 std for KID and IS."""
         return {k.key: i for k in kinds() if (i := k.interval(self.metrics)) is not None}
 
     @property

@@ -375,8 +375,15 @@ def check_stats_protocol(path: str, stored: dict | None, ours: dict) -> None:
              f"this is {ours.get('backend_version')}")
 
 
+# Entries of a pipeline that name an input as the user typed it (`folder:real`, `folder:/tmp/real`): kept in the
+# record for the reader, left out of the id, which holds the input's content hash instead.
+NAMES_NOT_CONTENT = ("real_data",)
+
+
 def protocol_id(pipeline: dict) -> str:
-    """A short hash of the pipeline every metric shares (extractor, weights, resize, quantization, real data,
-    sample counts); numbers with differing ids are never ranked together. Per-metric settings are recorded
-    beside it in `protocol.settings`."""
-    return hashlib.sha256(json.dumps(pipeline, sort_keys=True).encode()).hexdigest()[:12]
+    """A short hash of what determines the numbers every metric shares (extractor, weights' hash, resize,
+    quantization, the real images' content hash, sample counts), never of how an input was named: the same
+    images scored from `real`, `./real` or `/abs/real` share an id. Numbers with differing ids are never ranked
+    together. Per-metric settings are recorded beside it in `protocol.settings`."""
+    determined = {k: v for k, v in pipeline.items() if k not in NAMES_NOT_CONTENT}
+    return hashlib.sha256(json.dumps(determined, sort_keys=True).encode()).hexdigest()[:12]

@@ -51,11 +51,12 @@ def new_record(model: str, suite: str, seed: int, family: str | None, source: st
     )
 
 
-def fid_bias(record: Record) -> float | None:
-    """How far FID at this record's sample counts may lie above the truth from the counts alone: the larger of
-    the bootstrap's bias estimate and the FID between two halves of the real set, scaled from their count to
-    this one (FID's bias goes as 1/n). None when the record holds neither."""
-    m, halves, n = record.metrics, record.real_reference or {}, record.samples
+def fid_bias(record: Record | ScoreResult) -> float | None:
+    """How far FID at a record's (or a scoring's) sample counts may lie above the truth from the counts alone:
+    the larger of the bootstrap's bias estimate and the FID between two halves of the real set, scaled from their
+    count to this one (FID's bias goes as 1/n). None when it holds neither."""
+    m, halves = record.metrics, record.real_reference or {}
+    n = record.samples if isinstance(record, Record) else {"fake": record.n_fake, "real": record.n_real}
     estimates = [m.get("fid_bootstrap_bias")]
     if halves.get("fid_between_halves") is not None and n.get("fake") and n.get("real"):
         estimates.append(halves["fid_between_halves"] * halves["n_each"] / min(n["fake"], n["real"]))

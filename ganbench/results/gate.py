@@ -2,7 +2,7 @@
 
 A gated metric fails only when it got worse by more than the allowed
 regression plus its noise: the 95% half-widths recorded with both values
-(FID's bootstrap interval, 1.96 x KID's subset std), combined in quadrature.
+(FID's 1.96 bootstrap standard errors, 1.96 x KID's subset std), combined in quadrature.
 Direction and noise come from the metric registry (metrics/registry.py). A
 baseline written under another protocol id is refused, never compared.
 """

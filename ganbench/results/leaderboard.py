@@ -162,7 +162,7 @@ def metric_markdown(mf: pd.DataFrame) -> list[str]:
     for r in mf.to_dict("records"):
         kind = metric_kind(r["metric"])
         hw = r["±95%"]
-        ours = _metric_cell(kind, r["value"]) + ("" if hw is None or pd.isna(hw) else f" ± {hw:.2g}")
+        ours = kind.format(r["value"], half_width=None if hw is None or pd.isna(hw) else hw)
         rank = "–" if pd.isna(r["rank"]) else str(r["rank"])
         name = r["label"] if kind.direction is Direction.EXACT else f"{r['label']} ({r['direction']})"
         lines.append(f"| {name} | {rank} | {r['model']} | {r['seeds']} | {ours} | "
@@ -289,7 +289,8 @@ def write(records: list[Record], suite: Suite, published: pd.DataFrame, out: Pat
             paths.append(png)
     if not df.empty and df["FID"].notna().any():
         paths.append(md_path.with_name(f"{suite.name}-fid.png"))
-        save_metric_bars(paths[-1], df, "FID", "FID ±", f"{suite.name}: FID with 95% bootstrap intervals")
+        save_metric_bars(paths[-1], df, "FID", metric_kind("fid").runs_column.spread,
+                         f"{suite.name}: FID ± 1.96 bootstrap standard errors (95%)")
     curves = md_path.with_name(f"{suite.name}-curves.png")
     if save_metric_curves(curves, records, f"{suite.name}: metric curves over training"):
         paths.append(curves)

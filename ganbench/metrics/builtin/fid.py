@@ -5,7 +5,7 @@ from ganbench.metrics.registry import Direction, Metric, MetricKind, Noise, Runs
 
 FID = MetricKind("fid", "FID", Direction.LOWER, Noise.BOOTSTRAP, spread_keys=("fid_ci_low", "fid_ci_high"),
                  standard_error_key="fid_bootstrap_std", bias_key="fid_bias",
-                 runs_column=RunsColumn("FID", "FID ± 95%²", spread="FID ±"))
+                 runs_column=RunsColumn("FID", "FID ± 95%²", spread="FID ±95%"))
 
 
 def compute(x) -> dict:
