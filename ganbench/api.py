@@ -4,8 +4,9 @@
     result = ganbench.score("real_images/", fake_tensor, value_range=(-1, 1))
     result.values["fid"], result.intervals["fid"], result.protocol_id
 
-Every problem the caller can fix raises `ganbench.GanbenchError` (its text is the CLI's one-line message);
-nothing here exits the interpreter. Defaults are the CLI's (`ganbench.core.config.DEFAULTS`). See docs/api.md.
+Every problem the caller can fix raises `ganbench.GanbenchError`, in one line that names settings as these
+functions' parameters (`n_fake`, not the CLI's `--n-fake`); nothing here exits the interpreter. The bounds
+are the CLI's (`bootstrap` at least 0, `n_fake` at least 2, ...). Defaults are the CLI's (`ganbench.core.config.DEFAULTS`). See docs/api.md.
 """
 
 from __future__ import annotations
@@ -21,15 +22,15 @@ import torch
 
 from ganbench.core.config import DEFAULTS
 from ganbench.core.contracts import Record
-from ganbench.core.errors import GanbenchError
+from ganbench.core.errors import GanbenchError, speaks_api
 from ganbench.core.provenance import resolve_device
 from ganbench.data.arrays import images_from_array
 from ganbench.metrics.registry import DEFAULT_METRICS, parse_metrics
 from ganbench.metrics.result import ScoreResult
 from ganbench.metrics.stats import holds_stats
 from ganbench.models.registry import ModelSpec, load_zoo
-from ganbench.pipeline.request import Request
-from ganbench.suites import SUITES, get_suite, suite_for
+from ganbench.pipeline.request import Request, parse_seeds
+from ganbench.suites import SUITES, Suite, get_suite, suite_for
 
 if TYPE_CHECKING:
     from ganbench.pipeline.suite import Confirm
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 Images = Union[str, os.PathLike, np.ndarray, torch.Tensor]
 
 
+@speaks_api
 def score(real: Images, fake: Images | Callable[[torch.Tensor], torch.Tensor],
           metrics: Iterable[str] | str = DEFAULT_METRICS, *, n_fake: int | None = None, n_real: int | None = None,
           value_range: tuple[float, float] | None = None, latent_dim: int | None = None,
@@ -111,18 +113,20 @@ def _path(p: str | os.PathLike | None) -> str | None:
     return None if p is None else str(p)
 
 
+@speaks_api
 def run_suite(suite: str = DEFAULTS.suite, models: Iterable[str] | None = None, *,
-              seed: int = DEFAULTS.seed, out: str | os.PathLike = DEFAULTS.out,
+              seeds: int | str | Iterable[int] = DEFAULTS.seed, seed: int | None = None, out: str | os.PathLike = DEFAULTS.out,
               steps: int | None = None, epochs: int | None = None, metrics: Iterable[str] | str = DEFAULT_METRICS,
               device: str | torch.device = DEFAULTS.device, precision: str = DEFAULTS.precision,
               inception_weights: str | os.PathLike | None = None, reuse: bool = DEFAULTS.reuse):
     """`ganbench run`: train (or load finished) each model of a suite, score it, write its record and the
     suite's leaderboard under `out`. Returns a SuiteResult: `table` (the leaderboard, a DataFrame), `files`
     (what was written) and `records`. Asks nothing: the caller decided to run it. `reuse`: keep each record that
-    serves (the same run configuration, metrics, precision and steps) instead of scoring the model again."""
+    serves (the same run configuration, metrics, precision and steps) instead of scoring the model again.
+    `seeds`: one training seed or several (`0`, `"0,1,2"`, `[0, 1, 2]`), as `--seed`; `seed` is its old name."""
     s = get_suite(suite)
     names = tuple(models) if models is not None else s.models
-    return run_request(Request(s, names, Path(out), (seed,), _device(device), steps, epochs,
+    return run_request(Request(s, names, Path(out), _seeds(seeds, seed), _device(device), steps, epochs,
                                _path(inception_weights), parse_metrics(metrics), precision, reuse=reuse))
 
 
@@ -131,6 +135,7 @@ class SuiteResult:
     table: pd.DataFrame  # the leaderboard
     files: list[Path]  # its markdown, CSVs and PNGs
     records: list[Record]
+    notes: tuple[str, ...] = ()  # what the board says under its table (the runs' notes, damaged records)
 
 
 def run_request(request: Request, confirm: Confirm | None = None) -> SuiteResult:
@@ -138,20 +143,35 @@ def run_request(request: Request, confirm: Confirm | None = None) -> SuiteResult
     `request.reuse`, reused where it serves), then the suite's leaderboard written from every record under
     `out`. `confirm` is handed the plan's estimated duration before any work, and raises to stop it."""
     from ganbench.core import distributed
-    from ganbench.pipeline.records import board_records
     from ganbench.pipeline.suite import complete_request
+
+    complete_request(request, rescore=not request.reuse, confirm=confirm)
+    return distributed.on_main(write_board, request.out, request.suite)  # rank 0 writes; every rank gets it
+
+
+def write_board(out: Path, suite: Suite) -> SuiteResult:
+    """The suite's leaderboard from every record under `out` (kept and under runs/), what `ganbench run` ends with
+    and `ganbench leaderboard` does; a damaged record is named in the board's notes."""
+    from ganbench.pipeline.records import board_records, damaged_records
     from ganbench.results import leaderboard as boards
     from ganbench.results.published import load_published
 
-    complete_request(request, rescore=not request.reuse, confirm=confirm)
-
-    def board() -> SuiteResult:  # rank 0 writes; under torchrun every rank gets the result
-        records = board_records(request.out, request.suite.name)
-        return SuiteResult(*boards.write(records, request.suite, load_published(), request.out), records)
-
-    return distributed.on_main(board)
+    records = board_records(out, suite.name)
+    damaged = damaged_records(Path(out) / "runs", suite.name)
+    table, files = boards.write(records, suite, load_published(), Path(out), damaged)
+    return SuiteResult(table, files, records, tuple(boards.board_notes(records, damaged)))
 
 
+def _seeds(seeds: int | str | Iterable[int], seed: int | None) -> tuple[int, ...]:
+    """`seeds=` (one grammar with the CLI's --seed), or `seed=`, the name `run_suite` had: not both."""
+    if seed is not None:
+        if seeds != DEFAULTS.seed:
+            raise GanbenchError("give seeds (one or several), not seeds and seed")
+        seeds = seed
+    return parse_seeds(seeds, "seeds")
+
+
+@speaks_api
 def load_records(folder: str | os.PathLike = DEFAULTS.out, suite: str | None = None) -> list[Record]:
     """The records a leaderboard is made of, under `folder` (what `ganbench run --out` was given): each run's
     `runs/<suite>/<run>/record.json` and the kept `leaderboards/records/<suite>/*.json`. One suite's, or every
@@ -177,6 +197,7 @@ def load_records(folder: str | os.PathLike = DEFAULTS.out, suite: str | None = N
     return records
 
 
+@speaks_api
 def leaderboard(records: list[Record], suite: str | None = None, *, out: str | os.PathLike | None = None) -> pd.DataFrame:
     """The leaderboard of one suite's records, beside the published numbers: a DataFrame with the rows and columns
     of `ganbench leaderboard`. With `out`, also writes leaderboards/<suite>.md, .csv and PNGs there."""
@@ -197,7 +218,9 @@ def leaderboard(records: list[Record], suite: str | None = None, *, out: str | o
     return boards.table(mine, s, load_published())
 
 
-def compare(models: Iterable[str], suite: str | None = None, *, seeds: Iterable[int] = (0,),
+@speaks_api
+def compare(models: Iterable[str], suite: str | None = None, *, seeds: int | str | Iterable[int] = DEFAULTS.seed,
+            seed: int | None = None,
             out: str | os.PathLike = DEFAULTS.out, steps: int | None = None, epochs: int | None = None,
             metrics: Iterable[str] | str = DEFAULTS.metrics, alpha: float = DEFAULTS.alpha,
             device: str | torch.device = DEFAULTS.device, precision: str = DEFAULTS.precision,
@@ -207,7 +230,7 @@ def compare(models: Iterable[str], suite: str | None = None, *, seeds: Iterable[
     estimates and differences from the first model), `verdict(row, model)`, `caveats`, `protocol_id`."""
     names = tuple(models)
     s = get_suite(suite) if suite else suite_for(names)
-    request = Request(s, names, Path(out), tuple(seeds), _device(device), steps, epochs, _path(inception_weights),
+    request = Request(s, names, Path(out), _seeds(seeds, seed), _device(device), steps, epochs, _path(inception_weights),
                       parse_metrics(metrics), precision)
     return compare_request(request, alpha)[0]
 
@@ -230,6 +253,7 @@ def compare_request(request: Request, alpha: float, confirm: Confirm | None = No
     return result, comparing.write(result, first_runs, request.out, request.device, request.seed)
 
 
+@speaks_api
 def zoo() -> dict[str, ModelSpec]:
     """Every model ganbench knows, built-in and plugged in, by name (`ganbench zoo` lists them)."""
     return dict(load_zoo().models)

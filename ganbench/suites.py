@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ganbench.core import config
 from ganbench.core.config import Settings
-from ganbench.core.errors import GanbenchError
+from ganbench.core.errors import GanbenchError, option
 from ganbench.data import ImageData, conform, load_data
 from ganbench.data.providers import ORE_CLASSES
 
@@ -172,7 +172,7 @@ def suite_for(models: list[str]) -> Suite:
         if all(m in suite.models for m in models):
             return suite
     holders = [f"{m}: {', '.join(s.name for s in SUITES.values() if m in s.models) or 'none'}" for m in models]
-    raise GanbenchError(f"no suite holds all of {', '.join(models)} ({'; '.join(holders)}): name one with --suite")
+    raise GanbenchError(f"no suite holds all of {', '.join(models)} ({'; '.join(holders)}): name one with {option('suite')}")
 
 
 def quicker(suite: Suite, models: list[str]) -> str:

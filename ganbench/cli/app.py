@@ -13,8 +13,8 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from ganbench.cli.render import (metric_rows, name_column, print_json, print_leaderboard, print_study,
-                                 reference_lines, stdout)
+from ganbench.cli.render import (metric_rows, name_column, print_board, print_json, print_study, reference_lines,
+                                 stdout)
 from ganbench.core.config import DEFAULTS, HELP
 from ganbench.core.errors import GanbenchError
 from ganbench.metrics.registry import metrics_help
@@ -54,6 +54,10 @@ IcWeakEveryOpt = typer.Option(DEFAULTS.ic_weak_every, "--ic-weak-every", help=HE
 YesOpt = typer.Option(False, "--yes", "-y", help=HELP["yes"])
 AskOverOpt = typer.Option(DEFAULTS.ask_over, "--ask-over", min=0.0, help=HELP["ask_over"])
 ReuseOpt = typer.Option(DEFAULTS.reuse, "--reuse", help=HELP["reuse"])
+# Training seeds of a suite's runs: one grammar for run and compare (and the API's seeds=)
+SeedsOpt = typer.Option(str(DEFAULTS.seed), "--seed", "--seeds",
+                        help="Training seed, or comma-separated seeds such as 0,1,2: each model is run once per "
+                             "seed, and differences are tested over seeds (Welch).")
 
 
 def _models_option(models: Optional[str], default: tuple[str, ...]) -> list[str]:
@@ -71,7 +75,7 @@ def run(
                                         "with --models the first suite that holds them all."),
     models: Optional[str] = typer.Option(None, "--models", help="Comma-separated models (default: the suite's)."),
     device: str = DeviceOpt,
-    seed: int = SeedOpt,
+    seeds: str = SeedsOpt,
     out: Path = OutOpt,
     steps: Optional[int] = StepsOpt,
     epochs: Optional[int] = EpochsOpt,
@@ -94,10 +98,9 @@ def run(
     from ganbench.core.provenance import resolve_device
     from ganbench.metrics.registry import parse_metrics
     from ganbench.api import run_request
-    from ganbench.pipeline.request import Request
+    from ganbench.pipeline.request import Request, parse_seeds
     from ganbench.pipeline.suite import train_runs
     from ganbench.results.group_studies import group_studies
-    from ganbench.results.leaderboard import run_notes
     from ganbench.suites import expand_suites
 
     if suite is None:
@@ -112,9 +115,10 @@ def run(
         raise GanbenchError(f"the {study.group} group's study ({', '.join(over_group)}) runs in one process: train "
                             f"the group under torchrun without it, then run it again in one process")
     per_suite = tuple(k for k in keys if k not in over_group)
+    seed_list = parse_seeds(seeds)
 
     def request_for(s, metrics: tuple[str, ...]) -> Request:
-        return Request(s, tuple(_models_option(models, s.models)), out, (seed,), dev, steps, epochs,
+        return Request(s, tuple(_models_option(models, s.models)), out, seed_list, dev, steps, epochs,
                        str(inception_weights) if inception_weights else None, metrics, precision,
                        AugOptions(aug_per_class, aug_epochs), ic_weak_every, reuse)
 
@@ -124,11 +128,7 @@ def run(
         if not per_suite:
             train_runs(request)
             continue
-        result = run_request(request, confirm=_ask_before_long_work(yes, ask_over, s, names))
-        print_leaderboard(result.table, s.name)
-        for note in run_notes(result.records):
-            stdout.print(f"note: {note}", highlight=False)
-        stdout.print("wrote " + ", ".join(map(str, result.files)), highlight=False)
+        print_board(run_request(request, confirm=_ask_before_long_work(yes, ask_over, s, names)), s.name)
     if over_group:
         print_study(*study.run(members, request_for(members[0], over_group)))
 
@@ -385,10 +385,8 @@ def leaderboard(suite: str = SuiteOpt, out: Path = RecordsOutOpt, as_json: bool 
                     "sample grid) into leaderboards/records/<suite>/, to commit beside the board.")):
     """Regenerate leaderboards/<suite>.md, .csv and PNGs from the suite's records: those under runs/<suite>/ and
     those kept in leaderboards/records/<suite>/ (a fresh clone rebuilds the committed boards from the latter)."""
-    from ganbench.pipeline.records import board_records
+    from ganbench.api import write_board
     from ganbench.pipeline.records import keep_records as keep
-    from ganbench.results import leaderboard as boards
-    from ganbench.results.published import load_published
     from ganbench.results.group_studies import group_studies
     from ganbench.suites import get_suite
 
@@ -400,11 +398,11 @@ def leaderboard(suite: str = SuiteOpt, out: Path = RecordsOutOpt, as_json: bool 
     s = get_suite(suite)
     if keep_records:
         keep(out, s.name)
-    df, files = boards.write(board_records(out, s.name), s, load_published(), out)
+    result = write_board(out, s)
     if as_json:
-        return print_json({"files": list(map(str, files)), "rows": json.loads(df.to_json(orient="records"))})
-    print_leaderboard(df, s.name)
-    stdout.print("wrote " + ", ".join(map(str, files)), highlight=False)
+        return print_json({"files": list(map(str, result.files)), "notes": list(result.notes),
+                           "rows": json.loads(result.table.to_json(orient="records"))})
+    print_board(result, s.name)
 
 
 @app.command()
@@ -413,9 +411,7 @@ def compare(
                                                 "tested against."),
     suite: Optional[str] = typer.Option(None, "--suite", help=HELP["suite"] + " Default: the first suite that "
                                         "holds every named model."),
-    seeds: str = typer.Option("0", "--seed", "--seeds",
-                              help="Training seed, or comma-separated seeds, per model; with several, differences "
-                                   "are tested over seeds (Welch)."),
+    seeds: str = SeedsOpt,
     device: str = DeviceOpt,
     out: Path = OutOpt,
     steps: Optional[int] = StepsOpt,
@@ -433,14 +429,11 @@ def compare(
     from ganbench.core.provenance import resolve_device
     from ganbench.metrics.registry import parse_metrics
     from ganbench.api import compare_request
-    from ganbench.pipeline.request import Request
+    from ganbench.pipeline.request import Request, parse_seeds
     from ganbench.results import compare as comparing
     from ganbench.suites import get_suite
 
-    try:
-        seed_list = [int(s) for s in seeds.split(",") if s.strip()]  # the request drops repeats and refuses none
-    except ValueError:
-        raise GanbenchError(f"--seed takes an integer or comma-separated integers, not {seeds!r}") from None
+    seed_list = parse_seeds(seeds)  # the request drops repeats and refuses none
     s = get_suite(suite) if suite else _suite_holding(models)
     request = Request(s, tuple(models), out, tuple(seed_list), resolve_device(device), steps, epochs,
                       str(inception_weights) if inception_weights else None, parse_metrics(metrics), precision)
@@ -481,9 +474,11 @@ def compare(
 @app.command()
 def gate(
     baseline: Path = typer.Option(..., "--baseline", help="The committed baseline file (JSON)."),
-    suite: str = SuiteOpt,
+    suite: Optional[str] = typer.Option(None, "--suite", help=HELP["suite"] + " Default: the baseline's suite "
+                                        f"(with no baseline yet, {DEFAULTS.suite})."),
     metric: str = typer.Option("fid", "--metrics", "--metric",
-                               help="Comma-separated metrics to gate (see docs/ci.md)."),
+                               help="Comma-separated metrics to gate, as --metrics names them (pr: precision and "
+                                    "recall) or by the number (recall); see docs/ci.md."),
     max_regression: str = typer.Option("0", "--max-regression",
                                        help="Allowed worsening beyond the noise: 2% of the baseline, or 0.5 in the "
                                             "metric's unit."),
@@ -495,12 +490,13 @@ def gate(
     """Exit 0 when no gated metric of the newest records got worse than the baseline beyond the allowed
     regression and its noise, 1 when one did, 2 for a missing, malformed or foreign baseline."""
     from ganbench.core.fileio import write_json
-    from ganbench.metrics.registry import metric_kind
+    from ganbench.metrics.registry import parse_kinds
+    from ganbench.pipeline.records import damaged_records
     from ganbench.results import gate as gating
     from ganbench.suites import get_suite
 
-    s = get_suite(suite)
-    kinds = [metric_kind(k.strip()) for k in metric.split(",") if k.strip()]
+    s = get_suite(suite or gating.baseline_suite(baseline) or DEFAULTS.suite)
+    kinds = list(parse_kinds(metric))
     if not kinds:
         raise GanbenchError("--metrics needs at least one metric to gate, such as fid")
     threshold = gating.Threshold.parse(max_regression)
@@ -509,7 +505,8 @@ def gate(
         write_json(baseline, gating.make_baseline(records, s.name))
         stdout.print(f"wrote {baseline}: {len(records)} run(s) of {s.name}", highlight=False)
         return
-    rows = gating.compare(gating.load_baseline(baseline, s.name), records, kinds, threshold)
+    rows = gating.compare(gating.load_baseline(baseline, s.name), records, kinds, threshold,
+                          damaged_records(out / "runs", s.name))
     code = gating.exit_code(rows)
     if as_json:
         print_json(gating.as_json(rows, threshold, baseline))

@@ -66,6 +66,15 @@ def reference_lines(result) -> list[str]:
     return lines
 
 
+def print_board(result, suite: str) -> None:
+    """A suite's board as `run` and `leaderboard` print it: the table, the notes the markdown has under it, and the
+    files written."""
+    print_leaderboard(result.table, suite)
+    for note in result.notes:
+        stdout.print(f"note: {note}", highlight=False)
+    stdout.print("wrote " + ", ".join(map(str, result.files)), highlight=False)
+
+
 def print_leaderboard(df, suite: str) -> None:
     import pandas as pd
 

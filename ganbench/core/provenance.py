@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 
 from ganbench.core import distributed
-from ganbench.core.errors import GanbenchError
+from ganbench.core.errors import GanbenchError, option
 from ganbench.core.version import __version__
 
 
@@ -22,7 +22,7 @@ def resolve_device(name: str) -> torch.device:
     except RuntimeError:
         raise GanbenchError(f"unknown device '{name}' (use auto, cpu, cuda or cuda:N)") from None
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise GanbenchError(f"device '{name}' asked for, but CUDA is not available here (use --device cpu)")
+        raise GanbenchError(f"device '{name}' asked for, but CUDA is not available here (use {option('device', 'cpu')})")
     if device.type not in ("cpu", "cuda"):
         raise GanbenchError(f"unsupported device '{name}' (use auto, cpu, cuda or cuda:N)")
     return device

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ganbench.core.errors import GanbenchError
+from ganbench.core.errors import GanbenchError, option
 from ganbench.core.tensorfile import load_error
 from ganbench.data.base import ImageData
 from ganbench.data.quantize import from_range, to_uint8
@@ -30,7 +30,7 @@ def _read(path: Path) -> np.ndarray:
             if len(npz.files) == 1:
                 return npz[npz.files[0]]
             if {"mu", "sigma"} <= set(npz.files):
-                raise GanbenchError(f"{path} holds statistics (mu, sigma), not images: pass it as --real-stats")
+                raise GanbenchError(f"{path} holds statistics (mu, sigma), not images: pass it as {option('real_stats')}")
             raise GanbenchError(f"{path} has several arrays ({', '.join(npz.files)}) and none named 'images'")
     except GanbenchError:
         raise

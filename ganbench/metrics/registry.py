@@ -19,7 +19,7 @@ from enum import Enum
 from importlib.metadata import entry_points
 from typing import Any, Callable, Iterable
 
-from ganbench.core.errors import GanbenchError
+from ganbench.core.errors import GanbenchError, option
 
 ENTRY_POINT_GROUP = "ganbench.metrics"
 
@@ -310,17 +310,55 @@ def metric_kind(key: str) -> MetricKind:
 DEFAULT_METRICS = ("fid", "kid")
 
 
+def _names(text: str | Iterable[str]) -> list[str]:
+    names = text.split(",") if isinstance(text, str) else text
+    return list(dict.fromkeys(k.strip() for k in names if k.strip()))
+
+
+def _unknown(name: str) -> GanbenchError:
+    return GanbenchError(f"unknown metric '{name}' (known: {', '.join(m.name for m in metrics())}, or a number "
+                         f"one reports: {', '.join(k.key for m in metrics() for k in m.kinds if k.key != m.name)})")
+
+
+def _metric_reporting(name: str) -> Metric | None:
+    """The selectable metric of that name, or the one reporting a number of that name (`precision` -> `pr`)."""
+    known = {m.name: m for m in metrics()}
+    if name in known:
+        return known[name]
+    return next((m for m in known.values() for k in m.kinds if k.key == name), None)
+
+
 def parse_metrics(text: str | Iterable[str] | None) -> tuple[str, ...]:
-    """`fid,kid,is` (or the names as a sequence) -> ("fid", "kid", "is"), refusing unknown names."""
+    """`fid,kid,is` (or the names as a sequence) -> ("fid", "kid", "is"), refusing unknown names. One grammar
+    with `gate`: a number a metric reports names that metric (`precision` or `recall` asks for `pr`,
+    `ic-strong-error` for `ic-strong`)."""
     if not text:
         return DEFAULT_METRICS
-    names = text.split(",") if isinstance(text, str) else text
-    keys = tuple(dict.fromkeys(k.strip() for k in names if k.strip()))
-    if not keys:
-        raise GanbenchError(f"unknown metric '{text}' (known: {', '.join(m.name for m in metrics())})")
-    for k in keys:
-        get_metric(k)
-    return keys
+    names = _names(text)
+    if not names:
+        raise _unknown(str(text))
+    found = []
+    for name in names:
+        metric = _metric_reporting(name)
+        if metric is None:
+            raise _unknown(name)
+        found.append(metric.name)
+    return tuple(dict.fromkeys(found))
+
+
+def parse_kinds(text: str | Iterable[str]) -> tuple[MetricKind, ...]:
+    """The numbers `gate` judges: `fid,precision` -> FID's and precision's kinds. One grammar with `--metrics`: a
+    metric's name stands for every number it reports (`pr` -> precision and recall, `ic-strong` -> its error)."""
+    found: list[MetricKind] = []
+    for name in _names(text):
+        metric = _metric_reporting(name)
+        if metric is not None and metric.name == name:
+            found += metric.kinds
+        elif metric is not None or name.split("@", 1)[0] in {k.key for k in kinds()}:
+            found.append(metric_kind(name))
+        else:
+            raise _unknown(name)
+    return tuple(dict.fromkeys(found))
 
 
 def metrics_help() -> str:
@@ -339,7 +377,7 @@ def check_stats_only(keys: tuple[str, ...]) -> None:
     if need:
         usable = ",".join(m.name for m in metrics() if not m.needs_real_features and not m.needs_logits)
         raise GanbenchError(f"{', '.join(need)} need real images or their features, and precomputed statistics "
-                            f"hold only mu and sigma: use --metrics {usable}, or give --real images")
+                            f"hold only mu and sigma: use {option('metrics', usable)}, or give real images")
 
 
 def compute(keys: tuple[str, ...], inputs: Any) -> dict:

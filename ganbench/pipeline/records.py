@@ -132,9 +132,22 @@ def read_record(path: Path) -> Record | None:
 
 
 def load_records(runs_dir: Path, suite: str) -> list[Record]:
-    """Every valid record under runs/<suite>/; invalid ones are named on stderr and skipped."""
+    """Every valid record under runs/<suite>/; invalid ones are named on stderr and skipped (`damaged_records`
+    names them for the board's notes and the gate's messages)."""
     records = (read_record(path) for path in sorted((Path(runs_dir) / suite).glob(f"*/{RECORD}")))
     return [r for r in records if r is not None]
+
+
+def damaged_records(runs_dir: Path, suite: str) -> dict[Path, str]:
+    """Each unusable record.json under runs/<suite>/ with the reason: a run the board cannot show and the gate
+    cannot judge, named wherever they would have been."""
+    found = ((path, _parse(path)[1]) for path in sorted((Path(runs_dir) / suite).glob(f"*/{RECORD}")))
+    return {path: reason for path, reason in found if reason}
+
+
+def damaged_note(path: Path, reason: str) -> str:
+    return (f"not shown: the record {path} is damaged ({reason}); score its run again (`ganbench run`) or delete "
+            "it")
 
 
 def kept_dir(out: Path, suite: str) -> Path:

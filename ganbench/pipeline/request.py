@@ -5,13 +5,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 import torch
 
 from ganbench.core.config import DEFAULTS, AugOptions
-from ganbench.core.errors import GanbenchError
+from ganbench.core.errors import GanbenchError, at_least, option
 from ganbench.metrics.registry import DEFAULT_METRICS
 from ganbench.suites import Suite
+
+
+def parse_seeds(seeds: int | str | Iterable[int], name: str = "seed") -> tuple[int, ...]:
+    """The one grammar of training seeds, on the command line and in the API: `0`, `"0,1,2"` or `[0, 1, 2]`."""
+    try:
+        if isinstance(seeds, str):
+            return tuple(int(s) for s in seeds.split(",") if s.strip())
+        if isinstance(seeds, int):
+            return (seeds,)
+        return tuple(int(s) for s in seeds)
+    except (TypeError, ValueError):
+        raise GanbenchError(f"{option(name)} takes an integer or comma-separated integers such as 0,1,2, not "
+                            f"{seeds!r}") from None
 
 
 @dataclass(frozen=True)
@@ -50,6 +64,8 @@ class Request:
             raise GanbenchError("give at least one seed")
         if any(s < 0 for s in self.seeds):
             raise GanbenchError(f"seeds must be 0 or more, not {min(self.seeds)}")
+        at_least("steps", self.steps, 1)
+        at_least("epochs", self.epochs, 1)
 
     @property
     def seed(self) -> int:

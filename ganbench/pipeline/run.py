@@ -18,7 +18,7 @@ import torch
 from ganbench.core import distributed
 from ganbench.core.config import DEFAULTS as config_defaults
 from ganbench.core.contracts import Curve, Record, RunConfig, Training, identity, json_normal, run_digest
-from ganbench.core.errors import GanbenchError
+from ganbench.core.errors import GanbenchError, option
 from ganbench.core.progress import warn
 from ganbench.core.tensorfile import load_tensors, state_dict_mismatch
 from ganbench.data import ImageData
@@ -49,11 +49,11 @@ def plan_run(model: str, suite: Suite, seed: int, out: Path, train_data: ImageDa
     """The run's configuration and folder; `ic_weak_every` (epochs, 0: never; None: the suite's) adds the weak
     classifier's measurement during training, which changes the log and so the configuration."""
     if steps is not None and epochs is not None:
-        raise GanbenchError("give --steps or --epochs, not both")
+        raise GanbenchError(f"give {option('steps')} or {option('epochs')}, not both")
     if ic_weak_every is None:
         ic_weak_every = suite.ic_weak_every
     if not ic_weak_every >= 0:
-        raise GanbenchError(f"--ic-weak-every must be 0 (never) or a positive number of epochs, not {ic_weak_every}")
+        raise GanbenchError(f"{option('ic_weak_every')} must be 0 (never) or a positive number of epochs, not {ic_weak_every}")
     spec = get_model(model)
     hparams = spec.planned_hparams()
     batch_size = int(hparams["batch_size"])

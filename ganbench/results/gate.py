@@ -90,6 +90,16 @@ def make_baseline(records: dict[str, Record], suite: str) -> dict:
     }
 
 
+def baseline_suite(path: Path) -> str | None:
+    """The suite a baseline file names (`gate` without --suite gates that one); None where there is no readable
+    baseline yet (load_baseline then says what is wrong)."""
+    try:
+        suite = json.loads(path.read_text()).get("suite")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return suite if isinstance(suite, str) else None
+
+
 def load_baseline(path: Path, suite: str) -> dict:
     if not path.is_file():
         raise GanbenchError(f"baseline file not found: {path} (write one with `ganbench gate --update-baseline`)")
@@ -108,11 +118,20 @@ def load_baseline(path: Path, suite: str) -> dict:
     return baseline
 
 
-def compare(baseline: dict, records: dict[str, Record], kinds: list[MetricKind], threshold: Threshold) -> list[GateRow]:
+def compare(baseline: dict, records: dict[str, Record], kinds: list[MetricKind], threshold: Threshold,
+            damaged: dict[Path, str] | None = None) -> list[GateRow]:
+    """Each gated run's metrics against the baseline's. `damaged`: records that could not be read, by path (a
+    gated run whose record is damaged is named as such, not as never run)."""
     rows = []
     for key, entry in baseline["entries"].items():
         record = records.get(key)
         if record is None:
+            model, _, seed = key.partition("/")
+            folder = f"{model.replace(':', '-')}-{seed}-"  # runs/<suite>/<model>-seed<k>-<configuration>/
+            broken = [(p, why) for p, why in (damaged or {}).items() if p.parent.name.startswith(folder)]
+            if broken:
+                raise GanbenchError(f"the baseline gates {key}, whose record {broken[0][0]} is damaged "
+                                    f"({broken[0][1]}): score the run again (`ganbench run`) or restore the file")
             raise GanbenchError(f"the baseline gates {key}, which has no record: run it, or update the baseline")
         if record.protocol_id != entry["protocol_id"]:
             raise GanbenchError(f"{key}: the baseline's protocol {entry['protocol_id']} is not the record's "
@@ -120,8 +139,14 @@ def compare(baseline: dict, records: dict[str, Record], kinds: list[MetricKind],
                                 "(update the baseline if the change of protocol is intended)")
         for kind in kinds:
             before, after = kind.value_in(entry["metrics"]), kind.value_in(record.metrics)
+            stored = entry["metrics"].get(kind.value_key or kind.key)
+            if before is None and stored is not None:
+                raise GanbenchError(f"malformed baseline: {key}'s {kind.key} is {stored!r}, not a finite number "
+                                    "(restore the file, or write it again with --update-baseline)")
             if before is None or after is None:
-                raise GanbenchError(f"{key}: {kind.key} is not recorded in both the baseline and the record")
+                where = "the baseline" if before is None else "the record"
+                raise GanbenchError(f"{key}: {kind.key} is not in {where} (gate the metrics both were scored with, "
+                                    "or update the baseline)")
             worse = kind.worsening(before, after)
             noise = math.hypot(_noise(kind, entry["metrics"], f"the baseline's {key}"),
                                _noise(kind, record.metrics, f"the record of {key}"))

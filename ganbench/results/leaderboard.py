@@ -13,7 +13,7 @@ import pandas as pd
 from ganbench.core.contracts import Record
 from ganbench.core.fileio import write_text
 from ganbench.metrics.registry import Direction, MetricKind, kinds, metric_kind, run_facts, runs_kinds
-from ganbench.pipeline.records import metric_values
+from ganbench.pipeline.records import damaged_note, metric_values
 from ganbench.results.experiments import Experiment, experiments, run_label
 from ganbench.results.plots import save_metric_bars, save_metric_curves
 from ganbench.results.sections import board_sections
@@ -206,6 +206,12 @@ def run_notes(records: list[Record]) -> list[str]:
     return [note if len(who) == len(shown) else f"{note} ({', '.join(who)})" for note, who in notes.items()]
 
 
+def board_notes(records: list[Record], damaged: dict[Path, str] | None = None) -> list[str]:
+    """What the board says under its table, wherever it is printed or written: the runs' notes and each damaged
+    record it could not show."""
+    return run_notes(records) + [damaged_note(path, reason) for path, reason in (damaged or {}).items()]
+
+
 def replaced_lines(records: list[Record]) -> list[str]:
     """The runs a newer run of the same configuration and seed replaced, by name: shown nowhere else."""
     gone = [f"{run_label(exp, r)} (created {r.created or 'at an unknown time'})"
@@ -269,16 +275,18 @@ def markdown(df: pd.DataFrame, mf: pd.DataFrame, suite: Suite, published: pd.Dat
     return "\n".join(lines + metric_markdown(mf) + list(sections))
 
 
-def write(records: list[Record], suite: Suite, published: pd.DataFrame, out: Path) -> tuple[pd.DataFrame, list[Path]]:
+def write(records: list[Record], suite: Suite, published: pd.DataFrame, out: Path,
+          damaged: dict[Path, str] | None = None) -> tuple[pd.DataFrame, list[Path]]:
     """The markdown and CSV views (per run and per metric), a PNG of FID with its intervals and one of the
-    metric curves over training where records have them, each written atomically."""
+    metric curves over training where records have them, each written atomically. `damaged`: records that could
+    not be read, named in the board's notes."""
     df, mf = table(records, suite, published), metric_table(records, suite, published)
     pub = suite_published(published, suite)  # the trajectories published for this data set and size only
     built = [(s.name, section) for s in board_sections() if (section := s.build(records, pub)) is not None]
     md_path = Path(out) / "leaderboards" / f"{suite.name}.md"
     paths = [md_path, md_path.with_suffix(".csv"), md_path.with_name(f"{suite.name}-metrics.csv")]
     write_text(paths[0], markdown(df, mf, suite, published, [line for _, s in built for line in s.markdown],
-                                  replaced_lines(records), run_notes(records)))
+                                  replaced_lines(records), board_notes(records, damaged)))
     write_text(paths[1], df.to_csv(index=False))
     write_text(paths[2], mf.to_csv(index=False))
     for name, section in built:  # what studies add (entry points `ganbench.board_sections`)

@@ -171,6 +171,43 @@ def test_problems_raise_ganbench_errors_with_the_clis_line(png_sets, pixels):
         assert fragment in str(caught.value) and "\n" not in str(caught.value), str(caught.value)
 
 
+def test_the_api_speaks_its_own_parameters_and_holds_the_clis_bounds(png_sets, tmp_path):
+    """An error names `n_fake`, never the command line's `--n-fake`; what the CLI refuses the API refuses."""
+    real, fake = png_sets
+    torch.manual_seed(0)
+    generator = torch.nn.Sequential(torch.nn.Linear(8, 28 * 28), torch.nn.Tanh(), torch.nn.Unflatten(1, (1, 28, 28)))
+    cases = [
+        (lambda: ganbench.score(real, generator, latent_dim=8), "a generator needs n_fake=N (at least 2)"),
+        (lambda: ganbench.score(real, generator, latent_dim=8, n_fake=1), "n_fake must be at least 2, not 1"),
+        (lambda: ganbench.score(real, fake, bootstrap=-1), "bootstrap must be at least 0, not -1"),
+        (lambda: ganbench.score(real, fake, kid_subset_size=1), "kid_subset_size must be at least 2, not 1"),
+        (lambda: ganbench.score(real, fake, n_real=1), "n_real must be at least 2, not 1"),
+        (lambda: ganbench.score(real, fake, seed=-3), "seed must be at least 0, not -3"),
+        (lambda: ganbench.run_suite("fashion-mnist-smoke", steps=0, out=tmp_path), "steps must be at least 1"),
+        (lambda: ganbench.run_suite("fashion-mnist-smoke", seeds="0,x", out=tmp_path),
+         "seeds takes an integer or comma-separated integers"),
+    ]
+    for call, fragment in cases:
+        with pytest.raises(ganbench.GanbenchError) as caught:
+            call()
+        message = str(caught.value)
+        assert fragment in message and "--" not in message, message
+    # The command line keeps its own words for the same problem.
+    module = tmp_path / "g.py"
+    module.write_text(generator_module())
+    proc = run_cli("score", "--real", str(real), "--generator", f"{module}:build")
+    assert proc.returncode == 2 and "a generator needs --n-fake N (at least 2)" in proc.stderr, proc.stderr
+
+
+def test_run_suite_and_compare_take_seeds_as_the_command_line_does(tmp_path):
+    """`seeds=` takes 0, "0,1" or [0, 1], like --seed; `seed=`, run_suite's old name, still works."""
+    from ganbench.pipeline.request import parse_seeds
+
+    assert parse_seeds(0) == (0,) and parse_seeds("0,1, 2") == (0, 1, 2) and parse_seeds([3, 1]) == (3, 1)
+    with pytest.raises(ganbench.GanbenchError, match="give seeds"):
+        ganbench.run_suite("fashion-mnist-smoke", seeds=[0, 1], seed=2, out=tmp_path)
+
+
 def test_a_score_result_round_trips_through_json_and_refuses_another_schema(png_sets, monkeypatch):
     from ganbench.metrics import scorer as scoring
 

@@ -206,3 +206,12 @@ def test_ctrl_c_inside_the_users_generator_is_an_interruption_not_its_failure(tm
     """A generator that takes its time: Ctrl-C lands in the user's own code, and is still the user's Ctrl-C (a
     KeyboardInterrupt that the code raises itself is its failure: test_inputs_and_precision)."""
     ctrl_c_while_scoring_a_generator(tmp_path, quick_test, then="import time; time.sleep(60)")
+
+
+def test_run_takes_several_seeds_as_compare_does(tmp_path):
+    """`--seed 0,1` plans each model once per seed (stopped here before any work, by --ask-over 0)."""
+    proc = run_cli("run", "--suite", "fashion-mnist-smoke", "--seed", "0,1", "--ask-over", "0", "--out", str(tmp_path))
+    assert_one_line_error(proc, "the plan takes about", "pass --yes")
+    assert "fcgan seed 0" in proc.stderr and "fcgan seed 1" in proc.stderr and "dcgan seed 1" in proc.stderr
+    assert_one_line_error(run_cli("run", "--seed", "0,one", "--out", str(tmp_path)),
+                          "--seed takes an integer or comma-separated integers")

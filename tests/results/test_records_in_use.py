@@ -1,0 +1,65 @@
+"""The committed fashion-mnist records as a user's runs/ folder: the gate and the leaderboard on real records,
+without training or the Inception network. One grammar for metric names and suites, and a damaged record named
+wherever its run would have been."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import assert_one_line_error, run_cli
+
+KEPT = Path(__file__).resolve().parents[2] / "leaderboards" / "records" / "fashion-mnist"
+
+
+@pytest.fixture
+def runs(tmp_path) -> Path:
+    """tmp_path/runs/fashion-mnist/<run>/record.json for each committed record, as `ganbench run` lays them out."""
+    for path in sorted(KEPT.glob("*.json")):
+        (tmp_path / "runs" / "fashion-mnist" / path.stem).mkdir(parents=True)
+        shutil.copy(path, tmp_path / "runs" / "fashion-mnist" / path.stem / "record.json")
+    return tmp_path
+
+
+def _gate(out: Path, *args: str):
+    return run_cli("gate", "--baseline", str(out / "baseline.json"), "--out", str(out), *args)
+
+
+def test_gate_takes_the_suite_from_its_baseline_and_metric_names_as_score_does(runs):
+    assert _gate(runs, "--suite", "fashion-mnist", "--update-baseline").returncode == 0
+    proc = _gate(runs, "--metrics", "fid,pr,ic-strong", "--json")  # no --suite: the baseline names it
+    assert proc.returncode == 0, proc.stderr
+    gated = {row["metric"] for row in json.loads(proc.stdout)["rows"]}
+    assert gated == {"fid", "precision", "recall", "ic-strong-error"}  # pr: both its numbers
+    by_number = _gate(runs, "--metrics", "recall,ic-strong-error", "--json")  # the old spelling still works
+    assert {row["metric"] for row in json.loads(by_number.stdout)["rows"]} == {"recall", "ic-strong-error"}
+    assert_one_line_error(_gate(runs, "--metrics", "sharpness"), "unknown metric 'sharpness'", "pr")
+
+
+def test_gate_names_a_damaged_record_and_a_damaged_baseline_value(runs):
+    assert _gate(runs, "--suite", "fashion-mnist", "--update-baseline").returncode == 0
+    record = next((runs / "runs" / "fashion-mnist").glob("dcgan-seed1-*/record.json"))
+    record.write_text(record.read_text()[:200])  # cut short, as by a full disk
+    assert_one_line_error(_gate(runs), f"dcgan/seed1, whose record {record} is damaged (unreadable")
+    shutil.copy(next(KEPT.glob("dcgan-seed1-*.json")), record)
+    baseline = json.loads((runs / "baseline.json").read_text())
+    baseline["entries"]["fcgan/seed0"]["metrics"]["fid"] = "abc"
+    (runs / "baseline.json").write_text(json.dumps(baseline))
+    assert_one_line_error(_gate(runs), "malformed baseline: fcgan/seed0's fid is 'abc', not a finite number")
+
+
+def test_the_leaderboard_names_a_damaged_record_in_its_notes_wherever_it_is_shown(runs):
+    record = next((runs / "runs" / "fashion-mnist").glob("fcgan-seed2-*/record.json"))
+    record.write_text("{")
+    proc = run_cli("leaderboard", "--suite", "fashion-mnist", "--out", str(runs))
+    assert proc.returncode == 0, proc.stderr
+    note = f"not shown: the record {record} is damaged (unreadable (JSONDecodeError))"
+    board = (runs / "leaderboards" / "fashion-mnist.md").read_text()
+    assert f"- {note}" in board
+    assert f"note: {note}" in proc.stdout
+    assert "| fcgan | 2 |" not in board and "| fcgan | 1 |" in board
+    as_json = json.loads(run_cli("leaderboard", "--suite", "fashion-mnist", "--out", str(runs), "--json").stdout)
+    assert any(n.startswith(note) for n in as_json["notes"])
