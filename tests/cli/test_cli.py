@@ -113,7 +113,7 @@ def test_bad_input_gets_one_line_and_exit_2(tmp_path, args, fragment):
 @pytest.mark.parametrize("args, fragment", [
     (["train", "--model", "fcgan"], "No such option: --model"),
     (["nosuch"], "No such command 'nosuch'"),
-    (["run", "--seed", "abc"], "Invalid value for '--seed'"),
+    (["train", "fcgan", "--seed", "abc"], "Invalid value for '--seed'"),
 ])
 def test_usage_errors_get_click_s_message_and_exit_2(args, fragment):
     """typer ships its own copy of click: its usage errors are caught too, never an internal error."""
