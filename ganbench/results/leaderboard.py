@@ -1,7 +1,9 @@
 """Leaderboards: our records beside the published numbers, as markdown and CSV.
 
 Rows are ranked only against rows of the same protocol id; a published
-number is shown with its source and protocol, never ranked with ours.
+number is shown with its source and protocol, never ranked with ours. A rank
+says "better" only where `compare` would: rows it cannot tell apart share a
+rank and are marked tied (`1=`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from ganbench.results.experiments import Experiment, experiments, run_label
 from ganbench.results.plots import save_metric_bars, save_metric_curves
 from ganbench.results.sections import board_sections
 from ganbench.results.published import ANY_MODEL
-from ganbench.results.significance import estimate
+from ganbench.results.significance import ALPHA, Estimate, difference, estimate
 from ganbench.suites import Suite
 
 
@@ -60,16 +62,56 @@ def _run_row(exp: Experiment, r: Record, pub: pd.DataFrame) -> dict:
     }
 
 
+TIE = ("rows not told apart share a rank, marked = (1=): their difference from the first row of the tie is not "
+       f"significant at alpha {ALPHA} (FID of single runs: a z-test on their bootstrap standard errors; over seeds: "
+       "Welch's t-test), lies within FID's bias at these sample counts (the larger of the bootstrap's bias estimate "
+       "and the FID between two halves of the real set, scaled to the counts), or cannot be tested, as "
+       "`ganbench compare` judges a difference")
+
+
+def tied_ranks(kind: MetricKind, estimates: list[Estimate | None]) -> list[tuple[int, bool]]:
+    """(rank, tied) of rows already in best-first order: a row that its tie's first row cannot be told apart from
+    (`significance.difference`, as compare tests it) shares that row's rank, and both are marked tied."""
+    ranks: list[int] = []
+    tied: list[bool] = []
+    first = 0
+    for i, e in enumerate(estimates):
+        lead = estimates[first]
+        if i and e is not None and lead is not None and not difference(kind, lead, e).significant(ALPHA):
+            ranks.append(ranks[first])
+            tied.append(True)
+            tied[first] = True
+        else:
+            first = i
+            ranks.append(i + 1)
+            tied.append(False)
+    return list(zip(ranks, tied))
+
+
+def _rank(df: pd.DataFrame, groups: list[str], kind_of, estimates: pd.Series) -> pd.DataFrame:
+    """`rank` and `tied` within each group of rows (best first), from each row's estimate."""
+    for _, group in df.groupby(groups, sort=False):
+        index = group.index
+        kind = kind_of(df.loc[index[0]])
+        for i, (rank, tie) in zip(index, tied_ranks(kind, list(estimates[index]))):
+            df.loc[i, ["rank", "tied"]] = [rank, tie]
+    return df
+
+
 def table(records: list[Record], suite: Suite, published: pd.DataFrame) -> pd.DataFrame:
     pub = suite_published(published, suite)
     pub = pub[pub["metric"] == metric_kind("fid").key]
-    rows = [_run_row(exp, r, pub) for exp in experiments(records) for r in exp.runs]
-    df = pd.DataFrame(rows)
+    runs = [(r, _run_row(exp, r, pub)) for exp in experiments(records) for r in exp.runs]
+    df = pd.DataFrame([row for _, row in runs])
     if df.empty:
         return df
+    fid = metric_kind("fid")
+    df["_estimate"] = [estimate(fid, [metric_values(r)]) for r, _ in runs]
     df = df.sort_values(["protocol", "FID"], na_position="last").reset_index(drop=True)
-    df.insert(0, "rank", df.groupby("protocol").cumcount() + 1)
-    return df
+    df.insert(0, "rank", 0)
+    df.insert(1, "tied", False)
+    df = _rank(df, ["protocol"], lambda _: fid, df["_estimate"])
+    return df.drop(columns=["_estimate"]).astype({"rank": int, "tied": bool})
 
 
 def _published_note(match: pd.DataFrame) -> str:
@@ -115,7 +157,7 @@ def metric_table(records: list[Record], suite: Suite, published: pd.DataFrame) -
                 "published protocol": match["protocol"].iloc[0] if len(match) else None,
                 "features": features,
                 "note": "; ".join(filter(None, (features, _published_note(match), _fact_note(kind, runs)))),
-                "protocol": pid, "_order": order,
+                "protocol": pid, "_order": order, "_estimate": e,
                 "_rank_key": (kind.worsening(0.0, e.mean) if kind.direction is not Direction.EXACT
                               and kind.across_models else None),
             })
@@ -125,8 +167,18 @@ def metric_table(records: list[Record], suite: Suite, published: pd.DataFrame) -
     df = df.sort_values(["_order", "protocol", "_rank_key", "model"], na_position="last").reset_index(drop=True)
     ranked = df["_rank_key"].notna()
     df["rank"] = pd.array([None] * len(df), dtype="Int64")
-    df.loc[ranked, "rank"] = df[ranked].groupby(["metric", "protocol"]).cumcount() + 1
-    return df.drop(columns=["_order", "_rank_key"])
+    df["tied"] = pd.array([None] * len(df), dtype="boolean")
+    ranks = _rank(df[ranked].copy(), ["metric", "protocol"], lambda row: metric_kind(row["metric"]),
+                  df.loc[ranked, "_estimate"])
+    df.loc[ranked, "rank"], df.loc[ranked, "tied"] = ranks["rank"], ranks["tied"]
+    return df.drop(columns=["_order", "_rank_key", "_estimate"])
+
+
+def rank_text(rank, tied) -> str:
+    """`3`, `1=` for a rank shared with rows it cannot be told apart from, `–` for a row not ranked."""
+    if rank is None or pd.isna(rank):
+        return "–"
+    return f"{int(rank)}=" if tied is True else str(int(rank))
 
 
 def _fmt(v, digits: int = 2) -> str:
@@ -152,7 +204,8 @@ def metric_markdown(mf: pd.DataFrame) -> list[str]:
         "## Every metric",
         "",
         "Our value is the mean over the listed seeds; ± is its 95% interval (over seeds when there are several, "
-        "else the run's own noise estimate, named in the interval column). Published values come from "
+        "else the run's own noise estimate, named in the interval column). Ranks as in the runs table: "
+        "models not told apart share a rank (=). Published values come from "
         "ganbench/assets/published.csv (shipped with ganbench); the difference is ours minus theirs, and the "
         "note says whether the protocols allow reading it.",
         "",
@@ -163,7 +216,7 @@ def metric_markdown(mf: pd.DataFrame) -> list[str]:
         kind = metric_kind(r["metric"])
         hw = r["±95%"]
         ours = kind.format(r["value"], half_width=None if hw is None or pd.isna(hw) else hw)
-        rank = "–" if pd.isna(r["rank"]) else str(r["rank"])
+        rank = rank_text(r["rank"], r["tied"])
         name = r["label"] if kind.direction is Direction.EXACT else f"{r['label']} ({r['direction']})"
         lines.append(f"| {name} | {rank} | {r['model']} | {r['seeds']} | {ours} | "
                      f"{r['interval']} | {_metric_cell(kind, r['published'])} | {_metric_cell(kind, r['difference'])} "
@@ -243,7 +296,7 @@ def markdown(df: pd.DataFrame, mf: pd.DataFrame, suite: Suite, published: pd.Dat
     for r in df.to_dict("records"):
         cells = "".join(f" {_runs_cell(k, r)} |" for k in shown) + "".join(f" {_fmt(r[f.name])} |" for f in facts)
         lines.append(
-            f"| {r['rank']} | {r['model']} | {r['seed']} |{cells} "
+            f"| {rank_text(r['rank'], r['tied'])} | {r['model']} | {r['seed']} |{cells} "
             f"{r['n fake']} / {r['n real']} | "
             f"{_fmt(r['epochs'], 1)} ({r['steps']}) | {_fmt(r['published FID'])} | `{r['protocol']}` |"
         )
@@ -268,7 +321,8 @@ def markdown(df: pd.DataFrame, mf: pd.DataFrame, suite: Suite, published: pd.Dat
               "bootstrap, or KID of too few samples for subsets that differ. Neither covers training-seed "
               "variance: rerun with other --seed values for that.",
               "", "Ranks compare only rows with the same protocol id (same extractor, weights, resize, "
-              "quantization, real data and sample counts). Each row's full provenance is in its record.json.", ""]
+              f"quantization, real data and sample counts), by FID; {TIE}. Each row's full provenance is in its "
+              "record.json.", ""]
     lines += replaced
     for footnote in dict.fromkeys(k.runs_column.footnote for k in shown if k.runs_column.footnote):
         lines += [footnote, ""]

@@ -129,7 +129,7 @@ def test_a_kind_with_a_runs_column_gets_its_column_in_the_table_of_runs(tmp_path
         i = next(i for i, r in enumerate(records) if r.model == model and r.seed == seed)
         assert first.split("|")[6].strip() == f"{(0.5 + i) * 10:.1f} ± {1.96 * 0.01 * 10:.1f}"
         csv = pd.read_csv(tmp_path / "leaderboards" / f"{suite}.csv")
-        assert list(csv.columns[3:9]) == ["FID", "FID ±95%", "KID", "KID std", "gap", "gap std"]
+        assert list(csv.columns[4:10]) == ["FID", "FID ±95%", "KID", "KID std", "gap", "gap std"]
         assert "other" not in lines[0] and csv["other"].isna().all()
     finally:
         registry.unregister_metric("gap")

@@ -112,7 +112,9 @@ def test_leaderboard_metric_rows_rank_within_a_protocol_and_pool_seeds(smoke_cop
     assert fid.loc["dcgan", "value"] == pytest.approx(sum(pooled) / 2)
     assert fid.loc["dcgan", "±95%"] == pytest.approx(stats.t.ppf(0.975, 1) * stats.sem(pooled))
     assert fid.loc["dcgan-other", "rank"] == 1  # alone in its protocol: ranked there, never against ours
-    assert sorted(fid[fid["protocol"] == dcgan["protocol"]["id"]]["rank"]) == [1, 2]
+    # dcgan over two seeds and fcgan over one cannot be tested against each other (compare says so): tied
+    ours = fid[fid["protocol"] == dcgan["protocol"]["id"]]
+    assert sorted(ours["rank"]) == [1, 1] and ours["tied"].all()
     assert fid.loc["fcgan", "published"] == 4.07
     assert fid.loc["fcgan", "difference"] == pytest.approx(fid.loc["fcgan", "value"] - 4.07)
     assert "not comparable" in fid.loc["fcgan", "note"]
@@ -172,3 +174,12 @@ def test_models_far_from_the_data_are_said_so_first_and_nothing_is_called_signif
     out = human.stdout
     assert out.index("caveat: every model is far from the real data") < out.index("ganbench compare on")
     assert " better (p" not in out and "not significant: the difference" in out
+
+    # The leaderboard of the same records ranks them alike: tied, not 1 and 2
+    board = run_cli("leaderboard", "--suite", SUITE, "--out", str(smoke_copy))
+    assert board.returncode == 0, board.stderr
+    runs = pd.read_csv(smoke_copy / "leaderboards" / f"{SUITE}.csv")
+    assert runs["rank"].tolist() == [1, 1] and runs["tied"].all()
+    md = (smoke_copy / "leaderboards" / f"{SUITE}.md").read_text()
+    assert "\n| 1= | dcgan |" in md and "\n| 1= | fcgan |" in md
+    assert "│ 1= │" in board.stdout and "note: fewer samples than feature dimensions" in board.stdout

@@ -63,3 +63,25 @@ def test_the_leaderboard_names_a_damaged_record_in_its_notes_wherever_it_is_show
     assert "| fcgan | 2 |" not in board and "| fcgan | 1 |" in board
     as_json = json.loads(run_cli("leaderboard", "--suite", "fashion-mnist", "--out", str(runs), "--json").stdout)
     assert any(n.startswith(note) for n in as_json["notes"])
+
+
+def test_the_board_ties_what_compare_cannot_tell_apart(runs):
+    """Each ranked row of the every-metric table is tied with the row above it exactly where `compare` on the
+    same records finds their difference not significant (density: p = 0.31 over three seeds each)."""
+    proc = run_cli("leaderboard", "--suite", "fashion-mnist", "--out", str(runs))
+    assert proc.returncode == 0, proc.stderr
+    import pandas as pd
+
+    board = pd.read_csv(runs / "leaderboards" / "fashion-mnist-metrics.csv")
+    compared = json.loads(run_cli("compare", "dcgan", "fcgan", "--suite", "fashion-mnist", "--seed", "0,1,2",
+                                  "--out", str(runs), "--json").stdout)
+    verdicts = {row["metric"]: row["differences"][0]["significant"] for row in compared["rows"]}
+    ranked = board[board["rank"].notna()]
+    assert set(ranked["metric"]) == {"fid", "kid", "precision", "recall", "density", "coverage", "ic-strong-error"}
+    for metric, rows in ranked.groupby("metric"):
+        assert rows["tied"].tolist() == [not verdicts[metric]] * 2, metric
+        assert rows["rank"].tolist() == ([1, 1] if not verdicts[metric] else [1, 2]), metric
+    assert not verdicts["density"]  # the real tie among these records
+    md = (runs / "leaderboards" / "fashion-mnist.md").read_text()
+    assert "| density (higher is better) | 1= | dcgan |" in md and "| density (higher is better) | 1= | fcgan |" in md
+    assert "share a rank, marked = (1=)" in md
