@@ -17,7 +17,7 @@ from ganbench.core.fileio import write_text
 from ganbench.core.progress import warn
 from ganbench.metrics.registry import MetricKind, kinds, metric_kind
 from ganbench.models.sampling import generate
-from ganbench.pipeline.records import metric_values
+from ganbench.pipeline.records import SAMPLES_SUFFIX, kept_record_path, metric_values
 from ganbench.pipeline.run import load_checkpoint_model
 from ganbench.results.leaderboard import run_notes
 from ganbench.results.plots import save_grids_side_by_side, save_metric_curves
@@ -147,20 +147,31 @@ def write(c: Comparison, run_dirs: dict[str, Path], out: Path, device: torch.dev
     files = {"table": str(base.with_name(base.name + ".csv"))}
     write_text(files["table"], table(c).to_csv(index=False))
 
-    grids = []
+    fid_row = next((row for row in c.rows if row.kind.key == "fid"), None)
+    grids: list[tuple[str, torch.Tensor | Path]] = []
     for m in c.models:
-        if not (run_dirs[m] / CHECKPOINT).is_file():  # a record kept without its checkpoint
-            warn(f"no checkpoint in {run_dirs[m]}: {m} has no samples in the picture")
+        fid = ""
+        if fid_row is not None:  # the comparison's own estimate: its mean over seeds with its 95% interval
+            e = fid_row.estimates[m]
+            fid = f"\nFID {fid_row.kind.format(e.mean, half_width=e.half_width)} ({e.basis})"
+        if (run_dirs[m] / CHECKPOINT).is_file():
+            model, config = load_checkpoint_model(run_dirs[m] / CHECKPOINT, device)
+            grids.append((f"{m} (seed {config.seed}, step {config.checkpoint['step']}){fid}",
+                          generate(model, GRID_SAMPLES, seed)))
             continue
-        model, config = load_checkpoint_model(run_dirs[m] / CHECKPOINT, device)
-        fid = metric_kind("fid").value_in(c.records[m][0].metrics)
-        label = f"{m} (seed {config.seed}, step {config.checkpoint['step']})" + (
-            f"\nFID {fid:.1f}" if fid is not None else "")
-        grids.append((label, generate(model, GRID_SAMPLES, seed)))
+        kept = kept_record_path(run_dirs[m])  # a record kept without its checkpoint: its run's last training grid
+        kept = kept.with_name(kept.stem + SAMPLES_SUFFIX)
+        if kept.is_file():
+            grids.append((f"{m} (seed {c.records[m][0].seed})\nits run's last training grid (no checkpoint)"
+                          f"{fid}", kept))
+        else:
+            warn(f"no checkpoint in {run_dirs[m]} and no kept sample grid: {m} has no samples in the picture")
     if grids:
         files["samples"] = str(base.with_name(base.name + "-samples.png"))
+        drawn = sum(isinstance(images, torch.Tensor) for _, images in grids)
         save_grids_side_by_side(Path(files["samples"]), grids,
-                                f"{c.suite}: {GRID_SAMPLES} samples each from noise seed {seed}")
+                                f"{c.suite}: {GRID_SAMPLES} samples each from noise seed {seed}" if drawn == len(grids)
+                                else f"{c.suite}: samples of each model")
 
     curves = base.with_name(base.name + "-curves.png")
     runs = [r for m in c.models for r in c.records[m]]

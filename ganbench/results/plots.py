@@ -44,13 +44,20 @@ def save_metric_bars(path: Path, df, metric: str, spread: str | None, title: str
     plt.close(fig)
 
 
-def save_grids_side_by_side(path: Path, grids: list[tuple[str, torch.Tensor]], title: str) -> None:
-    """One sample grid per model (uint8 NCHW, drawn from the same noise where the latents agree), in a row."""
+def save_grids_side_by_side(path: Path, grids: list[tuple[str, torch.Tensor | Path]], title: str) -> None:
+    """One sample grid per model, in a row: uint8 NCHW images (drawn from the same noise where the latents
+    agree), or a grid PNG a run saved (a kept record's, whose checkpoint is not at hand)."""
+    from PIL import Image
+
     fig, axes = plt.subplots(1, len(grids), figsize=(4.2 * len(grids), 4.8), squeeze=False)
     for ax, (label, images) in zip(axes[0], grids):
-        grid = make_grid(images, nrow=math.ceil(math.sqrt(len(images))), padding=2, pad_value=255)
-        ax.imshow((grid[0] if images.shape[1] == 1 else grid.permute(1, 2, 0)).numpy(), cmap="gray", vmin=0,
-                  vmax=255, interpolation="nearest")
+        if isinstance(images, torch.Tensor):
+            grid = make_grid(images, nrow=math.ceil(math.sqrt(len(images))), padding=2, pad_value=255)
+            picture = (grid[0] if images.shape[1] == 1 else grid.permute(1, 2, 0)).numpy()
+        else:
+            with Image.open(images) as png:
+                picture = np.asarray(png.convert("L") if png.mode in ("L", "LA", "I") else png.convert("RGB"))
+        ax.imshow(picture, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
         ax.set_title(label, fontsize=9)
         ax.axis("off")
     fig.suptitle(title, fontsize=10)
@@ -59,13 +66,17 @@ def save_grids_side_by_side(path: Path, grids: list[tuple[str, torch.Tensor]], t
     plt.close(fig)
 
 
+SEED_MARKERS = ("o", "s", "^", "D", "v", "P", "X")  # the runs of one experiment: one colour, a marker and line each
+SEED_LINES = ("-", "--", ":", "-.")
+
+
 def save_metric_curves(path: Path, records: list[Record], title: str) -> bool:
     """Metric curves over training, overlaid: one line per record that holds a curve, one panel per metric
-    the curves hold; the seeds of one experiment (model and configuration) share its colour, and a model run
-    under several configurations is labelled by what sets each apart. False (no file) when no record has a
-    curve."""
-    series = [(run_label(exp, r), i, r.curve) for i, exp in enumerate(experiments(records)) for r in exp.runs
-              if r.curve]
+    the curves hold; the seeds of one experiment (model and configuration) share its colour and each has its own
+    marker and line style, so the legend tells every line apart; a model run under several configurations is
+    labelled by what sets each apart. False (no file) when no record has a curve."""
+    series = [(run_label(exp, r), (i, j), r.curve) for i, exp in enumerate(experiments(records))
+              for j, r in enumerate(rr for rr in exp.runs if rr.curve)]
     if not series:
         return False
     curve_kinds = [k for m in metrics() if m.curve for k in m.kinds]  # what the registry draws over training
@@ -74,10 +85,10 @@ def save_metric_curves(path: Path, records: list[Record], title: str) -> bool:
     x = "epoch" if any(c.x_axis() == "epoch" for _, _, c in series) else "step"  # runs under an epoch: steps
     fig, axes = plt.subplots(1, len(keys), figsize=(5.2 * len(keys), 3.8), squeeze=False)
     for ax, (key, kind) in zip(axes[0], keys):
-        for label, colour, curve in series:
+        for label, (colour, seed), curve in series:
             pts = [p for p in curve.points if key in p]
-            ax.plot([p[x] for p in pts], [p[key] for p in pts], marker="o", ms=3, color=f"C{colour % 10}",
-                    label=label)
+            ax.plot([p[x] for p in pts], [p[key] for p in pts], marker=SEED_MARKERS[seed % len(SEED_MARKERS)],
+                    ls=SEED_LINES[seed % len(SEED_LINES)], ms=4, color=f"C{colour % 10}", label=label)
         n = {c.n_fake for _, _, c in series}
         ax.set_title(f"{kind.label} of {'/'.join(map(str, sorted(n)))} generated images ({kind.direction.value})",
                      fontsize=9)

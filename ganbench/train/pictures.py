@@ -26,16 +26,29 @@ def make_grid(images: torch.Tensor, **options) -> torch.Tensor:
 MIN_GRID_WIDTH = 480  # small images are upscaled (nearest) so a grid is readable
 
 
+TITLE_HEIGHT = 24  # the band above a grid that names it
+
+
 def save_grid(path: Path, images: torch.Tensor, title: str | None = None) -> None:
-    """uint8 NCHW images as one square-ish grid PNG."""
+    """uint8 NCHW images as one square-ish grid PNG, with its title (model, seed, step) written above the grid
+    and kept in the PNG's Title field, so that the picture says what it shows wherever it is opened."""
+    from PIL import ImageDraw, PngImagePlugin
+
     nrow = math.ceil(math.sqrt(len(images)))
     grid = make_grid(images, nrow=nrow, padding=2, pad_value=255).permute(1, 2, 0).numpy()
     img = Image.fromarray(grid[..., 0] if images.shape[1] == 1 else grid)
     scale = max(1, math.ceil(MIN_GRID_WIDTH / img.width))
     if scale > 1:
         img = img.resize((img.width * scale, img.height * scale), Image.Resampling.NEAREST)
+    info = None
+    if title:
+        framed = Image.new(img.mode, (img.width, img.height + TITLE_HEIGHT), 255 if img.mode == "L" else (255,) * 3)
+        framed.paste(img, (0, TITLE_HEIGHT))
+        ImageDraw.Draw(framed).text((6, 6), title, fill=0 if img.mode == "L" else (0, 0, 0))
+        img, info = framed, PngImagePlugin.PngInfo()
+        info.add_text("Title", title)
     with atomic_path(path) as tmp:
-        img.save(tmp, format="PNG")
+        img.save(tmp, format="PNG", pnginfo=info)
 
 
 def _smooth(y: np.ndarray, window: int) -> np.ndarray:
@@ -53,6 +66,8 @@ def save_loss_curves(path: Path, log: list[dict], title: str, steps_per_epoch: i
     fig, axes = plt.subplots(len(keys) or 1, 1, figsize=(8, 2.2 * max(len(keys), 1)), sharex=True, squeeze=False)
     steps = np.array([r["step"] for r in log])
     window = max(1, len(log) // 50)
+    epoch_ends = range(steps_per_epoch, int(steps.max()) + 1, steps_per_epoch) if steps_per_epoch and len(log) \
+        else range(0)
     for ax, key in zip(axes[:, 0], keys):
         y = np.array([r[key] for r in log], dtype=float)
         ax.plot(steps, y, alpha=0.25, lw=0.8, color="C0")
@@ -60,12 +75,11 @@ def save_loss_curves(path: Path, log: list[dict], title: str, steps_per_epoch: i
         ax.plot(steps[len(steps) - len(ys):], ys, lw=1.6, color="C1", label=f"mean of {window} steps")
         ax.set_ylabel(key)
         ax.grid(alpha=0.3)
-        if steps_per_epoch:
-            for e in range(steps_per_epoch, int(steps.max()) + 1, steps_per_epoch):
-                ax.axvline(e, color="grey", lw=0.5, ls=":")
+        for e in epoch_ends:
+            ax.axvline(e, color="grey", lw=0.5, ls=":")
     axes[0, 0].set_title(title)
     axes[0, 0].legend(loc="upper right", fontsize=8)
-    axes[-1, 0].set_xlabel("step (dotted lines: epochs)" if steps_per_epoch else "step")
+    axes[-1, 0].set_xlabel("step (dotted lines: epochs)" if epoch_ends else "step")  # said only where drawn
     fig.tight_layout()
     save_figure(path, fig)
     plt.close(fig)

@@ -325,14 +325,14 @@ class Trainer:
         if main:
             self._save(step, wall, finished=True)
             if step % self.steps_per_epoch:  # a run ending inside an epoch (a smoke suite's) shows its last G too
-                self._grid(self.run_dir / "samples" / f"step_{step:07d}.png")
+                self._grid(self.run_dir / "samples" / f"step_{step:07d}.png", f"step {step}")
             self._finish_plots()
         return TrainResult(self.run_dir, step, True, wall, resumed_from)
 
     def _step_files(self, step: int, epoch: int, wall: float, save: bool, log) -> None:
         """Rank 0's files after a step: the epoch's grid, G's snapshot, and a checkpoint when `save`."""
         if step % self.steps_per_epoch == 0:
-            self._epoch_grid(epoch + 1)
+            self._epoch_grid(epoch + 1, step)
         if step in self.snapshot_steps:
             torch_save(snapshot_path(self.run_dir, step), self.model.G.state_dict())
         if save:
@@ -341,13 +341,13 @@ class Trainer:
 
     # ------------------------------------------------------------------ pictures
 
-    def _epoch_grid(self, epoch: int) -> None:
-        self._grid(self.run_dir / "samples" / f"epoch_{epoch:03d}.png")
+    def _epoch_grid(self, epoch: int, step: int) -> None:
+        self._grid(self.run_dir / "samples" / f"epoch_{epoch:03d}.png", f"epoch {epoch} (step {step})")
 
-    def _grid(self, path: Path) -> None:
+    def _grid(self, path: Path, when: str) -> None:
         # Its own seeded generator: drawing the grid does not move the training RNG.
         images = generate(self.model, self.grid_samples, seed=self.seed, batch_size=self.grid_samples)
-        save_grid(path, images)
+        save_grid(path, images, f"{self.config.model} on {self.config.suite}, seed {self.seed}, {when}")
 
     def _finish_plots(self) -> None:
         title = f"{self.config.model} on {self.config.suite} (seed {self.seed})"

@@ -92,3 +92,26 @@ def test_compare_and_the_leaderboard_write_intervals_and_spreads_as_they_are(tmp
         f"{first['model']}-seed{first['seed']}-*.json")).read_text())["metrics"]
     assert abs(first["FID ±95%"] - (record["fid_ci_high"] - record["fid_ci_low"]) / 2) < 1e-9  # the half-width,
     assert abs(first["FID ±95%"] / (1.96 * record["fid_bootstrap_std"]) - 1) < 1e-4  # 1.96 standard errors
+
+
+def test_fids_interval_is_described_one_way_wherever_a_user_reads_it():
+    """FID ± 1.96 bootstrap standard errors over generated samples (a normal interval), never percentiles: in the
+    API docs, the metrics page, the result's docstring, the registry's words the tables print, and the board."""
+    from ganbench.metrics.registry import Noise
+    from ganbench.metrics.result import ScoreResult
+
+    root = REFERENCE.parent
+    texts = {
+        "docs/api.md": (root / "docs" / "api.md").read_text(),
+        "docs/metrics.md": (root / "docs" / "metrics.md").read_text(),
+        "ScoreResult.intervals": ScoreResult.intervals.__doc__,
+        "the tables' words": Noise.BOOTSTRAP.value,
+        "the committed board": (REFERENCE / "fashion-mnist.md").read_text(),
+    }
+    for where, text in texts.items():
+        flat = " ".join(text.split())
+        assert "1.96 bootstrap standard errors" in flat or "1.96 × bootstrap standard error" in flat, where
+        said = [s for s in flat.split(". ") if "percentile" in s]
+        assert all("not used" in s for s in said), (where, said)
+    metrics_page = " ".join(texts["docs/metrics.md"].split())
+    assert "`fid_bootstrap_bias`" in metrics_page and "bias" in texts["the committed board"]

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from tests.helpers import assert_one_line_error, run_cli
 
@@ -68,6 +69,10 @@ def test_the_leaderboard_names_a_damaged_record_in_its_notes_wherever_it_is_show
 def test_the_board_ties_what_compare_cannot_tell_apart(runs):
     """Each ranked row of the every-metric table is tied with the row above it exactly where `compare` on the
     same records finds their difference not significant (density: p = 0.31 over three seeds each)."""
+    kept = runs / "leaderboards" / "records" / "fashion-mnist"
+    kept.mkdir(parents=True)
+    for grid in KEPT.glob("*-samples.png"):  # each run's last training grid, kept beside its record
+        shutil.copy(grid, kept / grid.name)
     proc = run_cli("leaderboard", "--suite", "fashion-mnist", "--out", str(runs))
     assert proc.returncode == 0, proc.stderr
     import pandas as pd
@@ -76,6 +81,9 @@ def test_the_board_ties_what_compare_cannot_tell_apart(runs):
     compared = json.loads(run_cli("compare", "dcgan", "fcgan", "--suite", "fashion-mnist", "--seed", "0,1,2",
                                   "--out", str(runs), "--json").stdout)
     verdicts = {row["metric"]: row["differences"][0]["significant"] for row in compared["rows"]}
+    # No checkpoints beside kept records: the samples picture shows each run's kept training grid instead
+    with Image.open(compared["files"]["samples"]) as samples:
+        assert samples.width > samples.height > 0
     ranked = board[board["rank"].notna()]
     assert set(ranked["metric"]) == {"fid", "kid", "precision", "recall", "density", "coverage", "ic-strong-error"}
     for metric, rows in ranked.groupby("metric"):
