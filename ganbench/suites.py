@@ -95,7 +95,8 @@ SUITES: dict[str, Suite] = {
         Suite("fashion-mnist-smoke", "fashion-mnist-quick", 28, 1, SEED_002_MODELS,
               Protocol(100, 100, curve_points=2, curve_n_fake=50), steps=100,
               published_dataset="Fashion-MNIST",
-              description="a one-minute CPU check of the whole pipeline (100 steps, 100 samples); numbers mean little"),
+              description="a CPU check of the whole pipeline in about 3 minutes on 2 cores (100 steps, 100 samples); "
+                          "numbers mean little"),
         # The reference suite whose records are committed (leaderboards/records/fashion-mnist/): 1,000 images a
         # curve point keeps the curve's cost under a tenth of the final scoring's on a CPU.
         Suite("fashion-mnist", "fashion-mnist", 28, 1, SEED_002_MODELS, Protocol(10000, 10000, curve_n_fake=1000),

@@ -39,7 +39,10 @@ def test_run_writes_records_and_leaderboard(smoke_run):
     assert len(list(out.glob("runs/fashion-mnist-smoke/*/snapshots/G_step0000003.pt"))) == 2
     assert len({r["protocol"]["id"] for r in records}) == 1
     board = pd.read_csv(out / "leaderboards" / "fashion-mnist-smoke.csv")
-    assert list(board["rank"]) == [1, 2] and board["FID"].is_monotonic_increasing
+    assert board["FID"].is_monotonic_increasing
+    # At 100 images a side both FIDs lie far above the data and within FID's bias of each other: compare calls
+    # their difference not significant, and the board ties them
+    assert list(board["rank"]) == [1, 1] and board["tied"].all()
     assert set(board["published FID"]) == {4.07, 38.06}
     md = (out / "leaderboards" / "fashion-mnist-smoke.md").read_text()
     assert "Not comparable" in md and "100 generated images against 100 real" in md

@@ -174,8 +174,8 @@ def test_gate_refuses_noise_that_would_forgive_anything(smoke_copy, where, low, 
     path.write_text(json.dumps(doc))  # Python's json writes Infinity and NaN, as a hand-edited file might hold
     proc = _gate(smoke_copy)
     if where == "record" and any(v is not None and not math.isfinite(v) for v in (low, high)):
-        # a record holding a non-finite number is no record at all: skipped (and named), so nothing to gate
-        last = assert_one_line_error(proc, "dcgan/seed0, which has no record")
+        # a record holding a non-finite number is damaged: skipped, and the gate names it as such
+        last = assert_one_line_error(proc, f"dcgan/seed0, whose record {path} is damaged (metric fid_")
         assert "skipping record" in proc.stderr and "fid_ci_low is" in proc.stderr and "not a finite number" in proc.stderr
         return
     last = assert_one_line_error(proc, fragment)
