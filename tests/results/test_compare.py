@@ -4,8 +4,8 @@ against scipy's own."""
 from __future__ import annotations
 
 import json
-import re
 import math
+import re
 
 import pandas as pd
 import pytest

@@ -4,6 +4,7 @@ claim no epoch lines they do not draw; metric curves whose seeds the legend tell
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from PIL import Image
@@ -31,7 +32,14 @@ def test_a_short_runs_grid_names_itself_and_its_losses_claim_no_epoch_lines(tmp_
     with Image.open(run_dir / "samples" / "step_0000006.png") as grid:
         assert grid.text["Title"] == "fcgan on fashion-mnist-smoke, seed 0, step 6"
         top = grid.convert("L").crop((0, 0, grid.width, pictures.TITLE_HEIGHT))
-        assert min(top.getdata()) < 128  # the title is drawn on the picture itself, above the grid
+        assert top.getextrema()[0] < 128  # the title is drawn on the picture itself, above the grid
+    # docs/cli.md names every file the run wrote, by its pattern (samples/step_NNNNNNN.png, not epoch_NNN.png)
+    documented = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text()
+    written = [p.relative_to(run_dir).as_posix() for p in run_dir.rglob("*") if p.is_file()]
+    assert "samples/step_0000006.png" in written
+    for name in written:
+        pattern = re.sub(r"\d+", lambda digits: "N" * len(digits.group()), name)
+        assert pattern in documented, (name, pattern)
     log = [json.loads(line) for line in (run_dir / "log.jsonl").read_text().splitlines()]
     drawn = _figures(monkeypatch, pictures)
     pictures.save_loss_curves(tmp_path / "short.png", log, "short", steps_per_epoch=100)  # 6 steps: no epoch ends
