@@ -6,7 +6,8 @@
 
 Every problem the caller can fix raises `ganbench.GanbenchError`, in one line that names settings as these
 functions' parameters (`n_fake`, not the CLI's `--n-fake`); nothing here exits the interpreter. The bounds
-are the CLI's (`bootstrap` at least 0, `n_fake` at least 2, ...). Defaults are the CLI's (`ganbench.core.config.DEFAULTS`). See docs/api.md.
+are the CLI's (`bootstrap` at least 0, `n_fake` at least 2, ...), and so are the defaults
+(`ganbench.core.config.DEFAULTS`). See docs/api.md.
 """
 
 from __future__ import annotations
@@ -115,7 +116,8 @@ def _path(p: str | os.PathLike | None) -> str | None:
 
 @speaks_api
 def run_suite(suite: str = DEFAULTS.suite, models: Iterable[str] | None = None, *,
-              seeds: int | str | Iterable[int] = DEFAULTS.seed, seed: int | None = None, out: str | os.PathLike = DEFAULTS.out,
+              seeds: int | str | Iterable[int] = DEFAULTS.seed, seed: int | None = None,
+              out: str | os.PathLike = DEFAULTS.out,
               steps: int | None = None, epochs: int | None = None, metrics: Iterable[str] | str = DEFAULT_METRICS,
               device: str | torch.device = DEFAULTS.device, precision: str = DEFAULTS.precision,
               inception_weights: str | os.PathLike | None = None, reuse: bool = DEFAULTS.reuse):
@@ -230,8 +232,8 @@ def compare(models: Iterable[str], suite: str | None = None, *, seeds: int | str
     estimates and differences from the first model), `verdict(row, model)`, `caveats`, `protocol_id`."""
     names = tuple(models)
     s = get_suite(suite) if suite else suite_for(names)
-    request = Request(s, names, Path(out), _seeds(seeds, seed), _device(device), steps, epochs, _path(inception_weights),
-                      parse_metrics(metrics), precision)
+    request = Request(s, names, Path(out), _seeds(seeds, seed), _device(device), steps, epochs,
+                      _path(inception_weights), parse_metrics(metrics), precision)
     return compare_request(request, alpha)[0]
 
 

@@ -173,7 +173,8 @@ def suite_for(models: list[str]) -> Suite:
         if all(m in suite.models for m in models):
             return suite
     holders = [f"{m}: {', '.join(s.name for s in SUITES.values() if m in s.models) or 'none'}" for m in models]
-    raise GanbenchError(f"no suite holds all of {', '.join(models)} ({'; '.join(holders)}): name one with {option('suite')}")
+    raise GanbenchError(f"no suite holds all of {', '.join(models)} ({'; '.join(holders)}): name one with "
+                        f"{option('suite')}")
 
 
 def quicker(suite: Suite, models: list[str]) -> str:

@@ -435,7 +435,7 @@ def compare(
 
     seed_list = parse_seeds(seeds)  # the request drops repeats and refuses none
     s = get_suite(suite) if suite else _suite_holding(models)
-    request = Request(s, tuple(models), out, tuple(seed_list), resolve_device(device), steps, epochs,
+    request = Request(s, tuple(models), out, seed_list, resolve_device(device), steps, epochs,
                       str(inception_weights) if inception_weights else None, parse_metrics(metrics), precision)
     result, files = compare_request(request, alpha, confirm=_ask_before_long_work(yes, ask_over, s, models))
     if as_json:

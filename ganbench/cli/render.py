@@ -99,7 +99,8 @@ def print_leaderboard(df, suite: str) -> None:
                                            else " (no noise estimate)")
 
     for r in df.to_dict("records"):
-        table.add_row(rank_text(r["rank"], r["tied"]), r["model"], str(r["seed"]), *(cell(r, c) for c in shown), str(r["n fake"]),
+        table.add_row(rank_text(r["rank"], r["tied"]), r["model"], str(r["seed"]), *(cell(r, c) for c in shown),
+                      str(r["n fake"]),
                       str(r["n real"]), f"{r['epochs']:.1f}",
                       format(r["published FID"], ".2f") if pd.notna(r["published FID"]) else "–", r["protocol"])
     stdout.print(table)

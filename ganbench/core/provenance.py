@@ -22,7 +22,8 @@ def resolve_device(name: str) -> torch.device:
     except RuntimeError:
         raise GanbenchError(f"unknown device '{name}' (use auto, cpu, cuda or cuda:N)") from None
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise GanbenchError(f"device '{name}' asked for, but CUDA is not available here (use {option('device', 'cpu')})")
+        raise GanbenchError(f"device '{name}' asked for, but CUDA is not available here "
+                            f"(use {option('device', 'cpu')})")
     if device.type not in ("cpu", "cuda"):
         raise GanbenchError(f"unsupported device '{name}' (use auto, cpu, cuda or cuda:N)")
     return device

@@ -30,7 +30,8 @@ def _read(path: Path) -> np.ndarray:
             if len(npz.files) == 1:
                 return npz[npz.files[0]]
             if {"mu", "sigma"} <= set(npz.files):
-                raise GanbenchError(f"{path} holds statistics (mu, sigma), not images: pass it as {option('real_stats')}")
+                raise GanbenchError(f"{path} holds statistics (mu, sigma), not images: pass it as "
+                                    f"{option('real_stats')}")
             raise GanbenchError(f"{path} has several arrays ({', '.join(npz.files)}) and none named 'images'")
     except GanbenchError:
         raise

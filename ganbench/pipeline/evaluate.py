@@ -122,7 +122,8 @@ def real_images(real: str | ImageData) -> ImageData:
     if not Path(real).expanduser().exists():
         near = difflib.get_close_matches(real, list(SUITES), n=1)
         if near:  # a mistyped suite, not a missing folder
-            raise GanbenchError(f"{option('real', real)}: no such folder, file or suite (did you mean the suite {near[0]}?)")
+            raise GanbenchError(f"{option('real', real)}: no such folder, file or suite (did you mean the suite "
+                                f"{near[0]}?)")
     return load_images(real)
 
 

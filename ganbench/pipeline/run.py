@@ -53,7 +53,8 @@ def plan_run(model: str, suite: Suite, seed: int, out: Path, train_data: ImageDa
     if ic_weak_every is None:
         ic_weak_every = suite.ic_weak_every
     if not ic_weak_every >= 0:
-        raise GanbenchError(f"{option('ic_weak_every')} must be 0 (never) or a positive number of epochs, not {ic_weak_every}")
+        raise GanbenchError(f"{option('ic_weak_every')} must be 0 (never) or a positive number of epochs, not "
+                            f"{ic_weak_every}")
     spec = get_model(model)
     hparams = spec.planned_hparams()
     batch_size = int(hparams["batch_size"])
