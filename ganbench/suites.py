@@ -163,7 +163,8 @@ def get_suite(name: str) -> Suite:
         return suite
     if base not in FOLDER_CLASS:
         raise GanbenchError(f"suite {base} reads no folder; `NAME:FOLDER` is for {', '.join(FOLDER_CLASS)} and ore")
-    return replace(suite, data=f"folder:{Path(folder).expanduser() / FOLDER_CLASS[base]}")
+    # The folder as an absolute path: `ore:x`, `ore:./x` and `ore:/abs/x` name one run (its folder's hash)
+    return replace(suite, data=f"folder:{Path(folder).expanduser().resolve() / FOLDER_CLASS[base]}")
 
 
 def suite_for(models: list[str]) -> Suite:

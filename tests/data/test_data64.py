@@ -69,6 +69,8 @@ def test_ore_template_scores_each_class_on_its_own(tmp_path, quick_test, monkeyp
     c, w = suite_data(concentrate, "train"), suite_data(waste, "train")
     assert c.images.shape == (5, 3, 64, 64) and w.images.shape == (3, 3, 64, 64)  # RGB 64x64, as the paper
     assert get_suite(f"ore-waste:{tmp_path / 'mine'}") == waste
+    monkeypatch.chdir(tmp_path)  # the folder as typed does not name another run: relative, ./ and absolute alike
+    assert get_suite("ore-waste:mine") == get_suite("ore-waste:./mine") == waste
     # published per class (Wang et al., Table 1)
     published = load_published()
     rows = suite_published(published, waste)
