@@ -64,20 +64,23 @@ def _run_row(exp: Experiment, r: Record, pub: pd.DataFrame) -> dict:
 
 TIE = ("rows not told apart share a rank, marked = (1=): their difference from the first row of the tie is not "
        f"significant at alpha {ALPHA} (FID of single runs: a z-test on their bootstrap standard errors; over seeds: "
-       "Welch's t-test), lies within FID's bias at these sample counts (the larger of the bootstrap's bias estimate "
-       "and the FID between two halves of the real set, scaled to the counts), or cannot be tested, as "
-       "`ganbench compare` judges a difference")
+       "Welch's t-test) or lies within FID's bias at these sample counts (the larger of the bootstrap's bias "
+       "estimate and the FID between two halves of the real set, scaled to the counts), as `ganbench compare` "
+       "judges a difference. Where no test applies (KID of one run each, one seed against several), ranks order "
+       "the values only: run several seeds to test them")
 
 
 def tied_ranks(kind: MetricKind, estimates: list[Estimate | None]) -> list[tuple[int, bool]]:
-    """(rank, tied) of rows already in best-first order: a row that its tie's first row cannot be told apart from
-    (`significance.difference`, as compare tests it) shares that row's rank, and both are marked tied."""
+    """(rank, tied) of rows already in best-first order: a row whose difference from its tie's first row compare's
+    test finds not significant, or within the metric's bias (`significance.difference`), shares that row's rank,
+    and both are marked tied. A difference no test applies to (one run each of KID) is ranked by value."""
     ranks: list[int] = []
     tied: list[bool] = []
     first = 0
     for i, e in enumerate(estimates):
         lead = estimates[first]
-        if i and e is not None and lead is not None and not difference(kind, lead, e).significant(ALPHA):
+        d = difference(kind, lead, e) if i and e is not None and lead is not None else None
+        if d is not None and d.p_value is not None and not d.significant(ALPHA):
             ranks.append(ranks[first])
             tied.append(True)
             tied[first] = True

@@ -93,3 +93,18 @@ def test_the_board_ties_what_compare_cannot_tell_apart(runs):
     md = (runs / "leaderboards" / "fashion-mnist.md").read_text()
     assert "| density (higher is better) | 1= | dcgan |" in md and "| density (higher is better) | 1= | fcgan |" in md
     assert "share a rank, marked = (1=)" in md
+
+
+def test_where_no_test_applies_the_board_orders_values_without_a_tie(runs):
+    """Seed 0 alone of each model: FID's single-run z-test tells them apart (1, 2); KID of one run each has no
+    test (compare says so), so its rows are ordered by value, neither tied nor called a tie."""
+    for run in (runs / "runs" / "fashion-mnist").glob("*-seed[12]-*"):
+        shutil.rmtree(run)
+    assert run_cli("leaderboard", "--suite", "fashion-mnist", "--out", str(runs)).returncode == 0
+    import pandas as pd
+
+    board = pd.read_csv(runs / "leaderboards" / "fashion-mnist-metrics.csv").set_index(["metric", "model"])
+    assert [board.loc[("kid", m), "rank"] for m in ("dcgan", "fcgan")] == [1, 2]
+    assert not board.loc["kid", "tied"].any() and not board.loc["fid", "tied"].any()
+    md = (runs / "leaderboards" / "fashion-mnist.md").read_text()
+    assert "Where no test applies (KID of one run each, one seed against several), ranks order the values only" in md
