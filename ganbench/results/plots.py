@@ -85,10 +85,10 @@ def save_metric_curves(path: Path, records: list[Record], title: str) -> bool:
     x = "epoch" if any(c.x_axis() == "epoch" for _, _, c in series) else "step"  # runs under an epoch: steps
     fig, axes = plt.subplots(1, len(keys), figsize=(5.2 * len(keys), 3.8), squeeze=False)
     for ax, (key, kind) in zip(axes[0], keys):
-        for label, (colour, seed), curve in series:
+        for label, (colour, nth), curve in series:  # nth: the run's place among its experiment's seeds
             pts = [p for p in curve.points if key in p]
-            ax.plot([p[x] for p in pts], [p[key] for p in pts], marker=SEED_MARKERS[seed % len(SEED_MARKERS)],
-                    ls=SEED_LINES[seed % len(SEED_LINES)], ms=4, color=f"C{colour % 10}", label=label)
+            ax.plot([p[x] for p in pts], [p[key] for p in pts], marker=SEED_MARKERS[nth % len(SEED_MARKERS)],
+                    ls=SEED_LINES[nth % len(SEED_LINES)], ms=4, color=f"C{colour % 10}", label=label)
         n = {c.n_fake for _, _, c in series}
         ax.set_title(f"{kind.label} of {'/'.join(map(str, sorted(n)))} generated images ({kind.direction.value})",
                      fontsize=9)
