@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
 import sys
 
 import click
@@ -43,6 +44,16 @@ def _under_torchrun(args: list[str]) -> bool:
         raise GanbenchError(f"ganbench {command} runs in one process; under torchrun ganbench runs "
                             f"{', '.join(distributed.COMMANDS)}")
     return True
+
+
+def _on_torchrun_stop(signum, frame) -> None:
+    """torchrun stops every rank with SIGTERM once one has died. A rank whose collective already failed is on its
+    way to saying so (its SIGTERM once cut that line short): it finishes and exits 3. Any other rank stops as at
+    Ctrl-C, saying what it cut short. (The training loop handles SIGTERM itself: it stops between steps.)"""
+    from ganbench.core import distributed
+
+    if not distributed.failed():
+        raise KeyboardInterrupt
 
 
 def _report(message: str, exc: BaseException | None = None, distributed_run: bool = False) -> None:
@@ -99,8 +110,11 @@ def main(argv: list[str] | None = None) -> None:
 
     progress.new_command()
     fileio.new_command()
+    stop_handler = None
     try:
         distributed_run = _under_torchrun(args)
+        if distributed_run:
+            stop_handler = signal.signal(signal.SIGTERM, _on_torchrun_stop)
         code = command.main(args=args, prog_name="ganbench", standalone_mode=False)
         if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into a silent Exit(130), returned like any other
             raise KeyboardInterrupt
@@ -137,3 +151,5 @@ def main(argv: list[str] | None = None) -> None:
             from ganbench.core import distributed
 
             distributed.teardown()
+        if stop_handler is not None:
+            signal.signal(signal.SIGTERM, stop_handler)

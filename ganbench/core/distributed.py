@@ -21,6 +21,7 @@ import datetime
 import os
 import re
 import sys
+import threading
 import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, TypeVar
@@ -154,8 +155,18 @@ def collective(consequence: Callable[[], str] = str) -> Iterator[None]:
         if not (world.distributed and is_collective_failure(exc)):
             raise
         after = consequence()
+        _failed.set()  # from here on torchrun's SIGTERM waits for this line (cli/main.py)
         raise DistributedFailure(f"a process of the distributed run stopped or failed (rank {world.rank} of "
                                  f"{world.size} saw: {_first_line(exc)})" + (f"; {after}" if after else "")) from None
+
+
+_failed = threading.Event()  # a collective failed in this process: its error line is on its way
+
+
+def failed() -> bool:
+    """Did a collective of this process fail? torchrun stops the other ranks with SIGTERM as soon as one dies, which
+    must not cut short the line that says what happened."""
+    return _failed.is_set()
 
 
 def alike(exc: GanbenchError) -> GanbenchError:

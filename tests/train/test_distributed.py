@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -258,3 +259,21 @@ def test_every_rank_gets_the_same_result_from_the_python_api(tmp_path):
     assert ranks[0]["environment"]["processes"] == {"world_size": 2, "backend": "gloo"}
     assert ranks[1]["protocol"]["n_fake"] == 16 and ranks[1]["metrics"]["fid"] > 1  # the whole set, scored
     # That sharded extraction equals one process's is test_sharded_features_and_kid_equal_one_process's to show.
+
+
+def test_torchrun_s_stop_signal_waits_for_a_failed_rank_s_error_line(monkeypatch):
+    """torchrun SIGTERMs the surviving ranks as soon as one dies. A rank whose collective already failed is
+    unwinding towards its one error line, and the signal once killed it before the line was written (exit -15,
+    nothing said): under torchrun the signal now lets that rank finish, and stops any other as Ctrl-C does."""
+    from ganbench.cli.main import _on_torchrun_stop
+    from ganbench.core import distributed
+
+    with pytest.raises(KeyboardInterrupt):
+        _on_torchrun_stop(signal.SIGTERM, None)
+    monkeypatch.setattr(distributed, "_failed", threading.Event())
+    with pytest.raises(distributed.DistributedFailure, match="a process of the distributed run stopped or failed"):
+        with distributed.collective():
+            monkeypatch.setattr(distributed, "current", lambda: distributed.World(1, 2, 1, "gloo"))
+            raise RuntimeError("Connection closed by peer")
+    assert distributed.failed()
+    assert _on_torchrun_stop(signal.SIGTERM, None) is None  # the error line goes out first
