@@ -8,6 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from PIL import Image
 
@@ -75,8 +76,6 @@ def test_the_board_ties_what_compare_cannot_tell_apart(runs):
         shutil.copy(grid, kept / grid.name)
     proc = run_cli("leaderboard", "--suite", "fashion-mnist", "--out", str(runs))
     assert proc.returncode == 0, proc.stderr
-    import pandas as pd
-
     board = pd.read_csv(runs / "leaderboards" / "fashion-mnist-metrics.csv")
     compared = json.loads(run_cli("compare", "dcgan", "fcgan", "--suite", "fashion-mnist", "--seed", "0,1,2",
                                   "--out", str(runs), "--json").stdout)
@@ -101,8 +100,6 @@ def test_where_no_test_applies_the_board_orders_values_without_a_tie(runs):
     for run in (runs / "runs" / "fashion-mnist").glob("*-seed[12]-*"):
         shutil.rmtree(run)
     assert run_cli("leaderboard", "--suite", "fashion-mnist", "--out", str(runs)).returncode == 0
-    import pandas as pd
-
     board = pd.read_csv(runs / "leaderboards" / "fashion-mnist-metrics.csv").set_index(["metric", "model"])
     assert [board.loc[("kid", m), "rank"] for m in ("dcgan", "fcgan")] == [1, 2]
     assert not board.loc["kid", "tied"].any() and not board.loc["fid", "tied"].any()
