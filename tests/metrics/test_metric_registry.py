@@ -133,3 +133,16 @@ def test_a_kind_with_a_runs_column_gets_its_column_in_the_table_of_runs(tmp_path
         assert "other" not in lines[0] and csv["other"].isna().all()
     finally:
         registry.unregister_metric("gap")
+
+
+def test_a_metric_is_named_by_its_name_or_by_a_number_it_reports_everywhere():
+    """One grammar for score's --metrics and gate's: `pr` or `precision`, `ic-strong` or `ic-strong-error`."""
+    from ganbench.metrics.registry import parse_kinds, parse_metrics
+
+    assert parse_metrics("precision,recall,fid") == ("pr", "fid")
+    assert parse_metrics(["ic-strong-error", "ic-strong"]) == ("ic-strong",)
+    assert [k.key for k in parse_kinds("pr,kid")] == ["precision", "recall", "kid"]
+    assert [k.key for k in parse_kinds("ic-strong,recall")] == ["ic-strong-error", "recall"]
+    with pytest.raises(ganbench.GanbenchError,
+                       match="unknown metric 'prec'.*pr.*or a number one reports: .*precision"):
+        parse_metrics("prec")
