@@ -150,6 +150,12 @@ def damaged_note(path: Path, reason: str) -> str:
             "it")
 
 
+def run_folder(model: str, seed: int) -> str:
+    """A run's folder under runs/<suite>/ before its configuration's hash: `<model>-seed<k>` (a variant's colon,
+    `latent4d:prelu`, is not a portable file-name character)."""
+    return f"{model.replace(':', '-')}-seed{seed}"
+
+
 def kept_dir(out: Path, suite: str) -> Path:
     return Path(out) / KEPT / suite
 

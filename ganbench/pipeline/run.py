@@ -27,7 +27,7 @@ from ganbench.metrics.inputs import ModelContext
 from ganbench.metrics.scorer import RealReference, Scorer
 from ganbench.models.base import GAN, TrainingStatistics, count_keras_total, count_parameters
 from ganbench.models.registry import get_model
-from ganbench.pipeline.records import make_record, write_record
+from ganbench.pipeline.records import make_record, run_folder, write_record
 from ganbench.suites import Suite
 from ganbench.train import checkpoint
 from ganbench.train.log import read_log
@@ -75,7 +75,7 @@ def plan_run(model: str, suite: Suite, seed: int, out: Path, train_data: ImageDa
         ic_weak={"every_steps": max(1, round(ic_weak_every * steps_per_epoch)),
                  "samples": config_defaults.ic_weak_samples} if ic_weak_every else None,
     )
-    folder = f"{spec.name.replace(':', '-')}-seed{seed}"  # a variant's colon is not a portable file-name character
+    folder = run_folder(spec.name, seed)
     run_dir = Path(out) / "runs" / suite.name / f"{folder}-{run_digest(config)}"
     return RunPlan(config, run_dir if run_dir.exists() else _earlier_run_dir(run_dir.parent, folder, config) or run_dir)
 

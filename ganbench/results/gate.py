@@ -18,7 +18,7 @@ from pathlib import Path
 from ganbench.core.contracts import Record
 from ganbench.core.errors import GanbenchError
 from ganbench.metrics.registry import MetricKind
-from ganbench.pipeline.records import load_records
+from ganbench.pipeline.records import load_records, run_folder
 
 SCHEMA = "ganbench.baseline/1"
 EXIT_PASS, EXIT_REGRESSED = 0, 1  # bad input (missing, malformed or foreign baseline) exits 2, as everywhere
@@ -126,9 +126,9 @@ def compare(baseline: dict, records: dict[str, Record], kinds: list[MetricKind],
     for key, entry in baseline["entries"].items():
         record = records.get(key)
         if record is None:
-            model, _, seed = key.partition("/")
-            folder = f"{model.replace(':', '-')}-{seed}-"  # runs/<suite>/<model>-seed<k>-<configuration>/
-            broken = [(p, why) for p, why in (damaged or {}).items() if p.parent.name.startswith(folder)]
+            model, _, seed = key.partition("/")  # run_key's model/seedN
+            folder = run_folder(model, int(seed[4:])) + "-" if seed[4:].isdigit() else None
+            broken = [(p, why) for p, why in (damaged or {}).items() if folder and p.parent.name.startswith(folder)]
             if broken:
                 raise GanbenchError(f"the baseline gates {key}, whose record {broken[0][0]} is damaged "
                                     f"({broken[0][1]}): score the run again (`ganbench run`) or restore the file")

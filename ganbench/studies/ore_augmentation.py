@@ -26,7 +26,7 @@ from ganbench.metrics.classifiers.augmentation import per_class_generators, util
 from ganbench.metrics.result import ScoreResult
 from ganbench.metrics.scorer import protocol_id
 from ganbench.models.registry import get_model
-from ganbench.pipeline.records import load_records, new_record, write_record
+from ganbench.pipeline.records import load_records, new_record, run_folder, write_record
 from ganbench.pipeline.request import Request
 from ganbench.pipeline.run import load_checkpoint_model, plan_run
 from ganbench.results import leaderboard
@@ -102,7 +102,7 @@ def run_group_study(name: str, members: list[Suite], request: Request) -> tuple[
             environment=environment(device))
         record = new_record(spec.name, name, seed, spec.family, spec.source, config, Training(), scored,
                             {"score": round(time.perf_counter() - t0, 2)})
-        write_record(out / "runs" / name / f"{spec.name.replace(':', '-')}-seed{seed}", record)
+        write_record(out / "runs" / name / run_folder(spec.name, seed), record)
     return write_leaderboard(name, out)
 
 
