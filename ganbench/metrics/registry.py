@@ -207,6 +207,11 @@ class Metric:
     uses_pr_features: bool = False  # VGG16 fc2 features where their weights are present
     curve: bool = False  # also a point of the metric curve over training
     selectable: bool = True  # False: not named in --metrics (training statistics and structural counts)
+    # The scoring settings (fields of `config.Settings`) its values depend on, as the record's `protocol.settings`
+    # holds them: with the scoring's protocol id they make the metric's own id (`metric_protocol_id`), so numbers
+    # of different settings (KIDs of two subset sizes) are never ranked or gated together. A setting that only
+    # sizes a noise estimate (FID's bootstrap resamples) is not one of them.
+    settings: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.needs not in _SECTIONS:
@@ -265,6 +270,11 @@ def _all() -> dict[str, Metric]:
     for m in _REGISTERED.values():
         known.setdefault(m.name, m)
     return known
+
+
+def metric_of(kind: MetricKind) -> Metric | None:
+    """The metric reporting this number (None for a kind no registered metric reports)."""
+    return next((m for m in _all().values() if kind in m.kinds), None)
 
 
 def metrics(selectable: bool = True) -> list[Metric]:

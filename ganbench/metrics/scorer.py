@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import functools
 import hashlib
-import json
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -25,7 +24,7 @@ from ganbench.core.progress import warn, warn_once
 from ganbench.core.provenance import environment
 from ganbench.data import ImageData
 from ganbench.data.quantize import QUANTIZATION
-from ganbench.metrics import cache, fidelity, registry
+from ganbench.metrics import cache, fidelity, protocol, registry
 from ganbench.metrics.features import (
     FEATURE_LAYER,
     LOGITS_LAYER,
@@ -44,7 +43,6 @@ from ganbench.metrics.vgg_features import ENV_VGG16, PR_LAYER, VGG16_FILENAME, V
 from ganbench.models.base import GAN
 from ganbench.models.sampling import generate_batches
 
-PROTOCOL_VERSION = 1
 FEATURE_DIMS = 2048
 
 
@@ -320,17 +318,8 @@ class Scorer:
         values = registry.compute(self.metrics, inputs)
         n_fake = fake.n
         used_subset = values.pop("kid_subset_size", None)
-        pipeline = {
-            "version": PROTOCOL_VERSION,
-            **self.extract.provenance(),
-            "quantization": QUANTIZATION,
-            "real_data": real.data,
-            "real_sha256": real.content_sha256,
-            "n_real": real.n,
-            "n_fake": n_fake,
-        }
-        if self.uses_pr_features:  # VGG16 or Inception features give different precision/recall
-            pipeline["pr_features"] = self.pr_features
+        pipeline = protocol.pipeline(self.extract.provenance(), QUANTIZATION, real.data, real.content_sha256, real.n,
+                                     n_fake, self.pr_features if self.uses_pr_features else None)
         settings = asdict(self.settings)
         if used_subset is not None:
             settings["kid_subset_size"] = used_subset
@@ -349,8 +338,8 @@ class Scorer:
                          "the covariances are rank-deficient and FID is biased upward")
         return ScoreResult(
             real=real.data, fake=fake_name, metrics=values,
-            protocol={**pipeline, "id": protocol_id(pipeline), "seed": self.seed, "metrics": list(self.metrics),
-                      "settings": settings},
+            protocol={**pipeline, "id": protocol.protocol_id(pipeline), "seed": self.seed,
+                      "metrics": list(self.metrics), "settings": settings},
             precision_check=self.precision_check(fake, real), weights=self.weights.provenance(),
             environment=environment(self.device), notes=tuple(notes), real_cache_hit=real.cache_hit,
             real_reference=real.halves if "fid" in self.metrics else None,
@@ -374,17 +363,3 @@ def check_stats_protocol(path: str, stored: dict | None, ours: dict) -> None:
     if stored.get("backend_version") != ours.get("backend_version"):
         warn(f"{path} was computed with {stored.get('backend')} {stored.get('backend_version')}, "
              f"this is {ours.get('backend_version')}")
-
-
-# Entries of a pipeline that name an input as the user typed it (`folder:real`, `folder:/tmp/real`): kept in the
-# record for the reader, left out of the id, which holds the input's content hash instead.
-NAMES_NOT_CONTENT = ("real_data",)
-
-
-def protocol_id(pipeline: dict) -> str:
-    """A short hash of what determines the numbers every metric shares (extractor, weights' hash, resize,
-    quantization, the real images' content hash, sample counts), never of how an input was named: the same
-    images scored from `real`, `./real` or `/abs/real` share an id. Numbers with differing ids are never ranked
-    together. Per-metric settings are recorded beside it in `protocol.settings`."""
-    determined = {k: v for k, v in pipeline.items() if k not in NAMES_NOT_CONTENT}
-    return hashlib.sha256(json.dumps(determined, sort_keys=True).encode()).hexdigest()[:12]

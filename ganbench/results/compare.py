@@ -15,6 +15,7 @@ from ganbench.core.contracts import Record
 from ganbench.core.errors import GanbenchError
 from ganbench.core.fileio import write_text
 from ganbench.core.progress import warn
+from ganbench.metrics.protocol import metric_protocol_id
 from ganbench.metrics.registry import MetricKind, kinds, metric_kind
 from ganbench.models.sampling import generate
 from ganbench.pipeline.records import SAMPLES_SUFFIX, kept_record_path, metric_values
@@ -92,14 +93,23 @@ def build(records: dict[str, list[Record]], suite: str, alpha: float = ALPHA) ->
     models = list(records)
     protocol = next(iter(records.values()))[0].protocol  # one protocol for all, checked above
     rows = []
+    not_compared = []
     for kind in kinds():
         estimates = {m: estimate(kind, [metric_values(r) for r in rs]) for m, rs in records.items()}
         if any(e is None for e in estimates.values()):
             continue  # shared metrics only
+        own = {metric_protocol_id(kind, r.protocol) for rs in records.values() for r in rs}
+        if len(own) > 1:  # the metric's own settings differ (KID's subset size): its numbers are not compared
+            not_compared.append(kind.label)
+            continue
         first = estimates[models[0]]
         rows.append(MetricRow(kind, estimates, {m: difference(kind, first, estimates[m]) for m in models[1:]},
                               kind.features(protocol)))
-    return Comparison(suite, models, records, rows, alpha, tuple(caveats(records)))
+    notes = caveats(records)
+    if not_compared:
+        notes.append(f"{', '.join(not_compared)} not compared: the runs were scored with different settings of "
+                     "that metric (each record's protocol.settings), so their numbers are not comparable")
+    return Comparison(suite, models, records, rows, alpha, tuple(notes))
 
 
 def _num(v: float | None) -> str:

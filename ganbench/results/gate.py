@@ -17,7 +17,9 @@ from pathlib import Path
 
 from ganbench.core.contracts import Record
 from ganbench.core.errors import GanbenchError
-from ganbench.metrics.registry import MetricKind
+from ganbench.metrics.protocol import metric_protocol_id
+from ganbench.metrics.registry import MetricKind, metric_of
+from ganbench.metrics.registry import kinds as reported_kinds
 from ganbench.pipeline.records import load_records, run_folder
 
 SCHEMA = "ganbench.baseline/1"
@@ -83,11 +85,18 @@ def make_baseline(records: dict[str, Record], suite: str) -> dict:
         "suite": suite,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "entries": {
-            key: {"protocol_id": r.protocol_id, "record_created": r.created or None,
+            key: {"protocol_id": r.protocol_id, "metric_protocol_ids": _metric_protocol_ids(r),
+                  "record_created": r.created or None,
                   "metrics": {k: v for k, v in r.metrics.items() if isinstance(v, (int, float))}}
             for key, r in sorted(records.items())
         },
     }
+
+
+def _metric_protocol_ids(record: Record) -> dict[str, str]:
+    """The own protocol id of each number the record holds whose metric has settings (KID's subset size)."""
+    return {kind.key: pid for kind in reported_kinds() if kind.value_in(record.metrics) is not None
+            and (pid := metric_protocol_id(kind, record.protocol)) != record.protocol_id}
 
 
 def baseline_suite(path: Path) -> str | None:
@@ -138,6 +147,7 @@ def compare(baseline: dict, records: dict[str, Record], kinds: list[MetricKind],
                                 f"{record.protocol_id}; numbers of different protocols are not compared "
                                 "(update the baseline if the change of protocol is intended)")
         for kind in kinds:
+            _check_settings(key, kind, entry, record)
             before, after = kind.value_in(entry["metrics"]), kind.value_in(record.metrics)
             stored = entry["metrics"].get(kind.value_key or kind.key)
             if before is None and stored is not None:
@@ -163,6 +173,25 @@ def compare(baseline: dict, records: dict[str, Record], kinds: list[MetricKind],
     for key in sorted(set(records) - set(baseline["entries"])):
         rows.append(GateRow(key, ",".join(k.key for k in kinds), None, None, None, None, None, "new (not gated)"))
     return rows
+
+
+def _check_settings(key: str, kind: MetricKind, entry: dict, record: Record) -> None:
+    """Refuse to judge a number scored with other settings of its metric than the baseline's (a KID of another
+    subset size), and one whose baseline does not say which settings it had."""
+    ours = metric_protocol_id(kind, record.protocol)
+    if ours == record.protocol_id:
+        return  # the metric has no settings of its own: the protocol id, checked above, covers it
+    theirs = (entry.get("metric_protocol_ids") or {}).get(kind.key)
+    if theirs is None:
+        raise GanbenchError(f"{key}: the baseline does not record the settings its {kind.key} was scored with, so "
+                            "it cannot be judged against this record's (write the baseline again with "
+                            "--update-baseline)")
+    if theirs != ours:
+        settings = record.protocol.get("settings") or {}
+        own = ", ".join(f"{name} {settings.get(name)}" for name in metric_of(kind).settings)
+        raise GanbenchError(f"{key}: {kind.key} was scored with other settings than the baseline's (protocol "
+                            f"{theirs}, this record's {ours}: {own}); numbers of different settings are not compared "
+                            "(update the baseline if the change is intended)")
 
 
 def _noise(kind: MetricKind, metrics: dict, where: str) -> float:

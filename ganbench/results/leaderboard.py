@@ -14,6 +14,7 @@ import pandas as pd
 
 from ganbench.core.contracts import Record
 from ganbench.core.fileio import write_text
+from ganbench.metrics.protocol import metric_protocol_id
 from ganbench.metrics.registry import Direction, MetricKind, kinds, metric_kind, run_facts, runs_kinds
 from ganbench.pipeline.records import damaged_note, metric_values
 from ganbench.results.experiments import Experiment, experiments, run_label
@@ -136,34 +137,49 @@ def _fact_note(kind: MetricKind, runs: list[Record]) -> str:
     return f"{kind.fact.name}: {', '.join(values)}" if values else ""
 
 
+def _by_metric_protocol(kind: MetricKind, runs: tuple[Record, ...]) -> dict[str, list[Record]]:
+    """An experiment's runs by the metric's own protocol id: seeds scored with other settings of the metric (a
+    KID subset size) are another row, never averaged together."""
+    groups: dict[str, list[Record]] = {}
+    for r in runs:
+        groups.setdefault(metric_protocol_id(kind, r.protocol), []).append(r)
+    return groups
+
+
+def _metric_row(kind: MetricKind, exp: Experiment, runs: list[Record], pub: pd.DataFrame) -> dict | None:
+    """One metric of one experiment's runs (of one metric protocol), over their seeds; None where none holds it."""
+    e = estimate(kind, [metric_values(r) for r in runs])
+    if e is None:
+        return None
+    match = pub[pub["model"].isin([exp.model, ANY_MODEL]) & (pub["metric"] == kind.key)]
+    theirs = float(match["value"].iloc[0]) if len(match) else None
+    features = kind.features(runs[0].protocol)  # one protocol id: one feature network
+    return {
+        "metric": kind.key, "label": kind.label, "direction": kind.direction.value,
+        "model": exp.label, "seeds": ",".join(str(r.seed) for r in runs), "value": e.mean,
+        "±95%": e.half_width, "interval": e.basis, "published": theirs,
+        "difference": None if theirs is None else e.mean - theirs,
+        "published source": match["source"].iloc[0] if len(match) else None,
+        "published protocol": match["protocol"].iloc[0] if len(match) else None,
+        "features": features,
+        "note": "; ".join(filter(None, (features, _published_note(match), _fact_note(kind, runs)))),
+        "_estimate": e,
+        "_rank_key": (kind.worsening(0.0, e.mean) if kind.direction is not Direction.EXACT
+                      and kind.across_models else None),
+    }
+
+
 def metric_table(records: list[Record], suite: Suite, published: pd.DataFrame) -> pd.DataFrame:
     """One row per protocol, model and metric: our value over its seeds with its 95% interval, the published
     value and the difference, and a rank among the rows of the same protocol and metric."""
     pub = suite_published(published, suite)
     rows = []
     for exp in experiments(records):
-        pid, model, runs = exp.protocol, exp.model, exp.runs
-        values = [metric_values(r) for r in runs]
         for order, kind in enumerate(kinds()):
-            e = estimate(kind, values)
-            if e is None:
-                continue
-            match = pub[pub["model"].isin([model, ANY_MODEL]) & (pub["metric"] == kind.key)]
-            theirs = float(match["value"].iloc[0]) if len(match) else None
-            features = kind.features(runs[0].protocol)  # one protocol id: one feature network
-            rows.append({
-                "metric": kind.key, "label": kind.label, "direction": kind.direction.value,
-                "model": exp.label, "seeds": ",".join(str(r.seed) for r in runs), "value": e.mean,
-                "±95%": e.half_width, "interval": e.basis, "published": theirs,
-                "difference": None if theirs is None else e.mean - theirs,
-                "published source": match["source"].iloc[0] if len(match) else None,
-                "published protocol": match["protocol"].iloc[0] if len(match) else None,
-                "features": features,
-                "note": "; ".join(filter(None, (features, _published_note(match), _fact_note(kind, runs)))),
-                "protocol": pid, "_order": order, "_estimate": e,
-                "_rank_key": (kind.worsening(0.0, e.mean) if kind.direction is not Direction.EXACT
-                              and kind.across_models else None),
-            })
+            for pid, runs in _by_metric_protocol(kind, exp.runs).items():
+                row = _metric_row(kind, exp, runs, pub)
+                if row is not None:
+                    rows.append({**row, "protocol": pid, "_order": order})
     df = pd.DataFrame(rows)
     if df.empty:
         return df

@@ -24,7 +24,7 @@ from ganbench.core.provenance import environment
 from ganbench.data import ImageData
 from ganbench.metrics.classifiers.augmentation import per_class_generators, utility
 from ganbench.metrics.result import ScoreResult
-from ganbench.metrics.scorer import protocol_id
+from ganbench.metrics.protocol import protocol_id
 from ganbench.models.registry import get_model
 from ganbench.pipeline.records import load_records, new_record, run_folder, write_record
 from ganbench.pipeline.request import Request

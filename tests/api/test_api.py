@@ -120,7 +120,9 @@ def test_score_on_arrays_and_tensors_equals_the_cli_on_folders_and_torch_fidelit
     _same(floats, cli)
     assert floats.n_fake == 24 and floats.n_real == 24 and floats.values["fid"] == cli["fid"]
     low, high = floats.intervals["fid"]
-    assert low < floats.values["fid"] < high
+    std = floats.metrics["fid_bootstrap_std"]  # 1.96 bootstrap standard errors either side, a real spread
+    assert (high - floats.values["fid"], floats.values["fid"] - low) == pytest.approx((1.959964 * std,) * 2, rel=1e-6)
+    assert 0.01 * floats.values["fid"] < std < 0.5 * floats.values["fid"]
     assert floats.intervals["kid"] == pytest.approx((cli["kid_mean"] - 1.96 * cli["kid_std"],
                                                      cli["kid_mean"] + 1.96 * cli["kid_std"]))
     # The folder and the tensor are different sources of the same pixels.

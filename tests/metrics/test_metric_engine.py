@@ -8,10 +8,13 @@ import numpy as np
 import pytest
 import scipy.linalg
 import torch
+import torch_fidelity
 from prdc import compute_prdc
 
 from ganbench.core.errors import GanbenchError
+from ganbench.data import load_data
 from ganbench.metrics import fidelity
+from ganbench.metrics.inception import resolve_weights
 from ganbench.metrics.registry import parse_metrics
 from ganbench.metrics.scorer import Scorer
 from ganbench.metrics.uncertainty import RealMoments, bootstrap_fid, fid_fast, fid_infinity, fid_of_subsets
@@ -74,7 +77,7 @@ def test_bootstrap_interval_is_centred_seeded_and_nonzero(features):
     moments = RealMoments.from_features(real)
     a = bootstrap_fid(fake, moments, point, 30, seed=0)
     assert a.low < point < a.high and a.high - point == pytest.approx(point - a.low)
-    assert a.std > 0 and a.resamples == 30
+    assert 0.01 * point < a.std < 0.5 * point and a.resamples == 30
     assert bootstrap_fid(fake, moments, point, 30, seed=0) == a
     assert bootstrap_fid(fake, moments, point, 30, seed=1).std != a.std
 
@@ -129,16 +132,42 @@ def test_features_do_not_depend_on_batch_size(quick_test):
 
 
 def test_all_metrics_through_the_cli(png_sets):
+    """`ganbench score` end to end on 24 real and 24 generated images, every feature metric against an independent
+    reference: FID and KID against torch-fidelity's own `calculate_metrics` on the same folders and weights (to
+    float32 rounding: exact precision folds batch normalisation into the convolutions, see test_api), precision,
+    recall, density and coverage against prdc on the same Inception features, FID-infinity against its own points,
+    and FID's interval against its bootstrap standard error."""
     real, fake = png_sets
     proc = run_cli("score", "--real", str(real), "--fake", str(fake), "--metrics", "fid,kid,pr,dc,fid-inf",
                    "--kid-subset-size", "16", "--bootstrap", "20", "--json")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     m = out["metrics"]
-    for key in ("fid", "fid_ci_low", "fid_ci_high", "kid_mean", "precision", "recall", "density", "coverage", "fid_inf"):
-        assert np.isfinite(m[key]), key
+    theirs = torch_fidelity.calculate_metrics(
+        input1=str(fake), input2=str(real), cuda=False, fid=True, kid=True, kid_subset_size=16, rng_seed=0,
+        feature_extractor_weights_path=str(resolve_weights().path), verbose=False, cache=False, save_cpu_ram=True)
+    assert m["fid"] == pytest.approx(theirs["frechet_inception_distance"], rel=1e-6)
+    assert m["kid_mean"] == pytest.approx(theirs["kernel_inception_distance_mean"], rel=2e-5)
+    assert m["kid_std"] == pytest.approx(theirs["kernel_inception_distance_std"], rel=2e-5)
+    # The neighbour metrics on the Inception features the CLI used (no VGG16 weights offline), by prdc: the real
+    # folder's from the cache the CLI filled, the generated folder's extracted again.
+    scorer = Scorer(torch.device("cpu"))
+    cached = scorer.real(load_data(f"folder:{real}"))
+    assert cached.cache_hit
+    generated = scorer.fake_from_images(load_data(f"folder:{fake}").images).pool
+    ref = compute_prdc(cached.features.numpy(), generated.numpy(), nearest_k=3)
+    assert (m["precision"], m["recall"]) == pytest.approx((ref["precision"], ref["recall"]), abs=1e-6)
+    assert (m["density"], m["coverage"]) == pytest.approx((ref["density"], ref["coverage"]), abs=1e-12)
+    # FID-infinity: its last point is FID on all 24 images, its value the intercept of its line against 1/N.
+    assert m["fid_inf_sizes"][-1] == 24 and m["fid_inf_fids"][-1] == pytest.approx(m["fid"], rel=1e-6)
+    slope, intercept = np.polyfit(1 / np.array(m["fid_inf_sizes"]), m["fid_inf_fids"], 1)
+    assert m["fid_inf"] == pytest.approx(intercept, rel=1e-9)
+    # FID's 95% interval: 1.96 bootstrap standard errors either side, a spread of the size FID varies by here.
+    assert m["fid_ci_high"] - m["fid"] == pytest.approx(1.959964 * m["fid_bootstrap_std"], rel=1e-6)
+    assert m["fid"] - m["fid_ci_low"] == pytest.approx(1.959964 * m["fid_bootstrap_std"], rel=1e-6)
+    assert 0.01 * m["fid"] < m["fid_bootstrap_std"] < 0.5 * m["fid"]
     assert out["protocol"]["metrics"] == ["fid", "kid", "pr", "dc", "fid-inf"]
-    assert out["protocol"]["settings"]["bootstrap"] == 20
+    assert out["protocol"]["settings"]["bootstrap"] == 20 and out["protocol"]["settings"]["kid_subset_size"] == 16
     assert out["protocol"]["pr_features"] == "inception-v3-compat/2048"  # no VGG16 weights offline
     # ... and the substitute is said, once, for pr and dc together
     assert proc.stderr.count("no VGG16 weights") == 1 and "Inception pool3 features instead" in proc.stderr

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from ganbench.core.contracts import Record
+from ganbench.core.errors import GanbenchError
 from ganbench.metrics.registry import metric_kind
-from ganbench.results import gate, leaderboard
+from ganbench.results import compare, gate, leaderboard
 from ganbench.results.published import load_published
 from ganbench.suites import get_suite
 
@@ -36,10 +37,10 @@ def test_every_committed_record_round_trips_unchanged():
 def _gate_one(metric: str, before: dict, after: dict, threshold: str = "0") -> gate.GateRow:
     """The gate on one run whose baseline holds `before` and whose record holds `after` (raw metric keys)."""
     base = next(d for d in _records() if d["model"] == "dcgan" and d["seed"] == 0)
-    now = copy.deepcopy(base)
+    then, now = copy.deepcopy(base), copy.deepcopy(base)
+    then["metrics"].update(before)
     now["metrics"].update(after)
-    baseline = {"entries": {"dcgan/seed0": {"protocol_id": base["protocol"]["id"],
-                                            "metrics": {**base["metrics"], **before}}}}
+    baseline = gate.make_baseline({"dcgan/seed0": Record.from_dict(then)}, "fashion-mnist")
     (row,) = gate.compare(baseline, {"dcgan/seed0": Record.from_dict(now)}, [metric_kind(metric)],
                           gate.Threshold.parse(threshold))
     return row
@@ -106,3 +107,53 @@ def test_no_board_ranks_two_protocol_ids_together():
     fid = metrics[metrics["metric"] == "fid"]
     assert fid[fid["protocol"] == "0123456789ab"]["rank"].tolist() == [1]
     assert sorted(fid[fid["protocol"] != "0123456789ab"]["rank"].tolist()) == [1, 2]
+
+
+def _other_kid_subset_size(d: dict, size: int = 500) -> dict:
+    d = copy.deepcopy(d)
+    d["protocol"]["settings"]["kid_subset_size"] = size
+    return d
+
+
+def test_no_board_ranks_or_averages_kids_of_two_subset_sizes_together():
+    """KID scored with another subset size, under the same protocol id: its KID is a row of its own, ranked among
+    its kind, never averaged with the seeds of the first size; its FID still ranks with the others'."""
+    ds = _records()
+    fcgan = [d for d in ds if d["model"] == "fcgan"]
+    records = [Record.from_dict(d) for d in ds if d["model"] == "dcgan"]
+    records += [Record.from_dict(d) for d in fcgan[:1]] + [Record.from_dict(_other_kid_subset_size(d))
+                                                           for d in fcgan[1:]]
+    metrics = leaderboard.metric_table(records, get_suite("fashion-mnist"), load_published())
+    kid = metrics[metrics["metric"] == "kid"]
+    assert sorted(zip(kid["model"], kid["seeds"], kid["rank"])) == [("dcgan", "0,1,2", 1), ("fcgan", "0", 2),
+                                                                     ("fcgan", "1,2", 1)]
+    assert kid["protocol"].nunique() == 2 and all(p.startswith(records[0].protocol_id + "/kid-")
+                                                  for p in kid["protocol"])
+    fid = metrics[metrics["metric"] == "fid"]
+    assert sorted(zip(fid["model"], fid["rank"])) == [("dcgan", 1), ("fcgan", 2)]
+    assert set(fid["protocol"]) == {records[0].protocol_id}
+
+
+def test_the_gate_refuses_a_kid_of_other_settings_than_its_baseline():
+    base = next(d for d in _records() if d["model"] == "dcgan" and d["seed"] == 0)
+    baseline = gate.make_baseline({"dcgan/seed0": Record.from_dict(base)}, "fashion-mnist")
+    now = {"dcgan/seed0": Record.from_dict(_other_kid_subset_size(base))}
+    with pytest.raises(GanbenchError, match="kid was scored with other settings than the baseline's.*"
+                                            "kid_subset_size 500"):
+        gate.compare(baseline, now, [metric_kind("kid")], gate.Threshold.parse("0"))
+    (row,) = gate.compare(baseline, now, [metric_kind("fid")], gate.Threshold.parse("0"))  # FID has no settings
+    assert row.status == "unchanged"
+    del baseline["entries"]["dcgan/seed0"]["metric_protocol_ids"]  # a baseline from before they were recorded
+    with pytest.raises(GanbenchError, match="does not record the settings its kid was scored with"):
+        gate.compare(baseline, {"dcgan/seed0": Record.from_dict(base)}, [metric_kind("kid")],
+                     gate.Threshold.parse("0"))
+
+
+def test_compare_leaves_out_a_metric_scored_with_other_settings_and_says_so():
+    ds = _records()
+    records = {"dcgan": [Record.from_dict(d) for d in ds if d["model"] == "dcgan"],
+               "fcgan": [Record.from_dict(_other_kid_subset_size(d)) for d in ds if d["model"] == "fcgan"]}
+    c = compare.build(records, "fashion-mnist")
+    shown = {row.kind.key for row in c.rows}
+    assert "kid" not in shown and "fid" in shown
+    assert any(note.startswith("KID not compared: the runs were scored with different settings") for note in c.caveats)

@@ -31,4 +31,4 @@ def compute(context) -> dict:
 METRIC = Metric("aug", "augmentation utility (Wang et al.): test accuracy of a classifier trained on real data, on "
                 "real plus generated images per class, and on real plus traditional augmentation",
                 (AUG_REAL_ACCURACY, AUG_TRADITIONAL_ACCURACY, AUG_ACCURACY, AUG_GAIN, AUG_GAIN_OVER_TRADITIONAL),
-                compute, needs=MODEL)
+                compute, needs=MODEL, settings=("aug_per_class", "aug_epochs"))

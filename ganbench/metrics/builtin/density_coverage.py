@@ -13,4 +13,4 @@ def compute(x) -> dict:
 
 
 METRIC = Metric("dc", "density and coverage (Naeem et al. 2020, prdc), k = 3, on VGG16 fc2 features where present",
-                (DENSITY, COVERAGE), compute, uses_pr_features=True)
+                (DENSITY, COVERAGE), compute, uses_pr_features=True, settings=("neighbours",))

@@ -13,4 +13,4 @@ def compute(x) -> dict:
 
 
 METRIC = Metric("fid-inf", "FID extrapolated to infinitely many samples (Chong and Forsyth 2020)", (FID_INF,),
-                compute, needs_real_features=False)
+                compute, needs_real_features=False, settings=("fid_inf_points",))

@@ -13,4 +13,4 @@ def compute(x) -> dict:
 
 
 METRIC = Metric("is", "Inception Score over 10 splits (needs the 1008-way logits weights)", (IS,), compute,
-                needs_logits=True, needs_real_features=False)
+                needs_logits=True, needs_real_features=False, settings=("is_splits",))

@@ -16,4 +16,4 @@ def compute(x) -> dict:
 
 
 METRIC = Metric("kid", "Kernel Inception Distance (unbiased MMD², cubic kernel), mean and std over subsets", (KID,),
-                compute, curve=True)
+                compute, curve=True, settings=("kid_subsets", "kid_subset_size"))

@@ -13,4 +13,4 @@ def compute(x) -> dict:
 
 
 METRIC = Metric("pr", "precision and recall (Kynkäänniemi et al. 2019), k = 3, on VGG16 fc2 features where present",
-                (PRECISION, RECALL), compute, uses_pr_features=True)
+                (PRECISION, RECALL), compute, uses_pr_features=True, settings=("neighbours",))

@@ -1,0 +1,104 @@
+"""Metric values in the fast lane, on small fixed feature arrays, each against an independent reference: the
+peer's own function (torch-fidelity's `kid_features_to_metric`), a formula written out here, or what the statistic
+claims to measure (the bootstrap's width against the spread of FIDs over independently drawn sets). The end-to-end
+check against torch-fidelity's `calculate_metrics` is `test_metric_engine.test_all_metrics_through_the_cli`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch_fidelity.metric_kid import KEY_METRIC_KID_MEAN, KEY_METRIC_KID_STD, kid_features_to_metric
+
+from ganbench.core.config import Settings
+from ganbench.metrics import fidelity, registry
+from ganbench.metrics.inputs import Inputs
+from ganbench.metrics.uncertainty import RealMoments, bootstrap_fid, fid_fast
+
+
+def gaussian(n: int, d: int, shift: float, seed: int, scale: float = 1.0) -> torch.Tensor:
+    return torch.from_numpy(np.random.default_rng(seed).normal(shift, scale, size=(n, d)))
+
+
+def _metric(name: str, fake: torch.Tensor, real: torch.Tensor, settings: Settings, seed: int = 0) -> dict:
+    """One metric as the scorer computes it: through the registry, with these settings."""
+    return registry.compute((name,), Inputs(fake, real, None, seed, settings, None))
+
+
+def test_kid_equals_torch_fidelitys_kid_features_to_metric():
+    """Different subset counts and sizes (7 of 13), so swapping them anywhere on the way is seen."""
+    real, fake = gaussian(60, 16, 0.0, 0), gaussian(50, 16, 0.4, 1)
+    ours = _metric("kid", fake, real, Settings(kid_subsets=7, kid_subset_size=13), seed=3)
+    theirs = kid_features_to_metric(fake, real, kid_subsets=7, kid_subset_size=13, rng_seed=3, verbose=False,
+                                    kid_kernel="poly", kid_kernel_poly_degree=3, kid_kernel_poly_gamma=None,
+                                    kid_kernel_poly_coef0=1)
+    assert ours["kid_mean"] == theirs[KEY_METRIC_KID_MEAN] and ours["kid_std"] == theirs[KEY_METRIC_KID_STD]
+    assert ours["kid_subset_size"] == 13
+    swapped = kid_features_to_metric(fake, real, kid_subsets=13, kid_subset_size=7, rng_seed=3, verbose=False)
+    assert swapped[KEY_METRIC_KID_MEAN] != ours["kid_mean"]  # the check can tell the two apart
+
+
+def test_kid_of_whole_sets_is_the_unbiased_mmd_with_the_cubic_kernel():
+    """With the subset size equal to the sample count every subset is the whole set: KID is then the unbiased MMD²
+    of Bińkowski et al. (2018) with k(x, y) = (x·y / d + 1)³, written out here, and it has no noise estimate."""
+    real, fake = gaussian(30, 8, 0.0, 4), gaussian(30, 8, 0.5, 5)
+    ours = _metric("kid", fake, real, Settings(kid_subsets=3, kid_subset_size=30))
+    x, y = fake.numpy(), real.numpy()
+    d, m = x.shape[1], len(x)
+    kxx, kyy, kxy = ((a @ b.T / d + 1) ** 3 for a, b in ((x, x), (y, y), (x, y)))
+    mmd = ((kxx.sum() - np.trace(kxx)) + (kyy.sum() - np.trace(kyy))) / (m * (m - 1)) - 2 * kxy.mean()
+    assert ours["kid_mean"] == pytest.approx(mmd, rel=1e-9)
+    assert ours["kid_std"] is None  # every subset was the whole set
+
+
+def test_the_bootstrap_width_matches_the_spread_of_fid_over_independent_sets():
+    """The bootstrap standard error of one set's FID estimates how FID varies from one set of n samples to another:
+    over 200 independent draws of 100 samples its spread here is about 0.27, and each set's bootstrap must land
+    within a factor of 2 of it (a bootstrap that stopped resampling gives 0; one over the wrong axis far more)."""
+    d, n = 8, 100
+    real = RealMoments(np.zeros(d), np.eye(d))
+    spread = np.std([fid_fast(gaussian(n, d, 0.3, seed).numpy(), real) for seed in range(200)], ddof=1)
+    assert 0.1 < spread < 1.0
+    for seed in range(1000, 1005):
+        fake = gaussian(n, d, 0.3, seed)
+        point = fid_fast(fake.numpy(), real)
+        b = bootstrap_fid(fake, real, point, 200, seed=0)
+        assert spread / 2 < b.std < 2 * spread, (seed, b.std, spread)
+        assert b.high - point == pytest.approx(1.959964 * b.std, rel=1e-6)  # a normal 95% interval
+        assert point - b.low == pytest.approx(1.959964 * b.std, rel=1e-6)
+        assert b.bias > 0  # a resample repeats about a third of its rows: its FID lies above
+
+
+def test_fid_reported_with_its_bootstrap_through_the_registry():
+    real, fake = gaussian(80, 8, 0.0, 6), gaussian(60, 8, 0.3, 7)
+    out = _metric("fid", fake, real, Settings(bootstrap=50))
+    s_f, s_r = np.cov(fake.numpy(), rowvar=False), np.cov(real.numpy(), rowvar=False)
+    w = np.linalg.eigvals(s_f @ s_r)
+    diff = fake.numpy().mean(0) - real.numpy().mean(0)
+    independent = diff @ diff + np.trace(s_f) + np.trace(s_r) - 2 * np.sum(np.sqrt(w.real.clip(0)))
+    assert out["fid"] == pytest.approx(independent, rel=1e-9)
+    b = bootstrap_fid(fake, RealMoments.from_features(real), out["fid"], 50, seed=0)
+    assert (out["fid_ci_low"], out["fid_ci_high"], out["fid_bootstrap_std"]) == (b.low, b.high, b.std)
+    assert _metric("fid", fake, real, Settings(bootstrap=0)).keys() == {"fid"}
+
+
+def test_fid_infinity_is_the_intercept_of_fid_over_one_over_n():
+    """Its points are FIDs of subsets of the generated set (the largest all of it), and its value is the intercept
+    of the least-squares line through them against 1/N, written out here."""
+    real, fake = gaussian(300, 8, 0.0, 11), gaussian(150, 8, 0.5, 8)
+    out = _metric("fid-inf", fake, real, Settings(fid_inf_points=6))
+    assert len(out["fid_inf_sizes"]) == 6 and out["fid_inf_sizes"][-1] == 150 and out["fid_inf_sizes"][0] == 30
+    assert out["fid_inf_fids"][-1] == pytest.approx(fidelity.fid(fake, real), rel=1e-9)
+    x = 1 / np.array(out["fid_inf_sizes"], dtype=float)
+    y = np.array(out["fid_inf_fids"])
+    slope = np.sum((x - x.mean()) * (y - y.mean())) / np.sum((x - x.mean()) ** 2)
+    assert out["fid_inf"] == pytest.approx(y.mean() - slope * x.mean(), rel=1e-9)
+    assert out["fid_inf_slope"] == pytest.approx(slope, rel=1e-9)
+
+
+def test_the_neighbour_count_reaches_precision_and_recall():
+    real, fake = gaussian(40, 8, 0.0, 9), gaussian(40, 8, 0.8, 10)
+    for k in (2, 5):
+        out = _metric("pr", fake, real, Settings(neighbours=k))
+        assert out == fidelity.precision_recall(fake, real, k)
+    assert _metric("pr", fake, real, Settings(neighbours=2)) != _metric("pr", fake, real, Settings(neighbours=5))
