@@ -14,6 +14,8 @@ from typing import Any
 DESCRIPTIVE = ("source", "family")
 
 
+# pragma: no mutate start
+# A run's configuration, outside the mutation check of records (docs/testing.md).
 def json_normal(obj: dict) -> dict:
     """JSON-normal form (tuples become lists, keys sorted), so a saved configuration compares equal to a rebuilt
     one and hashes alike."""
@@ -76,6 +78,7 @@ def run_digest(config: dict | RunConfig) -> str:
     return hashlib.sha256(json.dumps(identity(config), sort_keys=True).encode()).hexdigest()[:8]
 
 
+# pragma: no mutate end
 RECORD_SCHEMA = "ganbench.record/1"
 
 

@@ -78,6 +78,8 @@ def kid(fake: torch.Tensor, real: torch.Tensor, subsets: int, subset_size: int, 
     return KID(out[KEY_METRIC_KID_MEAN], out[KEY_METRIC_KID_STD] if size < n else None, subsets, size)
 
 
+# pragma: no mutate block
+# Above: FID and KID, which the mutation check (docs/testing.md) covers; below, the other metrics' wrappers.
 @dataclass(frozen=True)
 class InceptionScore:
     mean: float

@@ -67,16 +67,6 @@ def run_key(record: Record) -> str:
     return f"{record.model}/seed{record.seed}"
 
 
-def newest_records(runs_dir: Path, suite: str) -> dict[str, Record]:
-    """The newest valid record of each model and seed (invalid ones are reported and skipped)."""
-    newest: dict[str, Record] = {}
-    for record in load_records(runs_dir, suite):
-        key = run_key(record)
-        if key not in newest or record.created >= newest[key].created:
-            newest[key] = record
-    return newest
-
-
 def make_baseline(records: dict[str, Record], suite: str) -> dict:
     if not records:
         raise GanbenchError(f"no records for suite {suite}: run `ganbench run --suite {suite}` first")
@@ -99,34 +89,6 @@ def _metric_protocol_ids(record: Record) -> dict[str, str]:
             and (pid := metric_protocol_id(kind, record.protocol)) != record.protocol_id}
 
 
-def baseline_suite(path: Path) -> str | None:
-    """The suite a baseline file names (`gate` without --suite gates that one); None where there is no readable
-    baseline yet (load_baseline then says what is wrong)."""
-    try:
-        suite = json.loads(path.read_text()).get("suite")
-    except (OSError, ValueError, AttributeError):
-        return None
-    return suite if isinstance(suite, str) else None
-
-
-def load_baseline(path: Path, suite: str) -> dict:
-    if not path.is_file():
-        raise GanbenchError(f"baseline file not found: {path} (write one with `ganbench gate --update-baseline`)")
-    try:
-        baseline = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise GanbenchError(f"malformed baseline {path}: {str(exc).splitlines()[0]}") from None
-    if not isinstance(baseline, dict) or baseline.get("schema") != SCHEMA:
-        raise GanbenchError(f"malformed baseline {path}: not a {SCHEMA} file")
-    entries = baseline.get("entries")
-    if not isinstance(entries, dict) or not entries or not all(
-            isinstance(e, dict) and isinstance(e.get("metrics"), dict) and "protocol_id" in e for e in entries.values()):
-        raise GanbenchError(f"malformed baseline {path}: its entries lack metrics or protocol ids")
-    if baseline.get("suite") != suite:
-        raise GanbenchError(f"baseline {path} is for suite {baseline.get('suite')!r}, not {suite!r}")
-    return baseline
-
-
 def compare(baseline: dict, records: dict[str, Record], kinds: list[MetricKind], threshold: Threshold,
             damaged: dict[Path, str] | None = None) -> list[GateRow]:
     """Each gated run's metrics against the baseline's. `damaged`: records that could not be read, by path (a
@@ -147,7 +109,6 @@ def compare(baseline: dict, records: dict[str, Record], kinds: list[MetricKind],
                                 f"{record.protocol_id}; numbers of different protocols are not compared "
                                 "(update the baseline if the change of protocol is intended)")
         for kind in kinds:
-            _check_settings(key, kind, entry, record)
             before, after = kind.value_in(entry["metrics"]), kind.value_in(record.metrics)
             stored = entry["metrics"].get(kind.value_key or kind.key)
             if before is None and stored is not None:
@@ -157,6 +118,7 @@ def compare(baseline: dict, records: dict[str, Record], kinds: list[MetricKind],
                 where = "the baseline" if before is None else "the record"
                 raise GanbenchError(f"{key}: {kind.key} is not in {where} (gate the metrics both were scored with, "
                                     "or update the baseline)")
+            _check_settings(key, kind, entry, record)
             worse = kind.worsening(before, after)
             noise = math.hypot(_noise(kind, entry["metrics"], f"the baseline's {key}"),
                                _noise(kind, record.metrics, f"the record of {key}"))
@@ -214,6 +176,47 @@ def _noise(kind: MetricKind, metrics: dict, where: str) -> float:
 
 def exit_code(rows: list[GateRow]) -> int:
     return EXIT_REGRESSED if any(r.status == "regressed" for r in rows) else EXIT_PASS
+
+
+# pragma: no mutate block
+# Above: the gate's decision, which the mutation check (docs/testing.md) covers. Below: reading the records and
+# the baseline file, and the JSON report.
+def newest_records(runs_dir: Path, suite: str) -> dict[str, Record]:
+    """The newest valid record of each model and seed (invalid ones are reported and skipped)."""
+    newest: dict[str, Record] = {}
+    for record in load_records(runs_dir, suite):
+        key = run_key(record)
+        if key not in newest or record.created >= newest[key].created:
+            newest[key] = record
+    return newest
+
+
+def baseline_suite(path: Path) -> str | None:
+    """The suite a baseline file names (`gate` without --suite gates that one); None where there is no readable
+    baseline yet (load_baseline then says what is wrong)."""
+    try:
+        suite = json.loads(path.read_text()).get("suite")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return suite if isinstance(suite, str) else None
+
+
+def load_baseline(path: Path, suite: str) -> dict:
+    if not path.is_file():
+        raise GanbenchError(f"baseline file not found: {path} (write one with `ganbench gate --update-baseline`)")
+    try:
+        baseline = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise GanbenchError(f"malformed baseline {path}: {str(exc).splitlines()[0]}") from None
+    if not isinstance(baseline, dict) or baseline.get("schema") != SCHEMA:
+        raise GanbenchError(f"malformed baseline {path}: not a {SCHEMA} file")
+    entries = baseline.get("entries")
+    if not isinstance(entries, dict) or not entries or not all(
+            isinstance(e, dict) and isinstance(e.get("metrics"), dict) and "protocol_id" in e for e in entries.values()):
+        raise GanbenchError(f"malformed baseline {path}: its entries lack metrics or protocol ids")
+    if baseline.get("suite") != suite:
+        raise GanbenchError(f"baseline {path} is for suite {baseline.get('suite')!r}, not {suite!r}")
+    return baseline
 
 
 def as_json(rows: list[GateRow], threshold: Threshold, baseline_path: Path) -> dict:

@@ -118,25 +118,6 @@ def table(records: list[Record], suite: Suite, published: pd.DataFrame) -> pd.Da
     return df.drop(columns=["_estimate"]).astype({"rank": int, "tied": bool})
 
 
-def _published_note(match: pd.DataFrame) -> str:
-    if match.empty:
-        return ""
-    first = match.iloc[0]
-    comparable = str(first["comparable_with"])
-    more = f" ({len(match)} published values; the first shown)" if len(match) > 1 else ""
-    if comparable.startswith("none"):
-        return f"not comparable: the protocols differ{more}"
-    return f"comparable with {comparable}{more}"
-
-
-def _fact_note(kind: MetricKind, runs: list[Record]) -> str:
-    """What about the runs the value depends on (BEGAN's M and k: how the encoder started), in words."""
-    if kind.fact is None:
-        return ""
-    values = sorted({kind.fact.read(r) for r in runs} - {None})
-    return f"{kind.fact.name}: {', '.join(values)}" if values else ""
-
-
 def _by_metric_protocol(kind: MetricKind, runs: tuple[Record, ...]) -> dict[str, list[Record]]:
     """An experiment's runs by the metric's own protocol id: seeds scored with other settings of the metric (a
     KID subset size) are another row, never averaged together."""
@@ -191,6 +172,28 @@ def metric_table(records: list[Record], suite: Suite, published: pd.DataFrame) -
                   df.loc[ranked, "_estimate"])
     df.loc[ranked, "rank"], df.loc[ranked, "tied"] = ranks["rank"], ranks["tied"]
     return df.drop(columns=["_order", "_rank_key", "_estimate"])
+
+
+# pragma: no mutate block
+# Above: which rows rank together and how, which the mutation check (docs/testing.md) covers. Below: how the
+# board says it (cells, notes, markdown, files).
+def _published_note(match: pd.DataFrame) -> str:
+    if match.empty:
+        return ""
+    first = match.iloc[0]
+    comparable = str(first["comparable_with"])
+    more = f" ({len(match)} published values; the first shown)" if len(match) > 1 else ""
+    if comparable.startswith("none"):
+        return f"not comparable: the protocols differ{more}"
+    return f"comparable with {comparable}{more}"
+
+
+def _fact_note(kind: MetricKind, runs: list[Record]) -> str:
+    """What about the runs the value depends on (BEGAN's M and k: how the encoder started), in words."""
+    if kind.fact is None:
+        return ""
+    values = sorted({kind.fact.read(r) for r in runs} - {None})
+    return f"{kind.fact.name}: {', '.join(values)}" if values else ""
 
 
 def rank_text(rank, tied) -> str:

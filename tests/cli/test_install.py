@@ -29,8 +29,9 @@ def installed(tmp_path_factory) -> Path:
                                  capture_output=True, text=True, check=True).stdout.strip())
     (target / "test-deps.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     build = tmp_path_factory.mktemp("src")  # a copy of the checkout: the build leaves nothing in the repo
-    shutil.copytree(ROOT, build / "ganbench", ignore=shutil.ignore_patterns(".git", "runs", "*.egg-info", "build",
-                                                                            "__pycache__", ".pytest_cache"))
+    # (a virtual environment inside the checkout, and mutmut's copy of it, are neither source nor small)
+    shutil.copytree(ROOT, build / "ganbench", ignore=shutil.ignore_patterns(
+        ".git", "runs", "*.egg-info", "build", "__pycache__", ".pytest_cache", ".venv", "venv", "mutants"))
     proc = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
                            "--no-build-isolation", "--target", str(target), str(build / "ganbench")],
                           capture_output=True, text=True)

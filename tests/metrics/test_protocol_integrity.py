@@ -16,7 +16,7 @@ import torch
 
 from ganbench.core.config import Settings
 from ganbench.core.contracts import Training
-from ganbench.metrics import registry, scorer as scorer_module
+from ganbench.metrics import protocol, registry, scorer as scorer_module
 from ganbench.metrics.inputs import Inputs
 from ganbench.metrics.protocol import metric_protocol_id
 from ganbench.metrics.registry import FEATURES, get_metric, metric_kind
@@ -158,3 +158,46 @@ def test_every_setting_a_metric_reads_enters_its_id(name):
     get_metric(name).compute(Inputs(FAKE, REAL, logits, 0, settings, None))
     assert settings.read - {"bootstrap"} == set(SETTINGS.get(name, ()))
     assert set(get_metric(name).settings) == set(SETTINGS.get(name, ()))
+
+
+def test_committed_records_keep_their_ids():
+    """Each committed record's pipeline, rebuilt from its own fields by this version, is the one it holds and
+    hashes to the id it holds: the id did not change under the records (so their boards still rank them)."""
+    import json
+    from pathlib import Path
+
+    kept = sorted((Path(__file__).resolve().parents[2] / "leaderboards" / "records").glob("*/*.json"))
+    assert len(kept) == 6
+    for path in kept:
+        p = json.loads(path.read_text())["protocol"]
+        shared = {k: v for k, v in p.items() if k not in ("id", "seed", "metrics", "settings")}
+        own = ("version", "quantization", "real_data", "real_sha256", "n_real", "n_fake", "pr_features")
+        rebuilt = protocol.pipeline({k: v for k, v in shared.items() if k not in own}, p["quantization"],
+                                    p["real_data"], p["real_sha256"], p["n_real"], p["n_fake"], p.get("pr_features"))
+        assert rebuilt == shared and protocol.protocol_id(rebuilt) == p["id"], path
+        assert "pr_features" in p  # these records rank precision/recall, so their features enter the id
+
+
+def test_a_metrics_own_id_is_the_protocol_id_then_its_name_and_settings():
+    """`<protocol id>/<metric>-<first 6 hex digits of the SHA-256 of its settings as sorted JSON>`, as documented."""
+    import hashlib
+    import json
+
+    p = {"id": "abcdef012345", "settings": {"kid_subsets": 100, "kid_subset_size": 50, "neighbours": 3}}
+    digest = hashlib.sha256(json.dumps({"kid_subset_size": 50, "kid_subsets": 100}).encode()).hexdigest()[:6]
+    assert metric_protocol_id(metric_kind("kid"), p) == f"abcdef012345/kid-{digest}"
+    assert metric_protocol_id(metric_kind("fid"), p) == "abcdef012345"
+    reordered = {"id": "abcdef012345", "settings": {"neighbours": 3, "kid_subset_size": 50, "kid_subsets": 100}}
+    assert metric_protocol_id(metric_kind("kid"), reordered) == metric_protocol_id(metric_kind("kid"), p)
+    assert metric_protocol_id(metric_kind("recall"), p) == metric_protocol_id(metric_kind("precision"), p)
+    assert metric_protocol_id(metric_kind("kid"), {"id": "abcdef012345"}).startswith("abcdef012345/kid-")
+
+
+def test_the_protocol_id_is_a_hash_of_the_sorted_pipeline_less_input_names():
+    import hashlib
+    import json
+
+    pipeline = {"n_fake": 10, "backend": "torch-fidelity", "real_data": "folder:real", "real_sha256": "c" * 64}
+    expected = hashlib.sha256(json.dumps({"backend": "torch-fidelity", "n_fake": 10, "real_sha256": "c" * 64})
+                              .encode()).hexdigest()[:12]
+    assert protocol.protocol_id(pipeline) == expected

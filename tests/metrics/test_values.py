@@ -11,9 +11,10 @@ import torch
 from torch_fidelity.metric_kid import KEY_METRIC_KID_MEAN, KEY_METRIC_KID_STD, kid_features_to_metric
 
 from ganbench.core.config import Settings
+from ganbench.core.errors import GanbenchError
 from ganbench.metrics import fidelity, registry
 from ganbench.metrics.inputs import Inputs
-from ganbench.metrics.uncertainty import RealMoments, bootstrap_fid, fid_fast
+from ganbench.metrics.uncertainty import RealMoments, bootstrap_fid, fid_between_halves, fid_fast, fid_infinity
 
 
 def gaussian(n: int, d: int, shift: float, seed: int, scale: float = 1.0) -> torch.Tensor:
@@ -78,7 +79,8 @@ def test_fid_reported_with_its_bootstrap_through_the_registry():
     independent = diff @ diff + np.trace(s_f) + np.trace(s_r) - 2 * np.sum(np.sqrt(w.real.clip(0)))
     assert out["fid"] == pytest.approx(independent, rel=1e-9)
     b = bootstrap_fid(fake, RealMoments.from_features(real), out["fid"], 50, seed=0)
-    assert (out["fid_ci_low"], out["fid_ci_high"], out["fid_bootstrap_std"]) == (b.low, b.high, b.std)
+    assert (out["fid_ci_low"], out["fid_ci_high"], out["fid_bootstrap_std"], out["fid_bootstrap_bias"]) == \
+        (b.low, b.high, b.std, b.bias)
     assert _metric("fid", fake, real, Settings(bootstrap=0)).keys() == {"fid"}
 
 
@@ -102,3 +104,102 @@ def test_the_neighbour_count_reaches_precision_and_recall():
         out = _metric("pr", fake, real, Settings(neighbours=k))
         assert out == fidelity.precision_recall(fake, real, k)
     assert _metric("pr", fake, real, Settings(neighbours=2)) != _metric("pr", fake, real, Settings(neighbours=5))
+
+
+def test_fid_against_precomputed_statistics_equals_fid_against_their_features():
+    """The stats-only path (a `.npz` of mu and sigma): the same FID as from the features behind those moments."""
+    from ganbench.metrics.stats import RealStats
+
+    real, fake = gaussian(80, 8, 0.0, 12), gaussian(60, 8, 0.3, 13)
+    x = real.numpy()
+    stats = RealStats(x.mean(axis=0), np.cov(x, rowvar=False), 80, "s" * 64, None)
+    out = registry.compute(("fid",), Inputs(fake, None, None, 0, Settings(bootstrap=0), stats))
+    assert out == {"fid": pytest.approx(fidelity.fid(fake, real), rel=1e-9)}
+
+
+def test_fid_and_kid_refuse_too_few_samples_naming_the_side():
+    one, two = gaussian(1, 8, 0.0, 0), gaussian(2, 8, 0.0, 1)
+    for f in (fidelity.fid, lambda a, b: fidelity.kid(a, b, 3, 2, 0)):
+        with pytest.raises(GanbenchError, match=r"^too few generated samples for FID/KID: 1 \(need at least 2\)$"):
+            f(one, two)
+        with pytest.raises(GanbenchError, match=r"^too few real samples for FID/KID: 1 \(need at least 2\)$"):
+            f(two, one)
+        with pytest.raises(GanbenchError, match="too few generated samples"):
+            f(torch.zeros(8, dtype=torch.float64), two)  # one vector, not a set of them
+        assert np.isfinite(f(two, gaussian(2, 8, 0.5, 2)) if f is fidelity.fid else f(two, two).mean)  # 2 suffice
+
+
+def test_kid_lowers_a_subset_size_the_samples_do_not_allow_and_records_the_count():
+    assert [fidelity.kid_subset_size(asked, n) for asked, n in ((10, 10), (3, 10), (11, 10), (5, 4), (5, 3), (9, 2))] \
+        == [10, 3, 5, 2, 3, 2]
+    k = fidelity.kid(gaussian(30, 8, 0.0, 0), gaussian(30, 8, 0.2, 1), subsets=7, subset_size=50, seed=0)
+    assert (k.subsets, k.subset_size) == (7, 15) and k.std is not None
+
+
+def test_a_bootstrap_is_seeded_resampling_of_the_generated_rows_with_replacement():
+    """Its standard error is the spread (ddof 1) of the FIDs of `resamples` sets of n rows drawn with replacement by
+    numpy's generator of that seed; its bias estimate their mean less the point."""
+    real = RealMoments(np.zeros(8), np.eye(8))
+    fake = gaussian(50, 8, 0.3, 14)
+    point = fid_fast(fake.numpy(), real)
+    b = bootstrap_fid(fake, real, point, 30, seed=5)
+    rng = np.random.default_rng(5)
+    values = [fid_fast(fake.numpy()[rng.integers(0, 50, 50)], real) for _ in range(30)]
+    assert b.std == pytest.approx(np.std(values, ddof=1), rel=1e-9)
+    assert b.bias == pytest.approx(np.mean(values) - point, rel=1e-9)
+    assert (b.resamples, b.level, b.seed) == (30, 0.95, 5)
+    assert bootstrap_fid(fake, real, point, 2, seed=5).std > 0  # two resamples are enough
+    for too_few in (1, 0):
+        with pytest.raises(GanbenchError, match=r"^the bootstrap needs at least 2 resamples$"):
+            bootstrap_fid(fake, real, point, too_few, seed=5)
+    with pytest.raises(GanbenchError, match="at least 2 resamples"):  # through the metric, as --bootstrap 1 asks
+        _metric("fid", fake, gaussian(60, 8, 0.0, 15), Settings(bootstrap=1))
+
+
+def test_fid_infinity_sizes_seed_and_smallest_sets():
+    real = RealMoments(np.zeros(8), np.eye(8))
+    fake = gaussian(152, 8, 0.5, 16)
+    inf = fid_infinity(fake, real, seed=3, points=6)
+    assert inf.sizes == [30, 54, 78, 103, 127, 152]  # from a fifth (152 // 5) to all, evenly spaced
+    assert fid_infinity(fake, real, seed=3, points=6) == inf  # seeded subsets
+    assert fid_infinity(fake, real, seed=4, points=6).fids[0] != inf.fids[0]
+    assert fid_infinity(gaussian(10, 8, 0.5, 17), real, seed=0, points=3).sizes == [2, 6, 10]
+    out = _metric("fid-inf", fake, gaussian(200, 8, 0.0, 18), Settings(fid_inf_points=6), seed=3)
+    again = fid_infinity(fake, RealMoments.from_features(gaussian(200, 8, 0.0, 18)), seed=3, points=6)
+    assert (out["fid_inf"], out["fid_inf_fids"]) == (again.value, again.fids)
+
+
+def test_fid_between_two_halves_of_a_set():
+    """Two disjoint halves of a seeded permutation (an odd row left out), their FID by torch-fidelity's formula."""
+    x = gaussian(11, 8, 0.0, 19)
+    h = fid_between_halves(x, seed=2)
+    order = np.random.default_rng(2).permutation(11)
+    assert h.n_each == 5
+    assert h.fid == pytest.approx(fidelity.fid(x[order[:5]], x[order[5:10]]), rel=1e-6)
+    assert fid_between_halves(x[:4]).n_each == 2 and fid_between_halves(x[:3]) is None
+
+
+def test_the_covariance_of_real_moments_is_over_rows():
+    x = gaussian(30, 4, 0.0, 20)
+    m = RealMoments.from_features(x)
+    np.testing.assert_allclose(m.sigma, np.cov(x.numpy().T), rtol=1e-12)
+    np.testing.assert_allclose(m.mu, x.numpy().mean(axis=0), rtol=1e-12)
+
+
+def test_defaults_fid_infinity_at_15_sizes_and_the_halves_split_by_seed_0():
+    real = RealMoments(np.zeros(8), np.eye(8))
+    assert len(fid_infinity(gaussian(150, 8, 0.5, 21), real, seed=0).sizes) == 15
+    x = gaussian(12, 8, 0.0, 22)
+    assert fid_between_halves(x) == fid_between_halves(x, seed=0) != fid_between_halves(x, seed=1)
+
+
+def test_fid_against_statistics_takes_float32_features_and_names_too_few():
+    """Inception features are float32 and a statistics file's moments float64: torch-fidelity's formula wants one
+    dtype, so the generated mean is made float64."""
+    real = gaussian(80, 8, 0.0, 23).numpy()
+    fake = gaussian(60, 8, 0.3, 24).float()
+    mu, sigma = real.mean(axis=0), np.cov(real, rowvar=False)
+    assert fidelity.fid_from_stats(fake, mu, sigma) == pytest.approx(
+        fidelity.fid(fake.double(), torch.from_numpy(real)), rel=1e-6)
+    with pytest.raises(GanbenchError, match=r"^too few generated samples for FID/KID: 1 \(need at least 2\)$"):
+        fidelity.fid_from_stats(fake[:1], mu, sigma)

@@ -4,8 +4,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import pytest
 
 from ganbench.core.contracts import Curve, Record, Training
+from ganbench.core.errors import GanbenchError
+from ganbench.metrics.result import ScoreResult
 from ganbench.pipeline import records as records_module
 from ganbench.pipeline.records import RECORD, board_records, keep_records, load_records, write_record
 
@@ -81,3 +86,206 @@ def test_every_record_a_run_writes_round_trips(smoke_run):
         record = Record.from_dict(written)
         assert record.notes and record.curve is not None and record.training.steps == 6
         assert json.loads(record.to_json()) == written
+
+
+def test_a_record_is_made_of_its_scoring_field_by_field():
+    from datetime import datetime, timezone
+
+    scored = ScoreResult(real="fashion-mnist", fake="dcgan", metrics=FULL["metrics"], protocol=FULL["protocol"],
+                         precision_check={"precision": "exact"}, weights=FULL["weights"],
+                         environment=FULL["environment"], notes=("a note",), real_cache_hit=True,
+                         real_reference=FULL["real_reference"])
+    training, curve = Training(steps=40), Curve(60, 100, ({"step": 40, "epoch": 0.5, "fid": 60.5},))
+    r = records_module.new_record("dcgan", "fashion-mnist", 2, "dcgan", "McGinney et al.", {"seed": 2}, training,
+                                  scored, {"score": 4.1}, curve)
+    assert (r.model, r.suite, r.seed, r.family, r.source) == ("dcgan", "fashion-mnist", 2, "dcgan", "McGinney et al.")
+    assert (r.metrics, r.protocol, r.weights, r.environment) == (scored.metrics, scored.protocol, scored.weights,
+                                                                 scored.environment)
+    assert r.samples == {"real": 100, "fake": 120}
+    assert (r.precision_check, r.notes, r.real_features_cached, r.real_reference) == (
+        {"precision": "exact"}, ("a note",), True, FULL["real_reference"])
+    assert (r.training, r.curve, r.config, r.wall_time_s) == (training, curve, {"seed": 2}, {"score": 4.1})
+    made = datetime.fromisoformat(r.created)
+    assert made.tzinfo == timezone.utc and abs((datetime.now(timezone.utc) - made).total_seconds()) < 60
+
+
+def test_fids_bias_is_the_larger_of_the_bootstraps_and_the_real_halves_scaled_to_the_counts():
+    """Halves of 50 real images each are 12.5 apart; FID's bias goes as 1/n, so at min(120, 100) = 100 images it is
+    12.5 x 50 / 100 = 6.25, above the bootstrap's 2.0; without the halves, the bootstrap's alone."""
+    d = json.loads(json.dumps(FULL))
+    d["metrics"]["fid_bootstrap_bias"] = 2.0
+    assert records_module.fid_bias(Record.from_dict(d)) == pytest.approx(6.25)
+    d["samples"] = {"real": 400, "fake": 25}
+    assert records_module.fid_bias(Record.from_dict(d)) == pytest.approx(12.5 * 50 / 25)
+    d["real_reference"] = None
+    assert records_module.fid_bias(Record.from_dict(d)) == 2.0
+    d["metrics"]["fid_bootstrap_bias"] = float("nan")
+    assert records_module.fid_bias(Record.from_dict(d)) is None
+    scored = ScoreResult(real="r", fake="f", metrics={"fid_bootstrap_bias": 1.0}, protocol={"n_fake": 10, "n_real": 20},
+                         precision_check=None, weights={}, environment={},
+                         real_reference={"fid_between_halves": 4.0, "n_each": 5})
+    assert records_module.fid_bias(scored) == pytest.approx(4.0 * 5 / 10)  # a scoring reads its own counts
+
+
+def test_the_values_a_board_reads_add_the_bias_and_the_parameter_counts():
+    v = records_module.metric_values(Record.from_dict(FULL))
+    assert v["fid"] == 26.5 and v["fid_bias"] == pytest.approx(12.5 * 50 / 100)
+    assert (v["params-g-trainable"], v["params-d"], v["params-g"], v["params-g-nontrainable"]) == (1000, 900, 1100,
+                                                                                                 100)
+    no_keras = json.loads(json.dumps(FULL))
+    del no_keras["training"]["params_g_keras"]
+    assert records_module.metric_values(Record.from_dict(no_keras))["params-g-nontrainable"] is None
+    no_trainable = json.loads(json.dumps(FULL))
+    del no_trainable["training"]["params_g"]
+    assert records_module.metric_values(Record.from_dict(no_trainable))["params-g-nontrainable"] is None
+
+
+CURVE = "curve malformed (it needs n_fake and points, each with its epoch)"
+
+
+@pytest.mark.parametrize("change, reason", [
+    (lambda d: [], "not a JSON object"),
+    (lambda d: {k: v for k, v in d.items() if k not in ("metrics", "seed")}, "missing seed, metrics"),
+    (lambda d: {**d, "schema": "ganbench.record/0"}, "schema 'ganbench.record/0', expected 'ganbench.record/1'"),
+    (lambda d: {**d, "metrics": [1]}, "metrics or protocol id malformed"),
+    (lambda d: {**d, "protocol": "x"}, "metrics or protocol id malformed"),
+    (lambda d: {**d, "protocol": {"n_fake": 1}}, "metrics or protocol id malformed"),
+    (lambda d: {**d, "metrics": {"fid": 1.0, "kid_mean": "x", "is_mean": True}}, "metric kid_mean is 'x', not a finite "
+                                                                                  "number"),
+    (lambda d: {**d, "metrics": {"fid": float("inf")}}, "metric fid is inf, not a finite number"),
+    (lambda d: {**d, "metrics": {"fid": True}}, "metric fid is True, not a finite number"),
+    (lambda d: {**d, "training": [1]}, "training is not an object"),
+    (lambda d: {**d, "curve": {"n_fake": 6, "points": []}}, CURVE),
+    (lambda d: {**d, "curve": {"points": [{"epoch": 1}]}}, CURVE),
+    (lambda d: {**d, "curve": {"n_fake": 6, "points": [{"epoch": 1}, {"step": 2}]}}, CURVE),
+    (lambda d: {**d, "curve": {"n_fake": 6, "points": [{"epoch": 1}, 3]}}, CURVE),
+])
+def test_a_damaged_record_is_named_with_its_reason(change, reason):
+    assert records_module.validate(change(json.loads(json.dumps(FULL)))) == reason
+
+
+def test_a_usable_record_passes_with_nulls_details_and_no_training_or_curve():
+    d = json.loads(json.dumps(FULL))
+    assert records_module.validate(d) is None  # kid_std null, a details object
+    assert records_module.validate({**d, "training": None, "curve": None}) is None
+
+
+def test_readers_name_a_damaged_file_and_the_board_refuses_a_damaged_kept_record(tmp_path, capsys):
+    run = tmp_path / "runs" / "fashion-mnist" / "dcgan-seed2-abcd1234"
+    run.mkdir(parents=True)
+    (run / RECORD).write_text('{"schema": ')
+    assert records_module.read_record(run / RECORD) is None
+    assert f"skipping record {run / RECORD}: unreadable (JSONDecodeError)" in capsys.readouterr().err
+    assert records_module.damaged_records(tmp_path / "runs", "fashion-mnist") == {
+        run / RECORD: "unreadable (JSONDecodeError)"}
+    assert records_module._parse(tmp_path / "absent.json") == (None, "unreadable (FileNotFoundError)")
+    kept = tmp_path / "leaderboards" / "records" / "fashion-mnist"
+    kept.mkdir(parents=True)
+    (kept / "dcgan-seed9-0000.json").write_text("[]")
+    with pytest.raises(GanbenchError) as e:
+        board_records(tmp_path, "fashion-mnist")
+    assert str(e.value) == (f"kept record {kept / 'dcgan-seed9-0000.json'} is damaged (not a JSON object): restore it "
+                            f"(git checkout -- {kept / 'dcgan-seed9-0000.json'}) or delete it")
+
+
+def test_a_board_reads_each_run_once_newest_from_runs_and_sorted(tmp_path):
+    def write(model: str, seed: int, created: str, where: str) -> Record:
+        d = {**json.loads(json.dumps(FULL)), "model": model, "seed": seed, "created": created}
+        r = Record.from_dict(d)
+        if where == "runs":
+            write_record(tmp_path / "runs" / "fashion-mnist" / f"{model}-seed{seed}-0000", r)
+        else:
+            (tmp_path / "leaderboards" / "records" / "fashion-mnist").mkdir(parents=True, exist_ok=True)
+            (tmp_path / "leaderboards" / "records" / "fashion-mnist" / f"{model}-seed{seed}-0000.json").write_text(
+                r.to_json())
+        return r
+
+    kept_only = write("fcgan", 0, "2026-01-01", "kept")
+    old = write("dcgan", 1, "2026-01-01", "kept")
+    fresh = write("dcgan", 1, "2026-02-02", "runs")  # the same run scored again: taken from runs/
+    first = write("dcgan", 0, "2026-03-03", "runs")
+    assert board_records(tmp_path, "fashion-mnist") == [first, fresh, kept_only] and old not in [first, fresh]
+    with pytest.raises(GanbenchError) as e:
+        board_records(tmp_path, "celeba64")
+    assert str(e.value) == (f"no records for suite celeba64 under {tmp_path / 'runs' / 'celeba64'} or "
+                            f"{tmp_path / 'leaderboards' / 'records' / 'celeba64'}: run `ganbench run --suite "
+                            "celeba64`")
+
+
+def test_keeping_records_copies_each_valid_record_and_its_last_grid(tmp_path, capsys):
+    runs = tmp_path / "runs" / "fashion-mnist"
+    record = Record.from_dict(json.loads(json.dumps(FULL)))
+    write_record(runs / "dcgan-seed2-abcd1234", record)
+    grids = runs / "dcgan-seed2-abcd1234" / "samples"
+    grids.mkdir()
+    for epoch, data in ((1, b"first"), (2, b"last")):
+        (grids / f"epoch{epoch:03d}.png").write_bytes(data)
+    (grids / "epoch000.png").write_bytes(b"untrained")
+    (runs / "began-seed0-0000").mkdir()
+    (runs / "began-seed0-0000" / RECORD).write_text("{")  # damaged, and first in order: named, not kept
+    write_record(runs / "fcgan-seed0-ef567890", record)
+    (runs / "fcgan-seed0-ef567890" / "samples").mkdir()
+    (runs / "fcgan-seed0-ef567890" / "samples" / "epoch001.png").write_bytes(b"fcgan's")
+    write_record(runs / "wgan-seed0-0000ffff", record)  # a record without grids
+    written = keep_records(tmp_path, "fashion-mnist")
+    kept = tmp_path / "leaderboards" / "records" / "fashion-mnist"
+    assert written == [kept / "dcgan-seed2-abcd1234.json", kept / "dcgan-seed2-abcd1234-samples.png",
+                       kept / "fcgan-seed0-ef567890.json", kept / "fcgan-seed0-ef567890-samples.png",
+                       kept / "wgan-seed0-0000ffff.json"]
+    assert (kept / "dcgan-seed2-abcd1234-samples.png").read_bytes() == b"last"  # the last of three grids
+    assert (kept / "fcgan-seed0-ef567890-samples.png").read_bytes() == b"fcgan's"
+    assert f"kept 3 records in {kept}" in capsys.readouterr().err
+    with pytest.raises(GanbenchError) as e:
+        keep_records(tmp_path, "celeba64")
+    assert str(e.value) == (f"no records to keep under {tmp_path / 'runs' / 'celeba64'}: run `ganbench run --suite "
+                            "celeba64`")
+
+
+def test_a_record_refuses_numbers_json_cannot_hold_and_writes_indented():
+    record = Record.from_dict(json.loads(json.dumps(FULL)))
+    assert record.to_json().startswith('{\n  "schema": "ganbench.record/1",\n  "model": "dcgan"')
+    assert "\n" not in record.to_json(indent=None)
+    d = json.loads(json.dumps(FULL))
+    d["metrics"]["fid"] = float("nan")
+    with pytest.raises(ValueError):
+        Record.from_dict(d).to_json()
+
+
+def test_a_curve_is_read_by_epoch_once_it_reaches_one():
+    assert Curve(6, 10, ({"step": 3, "epoch": 0.5}, {"step": 6, "epoch": 1.0})).x_axis() == "epoch"
+    assert Curve(6, 10, ({"step": 3, "epoch": 0.5}, {"step": 6, "epoch": 0.99})).x_axis() == "step"
+
+
+def test_a_runs_record_is_made_of_its_configuration_and_scoring():
+    from ganbench.core.contracts import RunConfig
+
+    config = RunConfig(model="dcgan", suite="fashion-mnist", seed=2, hparams={"lr": 2e-4}, resolution=28, channels=1,
+                       batch_size=16, total_steps=40, steps_per_epoch=80, family="dcgan", source="McGinney et al.")
+    scored = ScoreResult(real="fashion-mnist", fake="dcgan", metrics={"fid": 3.0},
+                         protocol={"id": "p", "n_fake": 6, "n_real": 10},
+                         precision_check=None, weights={}, environment={})
+    curve = Curve(6, 10, ({"step": 40, "epoch": 0.5, "fid": 3.0},))
+    r = records_module.make_record(config, Training(steps=40), scored, {"train": 1.5}, curve)
+    assert (r.model, r.suite, r.seed, r.family, r.source) == ("dcgan", "fashion-mnist", 2, "dcgan", "McGinney et al.")
+    assert (r.config, r.training, r.metrics, r.wall_time_s, r.curve) == (config.to_dict(), Training(steps=40),
+                                                                         {"fid": 3.0}, {"train": 1.5}, curve)
+
+
+def test_a_damaged_record_is_named_for_the_board_and_a_runs_folder_for_its_model():
+    assert records_module.damaged_note(Path("runs/s/m-seed0-ab/record.json"), "missing metrics") == (
+        "not shown: the record runs/s/m-seed0-ab/record.json is damaged (missing metrics); score its run again "
+        "(`ganbench run`) or delete it")
+    assert records_module.run_folder("latent4d:prelu", 3) == "latent4d-prelu-seed3"
+
+
+def test_keys_named_like_a_records_own_fields_and_nulls_where_none_belong():
+    d = json.loads(json.dumps(FULL))
+    d["extra"] = {"from": "a later version"}  # an unknown key that happens to be called `extra`
+    d["training"]["extra"] = 5
+    record = Record.from_dict(d)
+    assert record.extra == {"a_later_version_key": {"kept": [1, 2]}, "extra": {"from": "a later version"}}
+    assert record.training.extra == {"began_k_final": 0.02, "extra": 5}
+    assert json.loads(record.to_json()) == d
+    nulls = {**json.loads(json.dumps(FULL)), "weights": None, "created": None, "notes": None, "training": None}
+    r = Record.from_dict(nulls)
+    assert (r.weights, r.created, r.notes, r.training) == ({}, "", (), Training())
