@@ -184,8 +184,7 @@ class Record:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object record.json holds, in its order of keys."""
-        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
-        ordered = {k: d[k] for k in _RECORD_ORDER}
+        ordered = {k: getattr(self, k) for k in _RECORD_ORDER}
         ordered["notes"] = list(self.notes)
         ordered["training"] = self.training.to_dict()
         ordered["curve"] = None if self.curve is None else self.curve.to_dict()
