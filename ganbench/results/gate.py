@@ -4,7 +4,8 @@ A gated metric fails only when it got worse by more than the allowed
 regression plus its noise: the 95% half-widths recorded with both values
 (FID's 1.96 bootstrap standard errors, 1.96 x KID's subset std), combined in quadrature.
 Direction and noise come from the metric registry (metrics/registry.py). A
-baseline written under another protocol id is refused, never compared.
+baseline written under another protocol id, or with other settings of a gated
+metric (its own id, metrics/protocol.py), is refused, never compared.
 """
 
 from __future__ import annotations
