@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import hashlib
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -163,9 +166,6 @@ def test_every_setting_a_metric_reads_enters_its_id(name):
 def test_committed_records_keep_their_ids():
     """Each committed record's pipeline, rebuilt from its own fields by this version, is the one it holds and
     hashes to the id it holds: the id did not change under the records (so their boards still rank them)."""
-    import json
-    from pathlib import Path
-
     kept = sorted((Path(__file__).resolve().parents[2] / "leaderboards" / "records").glob("*/*.json"))
     assert len(kept) == 6
     for path in kept:
@@ -180,9 +180,6 @@ def test_committed_records_keep_their_ids():
 
 def test_a_metrics_own_id_is_the_protocol_id_then_its_name_and_settings():
     """`<protocol id>/<metric>-<first 6 hex digits of the SHA-256 of its settings as sorted JSON>`, as documented."""
-    import hashlib
-    import json
-
     p = {"id": "abcdef012345", "settings": {"kid_subsets": 100, "kid_subset_size": 50, "neighbours": 3}}
     digest = hashlib.sha256(json.dumps({"kid_subset_size": 50, "kid_subsets": 100}).encode()).hexdigest()[:6]
     assert metric_protocol_id(metric_kind("kid"), p) == f"abcdef012345/kid-{digest}"
@@ -194,9 +191,6 @@ def test_a_metrics_own_id_is_the_protocol_id_then_its_name_and_settings():
 
 
 def test_the_protocol_id_is_a_hash_of_the_sorted_pipeline_less_input_names():
-    import hashlib
-    import json
-
     pipeline = {"n_fake": 10, "backend": "torch-fidelity", "real_data": "folder:real", "real_sha256": "c" * 64}
     expected = hashlib.sha256(json.dumps({"backend": "torch-fidelity", "n_fake": 10, "real_sha256": "c" * 64})
                               .encode()).hexdigest()[:12]

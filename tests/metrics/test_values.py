@@ -14,6 +14,7 @@ from ganbench.core.config import Settings
 from ganbench.core.errors import GanbenchError
 from ganbench.metrics import fidelity, registry
 from ganbench.metrics.inputs import Inputs
+from ganbench.metrics.stats import RealStats
 from ganbench.metrics.uncertainty import RealMoments, bootstrap_fid, fid_between_halves, fid_fast, fid_infinity
 
 
@@ -108,8 +109,6 @@ def test_the_neighbour_count_reaches_precision_and_recall():
 
 def test_fid_against_precomputed_statistics_equals_fid_against_their_features():
     """The stats-only path (a `.npz` of mu and sigma): the same FID as from the features behind those moments."""
-    from ganbench.metrics.stats import RealStats
-
     real, fake = gaussian(80, 8, 0.0, 12), gaussian(60, 8, 0.3, 13)
     x = real.numpy()
     stats = RealStats(x.mean(axis=0), np.cov(x, rowvar=False), 80, "s" * 64, None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +17,7 @@ from ganbench.metrics.protocol import metric_protocol_id
 from ganbench.metrics.registry import metric_kind
 from ganbench.results import compare, gate, leaderboard
 from ganbench.results.published import load_published
+from ganbench.results.significance import estimate
 from ganbench.suites import get_suite
 
 KEPT = Path(__file__).resolve().parents[2] / "leaderboards" / "records" / "fashion-mnist"
@@ -190,8 +192,6 @@ def test_a_gate_row_holds_each_number_it_judged():
 
 
 def test_a_baseline_holds_the_schema_suite_time_and_each_runs_numbers():
-    from datetime import datetime, timezone
-
     record = Record.from_dict(_dcgan0())
     b = gate.make_baseline({"dcgan/seed0": record}, "fashion-mnist")
     assert (b["schema"], b["suite"]) == ("ganbench.baseline/1", "fashion-mnist")
@@ -330,8 +330,6 @@ def test_an_allowed_regression_that_is_not_one_is_refused(text, message):
 
 def _estimates(fids: list[tuple[float, float]]) -> list:
     """FID estimates of single runs, (value, bootstrap standard error) each, as the board reads them."""
-    from ganbench.results.significance import estimate
-
     kind = metric_kind("fid")
     return [estimate(kind, [{"fid": v, "fid_ci_low": v - 1.96 * se, "fid_ci_high": v + 1.96 * se,
                              "fid_bootstrap_std": se}]) for v, se in fids]

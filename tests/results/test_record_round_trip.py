@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
-from ganbench.core.contracts import Curve, Record, Training
+from ganbench.core.contracts import Curve, Record, RunConfig, Training
 from ganbench.core.errors import GanbenchError
 from ganbench.metrics.result import ScoreResult
 from ganbench.pipeline import records as records_module
@@ -89,8 +90,6 @@ def test_every_record_a_run_writes_round_trips(smoke_run):
 
 
 def test_a_record_is_made_of_its_scoring_field_by_field():
-    from datetime import datetime, timezone
-
     scored = ScoreResult(real="fashion-mnist", fake="dcgan", metrics=FULL["metrics"], protocol=FULL["protocol"],
                          precision_check={"precision": "exact"}, weights=FULL["weights"],
                          environment=FULL["environment"], notes=("a note",), real_cache_hit=True,
@@ -257,8 +256,6 @@ def test_a_curve_is_read_by_epoch_once_it_reaches_one():
 
 
 def test_a_runs_record_is_made_of_its_configuration_and_scoring():
-    from ganbench.core.contracts import RunConfig
-
     config = RunConfig(model="dcgan", suite="fashion-mnist", seed=2, hparams={"lr": 2e-4}, resolution=28, channels=1,
                        batch_size=16, total_steps=40, steps_per_epoch=80, family="dcgan", source="McGinney et al.")
     scored = ScoreResult(real="fashion-mnist", fake="dcgan", metrics={"fid": 3.0},
