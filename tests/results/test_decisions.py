@@ -65,6 +65,18 @@ def _gate_one(metric: str, before: dict, after: dict, threshold: str = "0") -> g
     # KID: noise 1.96 x std each, hypot(1.96 * 0.001, 1.96 * 0.001) = 0.00277
     ("kid", {"kid_mean": 0.020, "kid_std": 0.001}, {"kid_mean": 0.0225, "kid_std": 0.001}, "within noise"),
     ("kid", {"kid_mean": 0.020, "kid_std": 0.001}, {"kid_mean": 0.0230, "kid_std": 0.001}, "regressed"),
+    ("kid", {"kid_mean": 0.020, "kid_std": 0.001}, {"kid_mean": 0.0170, "kid_std": 0.001}, "improved"),
+    # augmentation accuracy, higher is better, a binomial interval: noise hypot(2, 2) = 2.83 points
+    ("aug-accuracy", {"aug_accuracy": 80.0, "aug_accuracy_ci_low": 78.0, "aug_accuracy_ci_high": 82.0},
+     {"aug_accuracy": 77.5, "aug_accuracy_ci_low": 75.5, "aug_accuracy_ci_high": 79.5}, "within noise"),
+    ("aug-accuracy", {"aug_accuracy": 80.0, "aug_accuracy_ci_low": 78.0, "aug_accuracy_ci_high": 82.0},
+     {"aug_accuracy": 77.0, "aug_accuracy_ci_low": 75.0, "aug_accuracy_ci_high": 79.0}, "regressed"),
+    ("aug-accuracy", {"aug_accuracy": 80.0, "aug_accuracy_ci_low": 78.0, "aug_accuracy_ci_high": 82.0},
+     {"aug_accuracy": 83.0, "aug_accuracy_ci_low": 81.0, "aug_accuracy_ci_high": 85.0}, "improved"),
+    # the strong classifier's error, best at 50%, a binomial interval: 45 -> 52 is 2 points closer, within
+    # hypot(3, 3) = 4.24
+    ("ic-strong-error", {"ic_strong_error": 45.0, "ic_strong_error_ci_low": 42.0, "ic_strong_error_ci_high": 48.0},
+     {"ic_strong_error": 52.0, "ic_strong_error_ci_low": 49.0, "ic_strong_error_ci_high": 55.0}, "within noise"),
 ])
 def test_the_gate_judges_each_direction_and_noise_kind(metric, before, after, status):
     assert _gate_one(metric, before, after).status == status
