@@ -35,6 +35,13 @@ def isolate(mp: pytest.MonkeyPatch, tmp_path_factory) -> None:
         mp.delenv(name, raising=False)
 
 
+def gaussian(n: int, d: int, shift: float, seed: int):
+    """n float64 feature vectors of N(shift, 1) in d dimensions, as a tensor: fixed stand-ins for features."""
+    import torch
+
+    return torch.from_numpy(np.random.default_rng(seed).normal(shift, 1.0, size=(n, d)))
+
+
 def write_pngs(folder: Path, images: np.ndarray, prefix: str = "img") -> list[Path]:
     """uint8 N x C x H x W -> PNG files."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ from ganbench.metrics.inception import resolve_weights
 from ganbench.metrics.registry import parse_metrics
 from ganbench.metrics.scorer import Scorer
 from ganbench.metrics.uncertainty import RealMoments, bootstrap_fid, fid_fast, fid_infinity, fid_of_subsets
-from tests.helpers import assert_one_line_error, run_cli
+from tests.helpers import assert_one_line_error, gaussian, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +27,6 @@ def features(quick_test, quick_train):
     scorer = Scorer(torch.device("cpu"))
     return scorer.real(quick_test, 60).features, scorer.real(quick_train, 40).features
 
-
-def gaussian(n: int, d: int, shift: float, seed: int) -> torch.Tensor:
-    return torch.from_numpy(np.random.default_rng(seed).normal(shift, 1.0, size=(n, d)))
 
 
 @pytest.mark.parametrize("n_fake", [40, 300])  # fewer and more samples than dimensions: both branches

@@ -16,10 +16,8 @@ from ganbench.metrics import fidelity, registry
 from ganbench.metrics.inputs import Inputs
 from ganbench.metrics.stats import RealStats
 from ganbench.metrics.uncertainty import RealMoments, bootstrap_fid, fid_between_halves, fid_fast, fid_infinity
+from tests.helpers import gaussian
 
-
-def gaussian(n: int, d: int, shift: float, seed: int, scale: float = 1.0) -> torch.Tensor:
-    return torch.from_numpy(np.random.default_rng(seed).normal(shift, scale, size=(n, d)))
 
 
 def _metric(name: str, fake: torch.Tensor, real: torch.Tensor, settings: Settings, seed: int = 0) -> dict:

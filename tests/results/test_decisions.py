@@ -27,6 +27,10 @@ def _records() -> list[dict]:
     return [json.loads(p.read_text()) for p in sorted(KEPT.glob("*.json"))]
 
 
+def _dcgan0() -> dict:
+    return next(d for d in _records() if d["model"] == "dcgan" and d["seed"] == 0)
+
+
 def test_every_committed_record_round_trips_unchanged():
     """Every key and value comes back as the file has it; a field newer than the file (its real halves' FID) comes
     back as null, and a second round trip is the identity."""
@@ -40,7 +44,7 @@ def test_every_committed_record_round_trips_unchanged():
 
 def _gate_one(metric: str, before: dict, after: dict, threshold: str = "0") -> gate.GateRow:
     """The gate on one run whose baseline holds `before` and whose record holds `after` (raw metric keys)."""
-    base = next(d for d in _records() if d["model"] == "dcgan" and d["seed"] == 0)
+    base = _dcgan0()
     then, now = copy.deepcopy(base), copy.deepcopy(base)
     then["metrics"].update(before)
     now["metrics"].update(after)
@@ -87,7 +91,7 @@ def test_the_gate_judges_closeness_to_50_percent_both_ways():
     key = "ic-strong-error"
     kind = metric_kind(key)
     assert kind.worsening(40.0, 58.0) == pytest.approx(-2.0) and kind.worsening(40.0, 62.0) == pytest.approx(2.0)
-    base = next(d for d in _records() if d["model"] == "dcgan" and d["seed"] == 0)["metrics"]
+    base = _dcgan0()["metrics"]
     spread = {k: base[k] for k in kind.spread_keys}
     noise = kind.half_width(base) * 2 ** 0.5
     assert noise > 0
@@ -151,7 +155,7 @@ def test_no_board_ranks_or_averages_kids_of_two_subset_sizes_together():
 
 
 def test_the_gate_refuses_a_kid_of_other_settings_than_its_baseline():
-    base = next(d for d in _records() if d["model"] == "dcgan" and d["seed"] == 0)
+    base = _dcgan0()
     baseline = gate.make_baseline({"dcgan/seed0": Record.from_dict(base)}, "fashion-mnist")
     now = {"dcgan/seed0": Record.from_dict(_other_kid_subset_size(base))}
     with pytest.raises(GanbenchError, match="kid was scored with other settings than the baseline's.*"
@@ -176,10 +180,6 @@ def test_compare_leaves_out_a_metric_scored_with_other_settings_and_says_so():
 
 
 # The gate's rows and refusals, in-process: every field of a row, and each refusal's message in full.
-
-def _dcgan0() -> dict:
-    return next(d for d in _records() if d["model"] == "dcgan" and d["seed"] == 0)
-
 
 def _run(d: dict, **metrics) -> Record:
     d = copy.deepcopy(d)
@@ -362,7 +362,7 @@ def test_runs_not_told_apart_share_a_rank_and_the_next_one_counts_them():
 
 
 def test_the_runs_table_ties_two_runs_within_their_noise():
-    d = next(x for x in _records() if x["model"] == "dcgan" and x["seed"] == 0)
+    d = _dcgan0()
     twin = copy.deepcopy(d)
     twin["seed"] = 7
     for key in ("fid", "fid_ci_low", "fid_ci_high"):
