@@ -16,6 +16,7 @@ fails, becomes one line naming what happened (`DistributedFailure`).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime
 import os
@@ -110,6 +111,10 @@ def setup(device: torch.device) -> torch.device:
     except Exception as exc:  # store connection, timeout and backend errors all mean the same thing here
         raise DistributedFailure(f"could not join the distributed run at {where} as rank {os.environ['RANK']} of "
                                  f"{os.environ['WORLD_SIZE']} ({backend}): {_first_line(exc)}") from None
+    # A process that exits with the group still up can abort as the interpreter finalises (gloo's worker threads
+    # outlive it: "terminate called without an active exception", SIGABRT): the group ganbench joined is left
+    # before that, by whichever comes first, `teardown()` or the exit.
+    atexit.register(teardown)
     if not current().is_main:
         from ganbench.core import progress
 
@@ -123,6 +128,7 @@ def _rank_device(device: torch.device) -> torch.device:
 
 
 def teardown() -> None:
+    """Leave the process group (a no-op where there is none, or it was left already)."""
     if dist.is_available() and dist.is_initialized():
         dist.destroy_process_group()
 
