@@ -118,20 +118,23 @@ def table(records: list[Record], suite: Suite, published: pd.DataFrame) -> pd.Da
     return df.drop(columns=["_estimate"]).astype({"rank": int, "tied": bool})
 
 
-def _by_metric_protocol(kind: MetricKind, runs: tuple[Record, ...]) -> dict[str, list[Record]]:
-    """An experiment's runs by the metric's own protocol id: seeds scored with other settings of the metric (a
-    KID subset size) are another row, never averaged together."""
-    groups: dict[str, list[Record]] = {}
-    for r in runs:
-        groups.setdefault(metric_protocol_id(kind, r.protocol), []).append(r)
+def _by_metric_protocol(kind: MetricKind, runs: list[tuple[Record, dict]]) -> dict[str, list[tuple[Record, dict]]]:
+    """An experiment's runs (each with its `metric_values`) by the metric's own protocol id: seeds scored with
+    other settings of the metric (a KID subset size) are another row, never averaged together."""
+    groups: dict[str, list[tuple[Record, dict]]] = {}
+    for run in runs:
+        groups.setdefault(metric_protocol_id(kind, run[0].protocol), []).append(run)
     return groups
 
 
-def _metric_row(kind: MetricKind, exp: Experiment, runs: list[Record], pub: pd.DataFrame) -> dict | None:
-    """One metric of one experiment's runs (of one metric protocol), over their seeds; None where none holds it."""
-    e = estimate(kind, [metric_values(r) for r in runs])
+def _metric_row(kind: MetricKind, exp: Experiment, valued: list[tuple[Record, dict]],
+                pub: pd.DataFrame) -> dict | None:
+    """One metric of one experiment's runs (of one metric protocol, each with its `metric_values`), over their
+    seeds; None where none holds it."""
+    e = estimate(kind, [values for _, values in valued])
     if e is None:
         return None
+    runs = [r for r, _ in valued]
     match = pub[pub["model"].isin([exp.model, ANY_MODEL]) & (pub["metric"] == kind.key)]
     theirs = float(match["value"].iloc[0]) if len(match) else None
     features = kind.features(runs[0].protocol)  # one protocol id: one feature network
@@ -156,8 +159,9 @@ def metric_table(records: list[Record], suite: Suite, published: pd.DataFrame) -
     pub = suite_published(published, suite)
     rows = []
     for exp in experiments(records):
+        valued = [(r, metric_values(r)) for r in exp.runs]  # once per run, not once per metric
         for order, kind in enumerate(kinds()):
-            for pid, runs in _by_metric_protocol(kind, exp.runs).items():
+            for pid, runs in _by_metric_protocol(kind, valued).items():
                 row = _metric_row(kind, exp, runs, pub)
                 if row is not None:
                     rows.append({**row, "protocol": pid, "_order": order})
