@@ -17,6 +17,8 @@ from PIL import Image
 from ganbench.core import config
 
 FULL_FASHION_MNIST = config.DEBIAN_FASHION_MNIST
+# The records the committed fashion-mnist board is built from: real records to read without training.
+COMMITTED_RECORDS = Path(__file__).resolve().parents[1] / "leaderboards" / "records" / "fashion-mnist"
 needs_full_fashion_mnist = pytest.mark.skipif(
     not (FULL_FASHION_MNIST / "train-images-idx3-ubyte.gz").is_file(),
     reason=f"full Fashion-MNIST not installed at {FULL_FASHION_MNIST} (apt-get install dataset-fashion-mnist)",
@@ -33,6 +35,13 @@ def isolate(mp: pytest.MonkeyPatch, tmp_path_factory) -> None:
     for name in ("GANBENCH_DATA", "GANBENCH_INCEPTION_WEIGHTS", "GANBENCH_RESNET18_WEIGHTS",
                  "GANBENCH_VGG16_WEIGHTS", "GANBENCH_PUBLISHED"):
         mp.delenv(name, raising=False)
+
+
+def committed_records() -> list[dict]:
+    """The committed fashion-mnist records' JSON objects, a fresh copy each call, in file order."""
+    import json
+
+    return [json.loads(p.read_text()) for p in sorted(COMMITTED_RECORDS.glob("*.json"))]
 
 
 def gaussian(n: int, d: int, shift: float, seed: int):

@@ -11,7 +11,6 @@ import copy
 import dataclasses
 import hashlib
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,6 +24,7 @@ from ganbench.metrics.protocol import metric_protocol_id
 from ganbench.metrics.registry import FEATURES, get_metric, metric_kind
 from ganbench.metrics.scorer import Generated, RealReference, Scorer
 from ganbench.pipeline.records import new_record
+from tests.helpers import committed_records
 
 REAL = torch.from_numpy(np.random.default_rng(0).normal(0.0, 1.0, (40, 8)))
 FAKE = torch.from_numpy(np.random.default_rng(1).normal(0.3, 1.0, (40, 8)))
@@ -166,15 +166,15 @@ def test_every_setting_a_metric_reads_enters_its_id(name):
 def test_committed_records_keep_their_ids():
     """Each committed record's pipeline, rebuilt from its own fields by this version, is the one it holds and
     hashes to the id it holds: the id did not change under the records (so their boards still rank them)."""
-    kept = sorted((Path(__file__).resolve().parents[2] / "leaderboards" / "records").glob("*/*.json"))
-    assert len(kept) == 6
-    for path in kept:
-        p = json.loads(path.read_text())["protocol"]
+    records = committed_records()
+    assert len(records) == 6
+    for record in records:
+        p = record["protocol"]
         shared = {k: v for k, v in p.items() if k not in ("id", "seed", "metrics", "settings")}
         own = ("version", "quantization", "real_data", "real_sha256", "n_real", "n_fake", "pr_features")
         rebuilt = protocol.pipeline({k: v for k, v in shared.items() if k not in own}, p["quantization"],
                                     p["real_data"], p["real_sha256"], p["n_real"], p["n_fake"], p.get("pr_features"))
-        assert rebuilt == shared and protocol.protocol_id(rebuilt) == p["id"], path
+        assert rebuilt == shared and protocol.protocol_id(rebuilt) == p["id"], (record["model"], record["seed"])
         assert "pr_features" in p  # these records rank precision/recall, so their features enter the id
 
 

@@ -4,8 +4,7 @@ suite is shown beside. Values are read from the record files here, never from a 
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+import copy
 
 import pandas as pd
 import pytest
@@ -14,8 +13,8 @@ from ganbench.core.contracts import Record
 from ganbench.results import leaderboard
 from ganbench.results.published import load_published
 from ganbench.suites import get_suite
+from tests.helpers import committed_records
 
-KEPT = Path(__file__).resolve().parents[2] / "leaderboards" / "records" / "fashion-mnist"
 RUNS_COLUMNS = ["rank", "tied", "model", "seed", "FID", "FID ±95%", "KID", "KID std", "M", "k", "encoder", "n fake",
                 "n real", "epochs", "steps", "train s", "device", "protocol", "published FID", "published source"]
 METRIC_COLUMNS = ["metric", "label", "direction", "model", "seeds", "value", "±95%", "interval", "published",
@@ -25,7 +24,7 @@ METRIC_COLUMNS = ["metric", "label", "direction", "model", "seeds", "value", "±
 
 @pytest.fixture(scope="module")
 def files() -> list[dict]:
-    return [json.loads(p.read_text()) for p in sorted(KEPT.glob("*.json"))]
+    return committed_records()
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +93,7 @@ def test_a_number_that_depends_on_how_a_run_started_says_so_in_its_note(files):
     """BEGAN's M depends on how its encoder started: the note names it, from each run's configuration."""
     began = []
     for seed, init in ((0, "random (no ImageNet ResNet18 file)"), (1, "imagenet")):
-        d = json.loads(json.dumps(files[0]))
+        d = copy.deepcopy(files[0])
         d.update(model="began", seed=seed)
         d["metrics"].update(began_m=0.1 + seed, began_k=0.01)
         d["config"]["hparams"]["encoder_init"] = init

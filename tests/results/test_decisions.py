@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import json
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -19,12 +18,9 @@ from ganbench.results import compare, gate, leaderboard
 from ganbench.results.published import load_published
 from ganbench.results.significance import estimate
 from ganbench.suites import get_suite
+from tests.helpers import committed_records
 
-KEPT = Path(__file__).resolve().parents[2] / "leaderboards" / "records" / "fashion-mnist"
-
-
-def _records() -> list[dict]:
-    return [json.loads(p.read_text()) for p in sorted(KEPT.glob("*.json"))]
+_records = committed_records
 
 
 def _dcgan0() -> dict:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -39,8 +40,13 @@ FULL = {
 }
 
 
+def _full() -> dict:
+    """A fresh copy of FULL, for a test to change."""
+    return copy.deepcopy(FULL)
+
+
 def test_a_full_record_round_trips_through_json_unchanged():
-    record = Record.from_dict(json.loads(json.dumps(FULL)))
+    record = Record.from_dict(_full())
     assert record.notes == tuple(FULL["notes"])
     assert record.curve == Curve(60, 100, tuple(FULL["curve"]["points"]))
     assert record.training == Training(40, 16, 0.5, 1000, 900, 1100, {"m_final": 0.1}, {"began_k_final": 0.02})
@@ -53,7 +59,7 @@ def test_a_full_record_round_trips_through_json_unchanged():
 
 def test_a_record_ganbench_writes_is_the_record_every_reader_gets(tmp_path):
     """Written to a run folder and read by the leaderboard's, the gate's and the kept-records' readers: equal."""
-    record = Record.from_dict(json.loads(json.dumps(FULL)))
+    record = Record.from_dict(_full())
     run = tmp_path / "runs" / "fashion-mnist" / "dcgan-seed2-abcd1234"
     path = write_record(run, record)
     assert path == run / RECORD and json.loads(path.read_text()) == FULL
@@ -111,7 +117,7 @@ def test_a_record_is_made_of_its_scoring_field_by_field():
 def test_fids_bias_is_the_larger_of_the_bootstraps_and_the_real_halves_scaled_to_the_counts():
     """Halves of 50 real images each are 12.5 apart; FID's bias goes as 1/n, so at min(120, 100) = 100 images it is
     12.5 x 50 / 100 = 6.25, above the bootstrap's 2.0; without the halves, the bootstrap's alone."""
-    d = json.loads(json.dumps(FULL))
+    d = _full()
     d["metrics"]["fid_bootstrap_bias"] = 2.0
     assert records_module.fid_bias(Record.from_dict(d)) == pytest.approx(6.25)
     d["samples"] = {"real": 400, "fake": 25}
@@ -131,10 +137,10 @@ def test_the_values_a_board_reads_add_the_bias_and_the_parameter_counts():
     assert v["fid"] == 26.5 and v["fid_bias"] == pytest.approx(12.5 * 50 / 100)
     assert (v["params-g-trainable"], v["params-d"], v["params-g"], v["params-g-nontrainable"]) == (1000, 900, 1100,
                                                                                                  100)
-    no_keras = json.loads(json.dumps(FULL))
+    no_keras = _full()
     del no_keras["training"]["params_g_keras"]
     assert records_module.metric_values(Record.from_dict(no_keras))["params-g-nontrainable"] is None
-    no_trainable = json.loads(json.dumps(FULL))
+    no_trainable = _full()
     del no_trainable["training"]["params_g"]
     assert records_module.metric_values(Record.from_dict(no_trainable))["params-g-nontrainable"] is None
 
@@ -160,11 +166,11 @@ CURVE = "curve malformed (it needs n_fake and points, each with its epoch)"
     (lambda d: {**d, "curve": {"n_fake": 6, "points": [{"epoch": 1}, 3]}}, CURVE),
 ])
 def test_a_damaged_record_is_named_with_its_reason(change, reason):
-    assert records_module.validate(change(json.loads(json.dumps(FULL)))) == reason
+    assert records_module.validate(change(_full())) == reason
 
 
 def test_a_usable_record_passes_with_nulls_details_and_no_training_or_curve():
-    d = json.loads(json.dumps(FULL))
+    d = _full()
     assert records_module.validate(d) is None  # kid_std null, a details object
     assert records_module.validate({**d, "training": None, "curve": None}) is None
 
@@ -189,7 +195,7 @@ def test_readers_name_a_damaged_file_and_the_board_refuses_a_damaged_kept_record
 
 def test_a_board_reads_each_run_once_newest_from_runs_and_sorted(tmp_path):
     def write(model: str, seed: int, created: str, where: str) -> Record:
-        d = {**json.loads(json.dumps(FULL)), "model": model, "seed": seed, "created": created}
+        d = {**_full(), "model": model, "seed": seed, "created": created}
         r = Record.from_dict(d)
         if where == "runs":
             write_record(tmp_path / "runs" / "fashion-mnist" / f"{model}-seed{seed}-0000", r)
@@ -213,7 +219,7 @@ def test_a_board_reads_each_run_once_newest_from_runs_and_sorted(tmp_path):
 
 def test_keeping_records_copies_each_valid_record_and_its_last_grid(tmp_path, capsys):
     runs = tmp_path / "runs" / "fashion-mnist"
-    record = Record.from_dict(json.loads(json.dumps(FULL)))
+    record = Record.from_dict(_full())
     write_record(runs / "dcgan-seed2-abcd1234", record)
     grids = runs / "dcgan-seed2-abcd1234" / "samples"
     grids.mkdir()
@@ -241,10 +247,10 @@ def test_keeping_records_copies_each_valid_record_and_its_last_grid(tmp_path, ca
 
 
 def test_a_record_refuses_numbers_json_cannot_hold_and_writes_indented():
-    record = Record.from_dict(json.loads(json.dumps(FULL)))
+    record = Record.from_dict(_full())
     assert record.to_json().startswith('{\n  "schema": "ganbench.record/1",\n  "model": "dcgan"')
     assert "\n" not in record.to_json(indent=None)
-    d = json.loads(json.dumps(FULL))
+    d = _full()
     d["metrics"]["fid"] = float("nan")
     with pytest.raises(ValueError):
         Record.from_dict(d).to_json()
@@ -276,13 +282,13 @@ def test_a_damaged_record_is_named_for_the_board_and_a_runs_folder_for_its_model
 
 
 def test_keys_named_like_a_records_own_fields_and_nulls_where_none_belong():
-    d = json.loads(json.dumps(FULL))
+    d = _full()
     d["extra"] = {"from": "a later version"}  # an unknown key that happens to be called `extra`
     d["training"]["extra"] = 5
     record = Record.from_dict(d)
     assert record.extra == {"a_later_version_key": {"kept": [1, 2]}, "extra": {"from": "a later version"}}
     assert record.training.extra == {"began_k_final": 0.02, "extra": 5}
     assert json.loads(record.to_json()) == d
-    nulls = {**json.loads(json.dumps(FULL)), "weights": None, "created": None, "notes": None, "training": None}
+    nulls = {**_full(), "weights": None, "created": None, "notes": None, "training": None}
     r = Record.from_dict(nulls)
     assert (r.weights, r.created, r.notes, r.training) == ({}, "", (), Training())

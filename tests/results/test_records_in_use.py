@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from tests.helpers import assert_one_line_error, run_cli
+from tests.helpers import COMMITTED_RECORDS, assert_one_line_error, run_cli
 
-KEPT = Path(__file__).resolve().parents[2] / "leaderboards" / "records" / "fashion-mnist"
+KEPT = COMMITTED_RECORDS
 
 
 @pytest.fixture
