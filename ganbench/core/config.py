@@ -32,7 +32,7 @@ class Defaults:
     aug_epochs: int = 500
     ic_weak_every: float | None = None  # the suite's (0, never, for most)
     ic_weak_samples: int = 1000
-    ask_over: float = 10.0  # minutes
+    ask_over: float = 60.0  # minutes: where hours of work start; the default run and the smoke suites start unasked
     reuse: bool = False  # `run` scores every model again: a benchmark of now
 
 

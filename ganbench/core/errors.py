@@ -11,7 +11,7 @@ import functools
 
 # Documented in docs/cli.md; stable, scripts rely on them.
 EXIT_OK = 0
-EXIT_REGRESSION = 1  # reserved for `ganbench gate`
+EXIT_REGRESSION = 1  # `ganbench gate`: a gated metric got worse
 EXIT_BAD_INPUT = 2  # unknown names, missing/corrupt data, damaged checkpoints, too few samples
 EXIT_DISTRIBUTED = 3  # under torchrun: a process died, a collective failed, or the process group was not joined
 EXIT_INTERNAL = 70  # a bug: rerun with GANBENCH_DEBUG=1 for the traceback

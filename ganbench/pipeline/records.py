@@ -131,8 +131,9 @@ def read_record(path: Path) -> Record | None:
     return record
 
 
-def load_records(runs_dir: Path, suite: str) -> list[Record]:
-    """Every valid record under runs/<suite>/; invalid ones are named on stderr and skipped (`damaged_records`
+def run_records(runs_dir: Path, suite: str) -> list[Record]:
+    """Every valid record of one suite's runs, under `runs_dir`/<suite>/ (`ganbench.load_records` adds the kept
+    records and reads every suite); invalid ones are named on stderr and skipped (`damaged_records`
     names them for the board's notes and the gate's messages)."""
     records = (read_record(path) for path in sorted((Path(runs_dir) / suite).glob(f"*/{RECORD}")))
     return [r for r in records if r is not None]

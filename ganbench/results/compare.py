@@ -112,10 +112,6 @@ def build(records: dict[str, list[Record]], suite: str, alpha: float = ALPHA) ->
     return Comparison(suite, models, records, rows, alpha, tuple(notes))
 
 
-def _num(v: float | None) -> str:
-    return "–" if v is None else f"{v:.4g}"
-
-
 def table(c: Comparison) -> pd.DataFrame:
     rows = []
     for row in c.rows:

@@ -17,14 +17,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ganbench.core.contracts import Record
-from ganbench.core.errors import GanbenchError
+from ganbench.core.errors import EXIT_OK, EXIT_REGRESSION, GanbenchError
 from ganbench.metrics.protocol import metric_protocol_id
 from ganbench.metrics.registry import MetricKind, metric_of
 from ganbench.metrics.registry import kinds as reported_kinds
-from ganbench.pipeline.records import load_records, run_folder
+from ganbench.pipeline.records import run_folder, run_records
 
 SCHEMA = "ganbench.baseline/1"
-EXIT_PASS, EXIT_REGRESSED = 0, 1  # bad input (missing, malformed or foreign baseline) exits 2, as everywhere
 
 
 @dataclass(frozen=True)
@@ -176,7 +175,7 @@ def _noise(kind: MetricKind, metrics: dict, where: str) -> float:
 
 
 def exit_code(rows: list[GateRow]) -> int:
-    return EXIT_REGRESSED if any(r.status == "regressed" for r in rows) else EXIT_PASS
+    return EXIT_REGRESSION if any(r.status == "regressed" for r in rows) else EXIT_OK
 
 
 # pragma: no mutate block
@@ -185,7 +184,7 @@ def exit_code(rows: list[GateRow]) -> int:
 def newest_records(runs_dir: Path, suite: str) -> dict[str, Record]:
     """The newest valid record of each model and seed (invalid ones are reported and skipped)."""
     newest: dict[str, Record] = {}
-    for record in load_records(runs_dir, suite):
+    for record in run_records(runs_dir, suite):
         key = run_key(record)
         if key not in newest or record.created >= newest[key].created:
             newest[key] = record

@@ -26,7 +26,7 @@ from ganbench.metrics.classifiers.augmentation import per_class_generators, util
 from ganbench.metrics.result import ScoreResult
 from ganbench.metrics.protocol import protocol_id
 from ganbench.models.registry import get_model
-from ganbench.pipeline.records import load_records, new_record, run_folder, write_record
+from ganbench.pipeline.records import new_record, run_folder, run_records, write_record
 from ganbench.pipeline.request import Request
 from ganbench.pipeline.run import load_checkpoint_model, plan_run
 from ganbench.results import leaderboard
@@ -109,7 +109,7 @@ def run_group_study(name: str, members: list[Suite], request: Request) -> tuple[
 def write_leaderboard(name: str, out: Path) -> tuple[pd.DataFrame, list[Path]]:
     """The group study's per-metric table from its records, beside the published accuracies, as markdown and
     CSV (also `ganbench leaderboard --suite ore`)."""
-    records = load_records(Path(out) / "runs", name)
+    records = run_records(Path(out) / "runs", name)
     if not records:
         raise GanbenchError(f"no records of the {name} study under {Path(out) / 'runs'}: run `ganbench run --suite "
                             f"{name}:FOLDER --metrics aug`")

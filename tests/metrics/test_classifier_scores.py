@@ -17,7 +17,7 @@ from ganbench.data.quantize import to_unit
 from ganbench.metrics.classifiers.augmentation import generated_images, make_study, traditional_augment
 from ganbench.metrics.classifiers.two_sample import STRONG, independent_classifier
 from ganbench.models.registry import get_model
-from ganbench.pipeline.records import RECORD, load_records
+from ganbench.pipeline.records import RECORD, run_records
 from ganbench.pipeline.request import Request
 from ganbench.results.leaderboard import write as write_leaderboard
 from ganbench.results.published import load_published
@@ -110,7 +110,7 @@ def scored_run(tmp_path_factory):
 
 @pytest.mark.slow
 def test_run_records_the_classifier_scores_and_the_leaderboard_shows_the_three_accuracies(scored_run):
-    (record,) = load_records(scored_run / "runs", "fashion-mnist-quick")
+    (record,) = run_records(scored_run / "runs", "fashion-mnist-quick")
     m = record.metrics
     assert "fid" not in m  # no Inception pass was asked for
     assert record.protocol["metrics"] == ["ic-strong", "ic-weak", "aug"]
@@ -135,7 +135,7 @@ def test_run_records_the_classifier_scores_and_the_leaderboard_shows_the_three_a
 
 @pytest.mark.slow
 def test_the_references_are_cached_and_a_second_scoring_gives_the_same_numbers(scored_run):
-    (record,) = load_records(scored_run / "runs", "fashion-mnist-quick")
+    (record,) = run_records(scored_run / "runs", "fashion-mnist-quick")
     checkpoint = next((scored_run / "runs" / "fashion-mnist-quick").iterdir()) / "checkpoint.pt"
     r = run_cli("score", "--checkpoint", str(checkpoint), "--suite", "fashion-mnist-quick", "--metrics", "aug",
                 "--aug-per-class", "10", "--aug-epochs", "1", "--json")
@@ -150,11 +150,11 @@ def test_the_references_are_cached_and_a_second_scoring_gives_the_same_numbers(s
 def test_published_ic_errors_sit_beside_ours(scored_run, tmp_path):
     """Korotka et al.'s Table 3 gives the 2-D latent GAN's strong IC error on MNIST: a record of ours for it on
     mnist-latent (here a relabelled real one) gets the published value and the difference beside it."""
-    (record,) = load_records(scored_run / "runs", "fashion-mnist-quick")
+    (record,) = run_records(scored_run / "runs", "fashion-mnist-quick")
     record = replace(record, model="latent2d", suite="mnist-latent")
     (tmp_path / "runs" / "mnist-latent" / "r").mkdir(parents=True)
     (tmp_path / "runs" / "mnist-latent" / "r" / RECORD).write_text(record.to_json())
-    write_leaderboard(load_records(tmp_path / "runs", "mnist-latent"), get_suite("mnist-latent"), load_published(),
+    write_leaderboard(run_records(tmp_path / "runs", "mnist-latent"), get_suite("mnist-latent"), load_published(),
                       tmp_path)
     rows = pd.read_csv(tmp_path / "leaderboards" / "mnist-latent-metrics.csv").set_index("metric")
     assert rows.loc["ic-strong-error", "published"] == 1.5
@@ -199,7 +199,7 @@ def test_the_ore_group_studies_one_generator_per_class_beside_the_published_accu
     r = run_cli("run", "--suite", f"ore:{tmp_path / 'ore'}", "--models", "dcgan64", "--steps", "2", "--out",
                 str(tmp_path), "--metrics", "aug", "--aug-per-class", "5", "--aug-epochs", "1")
     assert r.returncode == 0, r.stderr
-    (record,) = load_records(tmp_path / "runs", "ore")
+    (record,) = run_records(tmp_path / "runs", "ore")
     m = record.metrics
     assert m["aug_detail"]["generated"]["labels"] == "one generator per class"
     assert m["aug_detail"]["n_test"] == 32 and m["aug_detail"]["real"]["n_train"] == 128 - 13  # 20% test, 10% val

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import torch
 
 from ganbench.metrics.scorer import Scorer
@@ -16,7 +17,7 @@ from tests.helpers import assert_one_line_error, run_cli
 def test_compare_over_the_threshold_without_a_terminal_starts_nothing(tmp_path):
     """McGinney et al.'s two models at the full suite's 10 epochs: hours on this CPU, refused before any work."""
     proc = run_cli("compare", "fcgan", "dcgan", "--suite", "fashion-mnist", "--out", str(tmp_path))
-    last = assert_one_line_error(proc, "the plan takes about", "over the 10 min that start without asking",
+    last = assert_one_line_error(proc, "the plan takes about", "over the 60 min that start without asking",
                                  "pass --yes to start it", "--suite fashion-mnist-smoke", "fewer --steps")
     assert " h on cpu" in last or " min on cpu" in last
     assert "planned: training fcgan seed 0" in proc.stderr  # the plan is said first
@@ -93,3 +94,19 @@ def test_the_command_line_reads_the_same_everywhere():
     gate = run_cli("gate", "--help").stdout
     assert "--metrics" in gate and "hold the records" in gate  # one spelling; --out as a command that reads
     assert "--seed" in run_cli("compare", "--help").stdout and "--yes" in run_cli("run", "--help").stdout
+
+
+def test_the_default_run_starts_unasked_even_at_a_third_of_the_measured_speed():
+    """The README's own command, estimated at about 5 minutes on an idle 2-core CPU, starts without a terminal and
+    without --yes even where a busy machine triples its estimate; hours of work are still refused."""
+    from types import SimpleNamespace
+
+    from ganbench.cli.app import _ask_before_long_work
+    from ganbench.core.config import DEFAULTS
+    from ganbench.core.errors import GanbenchError
+
+    suite = get_suite(DEFAULTS.suite)
+    confirm = _ask_before_long_work(False, DEFAULTS.ask_over, suite, list(suite.models))
+    confirm(SimpleNamespace(seconds=3 * 5 * 60, duration="15 min", device="cpu"))  # starts: no error
+    with pytest.raises(GanbenchError, match="over the 60 min that start without asking"):
+        confirm(SimpleNamespace(seconds=4.1 * 3600, duration="4.1 h", device="cpu"))

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from ganbench.core.contracts import Record
-from ganbench.core.errors import GanbenchError
+from ganbench.core.errors import EXIT_OK, EXIT_REGRESSION, GanbenchError
 from ganbench.metrics.protocol import metric_protocol_id
 from ganbench.metrics.registry import metric_kind
 from ganbench.results import compare, gate, leaderboard
@@ -195,8 +195,8 @@ def test_a_gate_row_holds_each_number_it_judged():
     assert rows[0] == gate.GateRow("dcgan/seed0", "fid", 20.0, 22.5, 2.5, 1.0, pytest.approx(noise), "regressed")
     assert rows[1].run == "dcgan/seed0" and rows[1].metric == "kid" and rows[1].status == "unchanged"
     assert rows[2] == gate.GateRow("dcgan/seed5", "fid,kid", None, None, None, None, None, "new (not gated)")
-    assert gate.exit_code(rows) == gate.EXIT_REGRESSED == 1
-    assert gate.exit_code(rows[1:]) == gate.EXIT_PASS == 0
+    assert gate.exit_code(rows) == EXIT_REGRESSION == 1
+    assert gate.exit_code(rows[1:]) == EXIT_OK == 0
 
 
 def test_a_baseline_holds_the_schema_suite_time_and_each_runs_numbers():

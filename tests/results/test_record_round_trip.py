@@ -14,7 +14,7 @@ from ganbench.core.contracts import Curve, Record, RunConfig, Training
 from ganbench.core.errors import GanbenchError
 from ganbench.metrics.result import ScoreResult
 from ganbench.pipeline import records as records_module
-from ganbench.pipeline.records import RECORD, board_records, keep_records, load_records, write_record
+from ganbench.pipeline.records import RECORD, board_records, keep_records, run_records, write_record
 
 FULL = {
     "schema": "ganbench.record/1", "model": "dcgan", "family": "dcgan", "source": "McGinney et al.",
@@ -63,7 +63,7 @@ def test_a_record_ganbench_writes_is_the_record_every_reader_gets(tmp_path):
     run = tmp_path / "runs" / "fashion-mnist" / "dcgan-seed2-abcd1234"
     path = write_record(run, record)
     assert path == run / RECORD and json.loads(path.read_text()) == FULL
-    assert load_records(tmp_path / "runs", "fashion-mnist") == [record]
+    assert run_records(tmp_path / "runs", "fashion-mnist") == [record]
     kept = keep_records(tmp_path, "fashion-mnist")
     assert json.loads(kept[0].read_text()) == FULL
     assert records_module.read_kept(kept[0]) == record
