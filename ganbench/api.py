@@ -13,7 +13,7 @@ are the CLI's (`bootstrap` at least 0, `n_fake` at least 2, ...), and so are the
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Union
 
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ganbench.core.config import DEFAULTS
+from ganbench.core.config import DEFAULTS, AugOptions
 from ganbench.core.contracts import Record
 from ganbench.core.errors import GanbenchError, speaks_api
 from ganbench.core.provenance import resolve_device
@@ -31,7 +31,8 @@ from ganbench.metrics.result import ScoreResult
 from ganbench.metrics.stats import holds_stats
 from ganbench.models.registry import ModelSpec, load_zoo
 from ganbench.pipeline.request import Request, parse_seeds
-from ganbench.suites import SUITES, Suite, get_suite, suite_for
+from ganbench.results.group_studies import group_studies
+from ganbench.suites import SUITES, Suite, expand_suites, get_suite, suite_for
 
 if TYPE_CHECKING:
     from ganbench.pipeline.suite import Confirm
@@ -120,48 +121,105 @@ def run_suite(suite: str = DEFAULTS.suite, models: Iterable[str] | None = None, 
               out: str | os.PathLike = DEFAULTS.out,
               steps: int | None = None, epochs: int | None = None, metrics: Iterable[str] | str = DEFAULT_METRICS,
               device: str | torch.device = DEFAULTS.device, precision: str = DEFAULTS.precision,
-              inception_weights: str | os.PathLike | None = None, reuse: bool = DEFAULTS.reuse):
+              inception_weights: str | os.PathLike | None = None, reuse: bool = DEFAULTS.reuse,
+              aug_per_class: int = DEFAULTS.aug_per_class, aug_epochs: int = DEFAULTS.aug_epochs,
+              ic_weak_every: float | None = DEFAULTS.ic_weak_every):
     """`ganbench run`: train (or load finished) each model of a suite, score it, write its record and the
     suite's leaderboard under `out`. Returns a SuiteResult: `table` (the leaderboard, a DataFrame), `files`
     (what was written) and `records`. Asks nothing: the caller decided to run it. `reuse`: keep each record that
     serves (the same run configuration, metrics, precision and steps) instead of scoring the model again.
-    `seeds`: one training seed or several (`0`, `"0,1,2"`, `[0, 1, 2]`), as `--seed`; `seed` is its old name."""
-    s = get_suite(suite)
-    names = tuple(models) if models is not None else s.models
-    return run_request(Request(s, names, Path(out), _seeds(seeds, seed), _device(device), steps, epochs,
-                               _path(inception_weights), parse_metrics(metrics), precision, reuse=reuse))
+    `seeds`: one training seed or several (`0`, `"0,1,2"`, `[0, 1, 2]`), as `--seed`; `seed` is its old name.
+
+    A suite group (`"ore:FOLDER"`: one suite per class) runs each class suite in turn, then the group's study
+    where its metrics are asked (`metrics="aug"`), and returns a GroupResult: `boards`, each class suite's
+    SuiteResult by name and the study's under the group's name."""
+    members = expand_suites(suite)
+    names = tuple(models) if models is not None else members[0].models
+    request = Request(suite=members[0], models=names, out=Path(out), seeds=_seeds(seeds, seed),
+                      device=_device(device), steps=steps, epochs=epochs, weights=_path(inception_weights),
+                      metrics=parse_metrics(metrics), precision=precision,
+                      aug=AugOptions(aug_per_class, aug_epochs), ic_weak_every=ic_weak_every, reuse=reuse)
+    boards = {board.suite: board for board in run_named(suite, request)}
+    return boards[members[0].name] if len(boards) == 1 and members[0].name in boards else GroupResult(boards)
 
 
 @dataclass(frozen=True)
 class SuiteResult:
+    suite: str  # the suite's name, or the group's for a group study's board
     table: pd.DataFrame  # the leaderboard
     files: list[Path]  # its markdown, CSVs and PNGs
     records: list[Record]
     notes: tuple[str, ...] = ()  # what the board says under its table (the runs' notes, damaged records)
+    study: bool = False  # a group study's board (Wang et al.'s accuracies by metric), not a suite's leaderboard
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    """`run_suite` on a suite group: each board written, by suite (the group study's by the group's name)."""
+
+    boards: dict[str, SuiteResult]
+
+
+def run_named(name: str, request: Request, confirm_for: Callable[[Suite], Confirm | None] | None = None):
+    """What `run_suite` and `ganbench run` do with a suite's name and their request (made for the name's first
+    suite): each suite the name runs (`ore:FOLDER`: one per class) with the request, yielding its board, and
+    then, where the request asks for a group study's metrics, the study over the group's suites and its board.
+    `confirm_for(suite)` gives the check made before each suite's work (see `run_request`)."""
+    from ganbench.core import distributed
+    from ganbench.pipeline.suite import train_runs
+
+    members = expand_suites(name)
+    study = group_studies().get(name.partition(":")[0])
+    over_group = tuple(k for k in request.metrics if study and k in study.metrics)
+    if over_group and distributed.current().distributed:
+        raise GanbenchError(f"the {study.group} group's study ({', '.join(over_group)}) runs in one process: train "
+                            f"the group under torchrun without it, then run it again in one process")
+    per_suite = tuple(k for k in request.metrics if k not in over_group)
+    for s in members:
+        member = replace(request, suite=s, metrics=per_suite)
+        if per_suite:
+            yield run_request(member, confirm=confirm_for(s) if confirm_for else None)
+        else:  # the group study alone: each class suite is trained, and scored by the study
+            train_runs(member)
+    if over_group:
+        table, files = study.run(members, replace(request, suite=members[0], metrics=over_group))
+        yield SuiteResult(study.group, table, files, [], study=True)
 
 
 def run_request(request: Request, confirm: Confirm | None = None) -> SuiteResult:
-    """What `run_suite` and `ganbench run` do with their request: each model's record made (or, with
-    `request.reuse`, reused where it serves), then the suite's leaderboard written from every record under
-    `out`. `confirm` is handed the plan's estimated duration before any work, and raises to stop it."""
+    """What `run_named` does with each suite's request: each model's record made (or, with `request.reuse`,
+    reused where it serves), then the suite's leaderboard written from every record under `out`. `confirm` is
+    handed the plan's estimated duration before any work, and raises to stop it."""
     from ganbench.core import distributed
     from ganbench.pipeline.suite import complete_request
 
     complete_request(request, rescore=not request.reuse, confirm=confirm)
-    return distributed.on_main(write_board, request.out, request.suite)  # rank 0 writes; every rank gets it
+    return distributed.on_main(write_board, request.out, request.suite.name)  # rank 0 writes; every rank gets it
 
 
-def write_board(out: Path, suite: Suite) -> SuiteResult:
+def write_board(out: Path, suite: str) -> SuiteResult:
     """The suite's leaderboard from every record under `out` (kept and under runs/), what `ganbench run` ends with
-    and `ganbench leaderboard` does; a damaged record is named in the board's notes."""
+    and `ganbench leaderboard` does; a damaged record is named in the board's notes. A group study's name (`ore`)
+    rebuilds the study's board from its records."""
     from ganbench.pipeline.records import board_records, damaged_records
+
+    return _board(board_records(out, suite), suite, Path(out), damaged_records(Path(out) / "runs", suite))
+
+
+def _board(records: list[Record], suite: str, out: Path | None, damaged: dict | None = None) -> SuiteResult:
+    """One suite's records as its board (written under `out` where given), or a group study's."""
     from ganbench.results import leaderboard as boards
     from ganbench.results.published import load_published
 
-    records = board_records(out, suite.name)
-    damaged = damaged_records(Path(out) / "runs", suite.name)
-    table, files = boards.write(records, suite, load_published(), Path(out), damaged)
-    return SuiteResult(table, files, records, tuple(boards.board_notes(records, damaged)))
+    study = group_studies().get(suite)
+    if study is not None:
+        table, files = study.write_leaderboard(records, out)
+        return SuiteResult(suite, table, files, records, study=True)
+    s = get_suite(suite)
+    if out is None:
+        return SuiteResult(s.name, boards.table(records, s, load_published()), [], records)
+    table, files = boards.write(records, s, load_published(), out, damaged)
+    return SuiteResult(s.name, table, files, records, tuple(boards.board_notes(records, damaged or {})))
 
 
 def _seeds(seeds: int | str | Iterable[int], seed: int | None) -> tuple[int, ...]:
@@ -202,22 +260,19 @@ def load_records(folder: str | os.PathLike = DEFAULTS.out, suite: str | None = N
 @speaks_api
 def leaderboard(records: list[Record], suite: str | None = None, *, out: str | os.PathLike | None = None) -> pd.DataFrame:
     """The leaderboard of one suite's records, beside the published numbers: a DataFrame with the rows and columns
-    of `ganbench leaderboard`. With `out`, also writes leaderboards/<suite>.md, .csv and PNGs there."""
-    from ganbench.results import leaderboard as boards
-    from ganbench.results.published import load_published
-
+    of `ganbench leaderboard`. With `out`, also writes leaderboards/<suite>.md, .csv and PNGs there. A group
+    study's records (`load_records(folder, "ore")`) give the study's board."""
     if not records:
         raise GanbenchError("leaderboard: no records (load them with ganbench.load_records)")
     suites = sorted({r.suite for r in records})
     if suite is None and len(suites) > 1:
         raise GanbenchError(f"the records are of several suites ({', '.join(suites)}): pass suite=")
-    s = get_suite(suite or suites[0])
-    mine = [r for r in records if r.suite == s.name]
+    name = suite or suites[0]
+    name = name if name in group_studies() else get_suite(name).name
+    mine = [r for r in records if r.suite == name]
     if not mine:
-        raise GanbenchError(f"none of the records is of suite {s.name}")
-    if out is not None:
-        return boards.write(mine, s, load_published(), Path(out))[0]
-    return boards.table(mine, s, load_published())
+        raise GanbenchError(f"none of the records is of suite {name}")
+    return _board(mine, name, None if out is None else Path(out)).table
 
 
 @speaks_api

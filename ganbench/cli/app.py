@@ -1,7 +1,8 @@
 """The `ganbench` commands: one small function per command, parsing its options and calling the layers below;
-what they print is rendered by cli/render.py, and cli/main.py runs them (exit codes, one-line errors).
-
-One module holds every command, so that the command line reads as one table of contents."""
+what they do is done by the Python API and the layers below, what they print is rendered by cli/render.py, and
+cli/main.py runs them (exit codes, one-line errors). The shared options are cli/options.py; `stats` and `cache`,
+housekeeping, are cli/housekeeping.py. Every other command is here, so the command line reads as one table of
+contents."""
 
 from __future__ import annotations
 
@@ -11,13 +12,16 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.table import Table
 
-from ganbench.cli.render import (metric_rows, name_column, print_board, print_json, print_study, reference_lines,
-                                 stdout)
+from ganbench.cli.housekeeping import cache_app, stats_app
+from ganbench.cli.options import (MAX_IMAGES, AskOverOpt, AugEpochsOpt, AugPerClassOpt, BackendOpt, BootstrapOpt,
+                                  DeviceOpt, EpochsOpt, IcWeakEveryOpt, JsonOpt, MetricsOpt, ModeOpt, OutOpt,
+                                  PrecisionOpt, RecordsOutOpt, ReuseOpt, SeedOpt, SeedsOpt, StepsOpt, SuiteOpt,
+                                  WeightsOpt, YesOpt, models_option)
+from ganbench.cli.render import (print_board, print_comparison, print_explore, print_gate, print_json, print_score,
+                                 print_suites, print_zoo, stdout)
 from ganbench.core.config import DEFAULTS, HELP
 from ganbench.core.errors import GanbenchError
-from ganbench.metrics.registry import metrics_help
 
 app = typer.Typer(
     name="ganbench",
@@ -27,47 +31,6 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,  # click's plain help: flags as flags (`--json`), values with their type
 )
-
-# --n-fake beyond this is a typo: 1,000,000 images is 20 times the largest protocol in use (50k).
-MAX_IMAGES = 1_000_000
-
-SuiteOpt = typer.Option(DEFAULTS.suite, "--suite", help=HELP["suite"])
-SeedOpt = typer.Option(DEFAULTS.seed, "--seed", min=0, help=HELP["seed"])
-DeviceOpt = typer.Option(DEFAULTS.device, "--device", help=HELP["device"])
-OutOpt = typer.Option(Path(DEFAULTS.out), "--out", help=HELP["out"])
-RecordsOutOpt = typer.Option(Path(DEFAULTS.out), "--out",
-                             help="Folder whose runs/<suite>/ (and leaderboards/records/<suite>/) hold the records, as "
-                                  "`ganbench run --out` wrote them.")
-WeightsOpt = typer.Option(None, "--inception-weights",
-                          help="Inception weights file (torch-fidelity .pth or fid-helper TorchScript); default: found offline.")
-JsonOpt = typer.Option(False, "--json", help="Print only JSON on stdout.")
-MetricsOpt = typer.Option(DEFAULTS.metrics, "--metrics", help=metrics_help())  # every registered metric
-BootstrapOpt = typer.Option(DEFAULTS.bootstrap, "--bootstrap", min=0, help=HELP["bootstrap"])
-BackendOpt = typer.Option("torch-fidelity", "--backend", help="Feature pipeline: torch-fidelity or clean-fid.")
-ModeOpt = typer.Option(None, "--mode", help="clean-fid's mode: clean (default) or legacy_tensorflow.")
-PrecisionOpt = typer.Option(DEFAULTS.precision, "--precision", help=HELP["precision"])
-StepsOpt = typer.Option(None, "--steps", min=1, help="Training steps per model (default: the suite's budget).")
-EpochsOpt = typer.Option(None, "--epochs", min=1, help="Training epochs per model (default: the suite's budget).")
-AugPerClassOpt = typer.Option(DEFAULTS.aug_per_class, "--aug-per-class", min=1, help=HELP["aug_per_class"])
-AugEpochsOpt = typer.Option(DEFAULTS.aug_epochs, "--aug-epochs", min=1, help=HELP["aug_epochs"])
-IcWeakEveryOpt = typer.Option(DEFAULTS.ic_weak_every, "--ic-weak-every", help=HELP["ic_weak_every"])
-YesOpt = typer.Option(False, "--yes", "-y", help=HELP["yes"])
-AskOverOpt = typer.Option(DEFAULTS.ask_over, "--ask-over", min=0.0, help=HELP["ask_over"])
-ReuseOpt = typer.Option(DEFAULTS.reuse, "--reuse", help=HELP["reuse"])
-# Training seeds of a suite's runs: one grammar for run and compare (and the API's seeds=)
-SeedsOpt = typer.Option(str(DEFAULTS.seed), "--seed", "--seeds",
-                        help="Training seed, or comma-separated seeds such as 0,1,2: each model is run once per "
-                             "seed, and differences are tested over seeds (Welch).")
-
-
-def _models_option(models: Optional[str], default: tuple[str, ...]) -> list[str]:
-    if not models:
-        return list(default)
-    names = [m.strip() for m in models.split(",") if m.strip()]
-    if not names:
-        raise GanbenchError("--models needs at least one model name")
-    return names
-
 
 @app.command()
 def run(
@@ -93,44 +56,25 @@ def run(
 
     `--suite ore:FOLDER` runs one suite per ore class (FOLDER/concentrate, FOLDER/waste), each scored on its own.
     """
+    from ganbench.api import run_named
     from ganbench.core import distributed
     from ganbench.core.config import AugOptions
     from ganbench.core.provenance import resolve_device
     from ganbench.metrics.registry import parse_metrics
-    from ganbench.api import run_request
     from ganbench.pipeline.request import Request, parse_seeds
-    from ganbench.pipeline.suite import train_runs
-    from ganbench.results.group_studies import group_studies
     from ganbench.suites import expand_suites
 
     if suite is None:
-        suite = _suite_holding(_models_option(models, ())).name if models else DEFAULTS.suite
-    keys, dev = parse_metrics(metrics), distributed.setup(resolve_device(device))
+        suite = _suite_holding(models_option(models, ())).name if models else DEFAULTS.suite
     members = expand_suites(suite)
-    # A group study's metrics are computed once over all the group's classes, after each class suite is trained
-    # (and scored with the other metrics).
-    study = group_studies().get(suite.partition(":")[0])
-    over_group = tuple(k for k in keys if study and k in study.metrics)
-    if over_group and distributed.current().distributed:
-        raise GanbenchError(f"the {study.group} group's study ({', '.join(over_group)}) runs in one process: train "
-                            f"the group under torchrun without it, then run it again in one process")
-    per_suite = tuple(k for k in keys if k not in over_group)
-    seed_list = parse_seeds(seeds)
-
-    def request_for(s, metrics: tuple[str, ...]) -> Request:
-        return Request(s, tuple(_models_option(models, s.models)), out, seed_list, dev, steps, epochs,
-                       str(inception_weights) if inception_weights else None, metrics, precision,
-                       AugOptions(aug_per_class, aug_epochs), ic_weak_every, reuse)
-
-    for s in members:
-        request = request_for(s, per_suite)
-        names = list(request.models)
-        if not per_suite:
-            train_runs(request)
-            continue
-        print_board(run_request(request, confirm=_ask_before_long_work(yes, ask_over, s, names)), s.name)
-    if over_group:
-        print_study(*study.run(members, request_for(members[0], over_group)))
+    names = tuple(models_option(models, members[0].models))
+    request = Request(suite=members[0], models=names, out=out, seeds=parse_seeds(seeds),
+                      device=distributed.setup(resolve_device(device)), steps=steps, epochs=epochs,
+                      weights=str(inception_weights) if inception_weights else None, metrics=parse_metrics(metrics),
+                      precision=precision, aug=AugOptions(aug_per_class, aug_epochs), ic_weak_every=ic_weak_every,
+                      reuse=reuse)
+    for board in run_named(suite, request, lambda s: _ask_before_long_work(yes, ask_over, s, list(names))):
+        print_board(board)
 
 
 def _ask_before_long_work(yes: bool, ask_over: float, suite, models: list[str]):
@@ -184,21 +128,7 @@ def zoo(as_json: bool = JsonOpt):
     listing = zoo_listing()
     if as_json:
         return print_json(listing)
-    table = Table(title="ganbench zoo")
-    name_column(table, "model", [m["name"] for m in listing["models"]])
-    for col in ("variants", "family", "shape", "G params", "D params", "G (Keras)", "source"):
-        table.add_column(col, overflow="fold")
-    for m in listing["models"]:
-        for shape, n in m["params"].items():
-            keras = m["params_keras_total"][shape]["G"]
-            table.add_row(m["name"], ", ".join(m["variants"]) or "–", m["family"], shape, f"{n['G']:,}",
-                          f"{n['D']:,}", f"{keras:,}", m["source"])
-    stdout.print(table)
-    stdout.print("Trainable parameters; G (Keras) adds batch normalisation's running statistics, as Keras' "
-                 "summary (and the Keras papers) count. A variant is run as MODEL:VARIANT.", highlight=False)
-    for name, reason in listing["broken_plugins"].items():
-        stdout.print(f"[red]plugin {name} failed to load:[/red] {reason}", highlight=False)
-
+    print_zoo(listing)
 
 @app.command()
 def suites(as_json: bool = JsonOpt):
@@ -210,17 +140,7 @@ def suites(as_json: bool = JsonOpt):
     listing = [{**s.as_dict(), "data_available": PROVIDERS[s.data].availability()} for s in SUITES.values()]
     if as_json:
         return print_json(listing)
-    table = Table(title="ganbench suites")
-    name_column(table, "suite", [s["name"] for s in listing])
-    for col in ("data", "data here", "size", "models", "protocol", "training"):
-        table.add_column(col, overflow="fold")  # a narrow terminal folds a long word, never cuts it
-    for s in listing:
-        table.add_row(s["name"], s["data"], s["data_available"], f"{s['resolution']}x{s['resolution']}x{s['channels']}",
-                      ", ".join(s["models"]), s["protocol"]["name"],
-                      f"{s['steps']} steps" if s["steps"] else f"{s['epochs']} epochs" if s["epochs"]
-                      else "each model's default")
-    stdout.print(table)
-
+    print_suites(listing)
 
 @app.command()
 def train(
@@ -285,14 +205,7 @@ def explore(
     result = explore_checkpoint(checkpoint, out or checkpoint.parent / "explore", opts, resolve_device(device))
     if as_json:
         return print_json(result)
-    if "classifier" in result:
-        c = result["classifier"]
-        stdout.print(f"classifier: test accuracy {100 * c['test_accuracy']:.1f}% on {c['n_test']:,} images "
-                     f"({'cached' if c['cached'] else 'trained'}); the point's image is a {result['point_class']}",
-                     highlight=False)
-    for kind, path in result["files"].items():
-        stdout.print(f"{kind}: {path}", highlight=False)
-
+    print_explore(result)
 
 @app.command()
 def score(
@@ -360,23 +273,7 @@ def score(
     # A ScoreResult, or a checkpoint's Record: each with its JSON form, protocol, metrics and notes.
     if as_json:
         return print_json(result.to_dict())
-    p = result.protocol
-    table = Table(title=f"{p['n_fake']} generated vs {p['n_real']} real, protocol {p['id']}")
-    table.add_column("metric")
-    table.add_column("value ± 95%", justify="right")
-    table.add_column("the ± is")
-    for row in metric_rows(result.metrics):
-        table.add_row(*row)
-    stdout.print(table)
-    for line in reference_lines(result):
-        stdout.print(line, highlight=False)
-    for note in result.notes:
-        stdout.print(f"note: {note}", highlight=False)
-    check = result.precision_check or {}
-    if "relative_difference" in check:
-        stdout.print(f"precision fast: FID {check['fid_fast']:.6g} vs exact {check['fid_exact']:.6g} on the first "
-                     f"{check['n_fake']} generated images ({check['relative_difference']:.2e} relative)", highlight=False)
-
+    print_score(result)
 
 @app.command()
 def leaderboard(suite: str = SuiteOpt, out: Path = RecordsOutOpt, as_json: bool = JsonOpt,
@@ -390,19 +287,14 @@ def leaderboard(suite: str = SuiteOpt, out: Path = RecordsOutOpt, as_json: bool 
     from ganbench.results.group_studies import group_studies
     from ganbench.suites import get_suite
 
-    if suite in group_studies():  # a study over a suite group's classes
-        table, files = group_studies()[suite].write_leaderboard(out)
-        if as_json:
-            return print_json({"files": list(map(str, files)), "rows": json.loads(table.to_json(orient="records"))})
-        return print_study(table, files)
-    s = get_suite(suite)
+    name = suite if suite in group_studies() else get_suite(suite).name  # a group study's board, or a suite's
     if keep_records:
-        keep(out, s.name)
-    result = write_board(out, s)
+        keep(out, name)
+    result = write_board(out, name)
     if as_json:
         return print_json({"files": list(map(str, result.files)), "notes": list(result.notes),
                            "rows": json.loads(result.table.to_json(orient="records"))})
-    print_board(result, s.name)
+    print_board(result)
 
 
 @app.command()
@@ -440,36 +332,7 @@ def compare(
     result, files = compare_request(request, alpha, confirm=_ask_before_long_work(yes, ask_over, s, models))
     if as_json:
         return print_json(comparing.as_json(result, files))
-    for caveat in result.caveats:  # before any "better"
-        stdout.print(f"caveat: {caveat}", highlight=False)
-    seeds_text = ", ".join(map(str, request.seeds))
-    table = Table(title=f"ganbench compare on {s.name} (seeds {seeds_text}; protocol {result.protocol_id}; "
-                        f"alpha {alpha})")
-    table.add_column("metric")
-    for m in models:
-        table.add_column(m, justify="right")
-    for m in models[1:]:
-        table.add_column(f"{m} − {models[0]}", justify="right")
-        table.add_column("verdict" if len(models) == 2 else f"verdict ({m})")
-    for row in result.rows:
-        kind = row.kind
-        cells = [kind.label if kind.is_count else f"{kind.label} ({kind.direction.value})"
-                 + (f"; on {row.features}" if row.features else "")]
-        for m in models:
-            e = row.estimates[m]
-            cells.append(kind.format(e.mean, half_width=e.half_width))
-        for m in models[1:]:
-            d = row.differences[m]
-            verdict = result.verdict(row, m)
-            cells += [kind.format(d.difference, signed=True),
-                      f"[bold]{verdict}[/bold]" if d.significant(alpha) else verdict]
-        table.add_row(*cells)
-    stdout.print(table)
-    bases = {f"{r.kind.label}: {next(iter(r.estimates.values())).basis}" for r in result.rows
-             if not r.kind.is_count}
-    stdout.print("± is a 95% interval; " + "; ".join(sorted(bases)), highlight=False)
-    stdout.print("wrote " + ", ".join(files.values()), highlight=False)
-
+    print_comparison(result, files, request.seeds)
 
 @app.command()
 def gate(
@@ -511,75 +374,9 @@ def gate(
     if as_json:
         print_json(gating.as_json(rows, threshold, baseline))
     else:
-        table = Table(title=f"ganbench gate: {s.name} against {baseline} (max regression {threshold} + noise)")
-        for col in ("run", "metric", "baseline", "now", "worse by", "allowed + noise", "status"):
-            table.add_column(col, justify="left" if col in ("run", "metric", "status") else "right")
-        def num(v: float | None) -> str:
-            return "–" if v is None else f"{v:.4g}"
-
-        for r in rows:
-            limit = "–" if r.allowed is None else f"{r.allowed:.4g} + {r.noise:.4g}"
-            style = {"regressed": "red", "improved": "green"}.get(r.status, "")
-            table.add_row(r.run, r.metric, num(r.baseline), num(r.current), num(r.worse_by), limit,
-                          f"[{style}]{r.status}[/{style}]" if style else r.status)
-        stdout.print(table)
+        print_gate(rows, s.name, baseline, threshold)
     raise typer.Exit(code)
 
 
-stats_app = typer.Typer(help="Precomputed real statistics (mu, sigma) for --real-stats or other FID tools.",
-                        no_args_is_help=True)
-cache_app = typer.Typer(help="The cache of real features and converted Inception weights.", no_args_is_help=True)
 app.add_typer(stats_app, name="stats")
 app.add_typer(cache_app, name="cache")
-
-
-@stats_app.command("export")
-def stats_export(
-    real: str = typer.Option(..., "--real", help="Real images: a folder or a suite name."),
-    out: Path = typer.Option(..., "--out", help="The .npz file to write (mu, sigma, n, protocol)."),
-    device: str = DeviceOpt,
-    seed: int = SeedOpt,
-    inception_weights: Optional[Path] = WeightsOpt,
-    backend: str = BackendOpt,
-    mode: Optional[str] = ModeOpt,
-    as_json: bool = JsonOpt,
-):
-    """Write mu and sigma of real images' Inception features, in the format pytorch-fid and clean-fid use."""
-    from ganbench.core.provenance import resolve_device
-    from ganbench.pipeline.evaluate import ScoreOptions, export_stats
-
-    opts = ScoreOptions(resolve_device(device), seed, str(inception_weights) if inception_weights else None,
-                        backend=backend, mode=mode)
-    result = export_stats(real, out, opts)
-    if as_json:
-        return print_json(result)
-    stdout.print(f"wrote {out}: mu and sigma of {result['n_real']} images ({result['real_data']})", highlight=False)
-
-
-@cache_app.command("list")
-def cache_list(as_json: bool = JsonOpt):
-    """List cached real features and converted weights."""
-    from ganbench.core.config import cache_dir
-    from ganbench.metrics.cache import entries
-
-    items = entries()
-    if as_json:
-        return print_json({"cache_dir": str(cache_dir()), "entries": items})
-    table = Table(title=f"ganbench cache: {cache_dir()}")
-    for col in ("kind", "images", "content", "weights", "MB", "file"):
-        table.add_column(col)
-    for e in items:
-        table.add_row(e["kind"], str(e.get("n", "")), e.get("content_sha256", ""), e.get("weights_sha256", ""),
-                      f"{e['bytes'] / 1e6:.1f}", Path(e["path"]).name + (" (damaged)" if e.get("damaged") else ""))
-    stdout.print(table)
-
-
-@cache_app.command("clear")
-def cache_clear(weights: bool = typer.Option(False, "--weights", help="Also delete the converted Inception weights.")):
-    """Delete cached real features (they are recomputed when next needed)."""
-    from ganbench.metrics.cache import clear
-
-    removed = clear(include_weights=weights)
-    stdout.print(f"removed {len(removed)} cached file(s)", highlight=False)
-
-

@@ -4,7 +4,8 @@ command line runs one after the group's suites and rebuilds its leaderboard, and
 
 An entry point names an object with `group` (a name of `suites.SUITE_GROUPS`), `metrics` (those it computes
 over the whole group, in place of each class suite), `run(members, request)` (the group's class suites and the
-typed request of `ganbench run`) and `write_leaderboard(out)`, both returning (table, files written).
+typed request of `ganbench run`) and `write_leaderboard(records, out)` (the board of the study's records, written
+under `out` unless it is None), both returning (table, files written).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Protocol
 
 import pandas as pd
 
+from ganbench.core.contracts import Record
 from ganbench.core.plugins import load_entry_points
 from ganbench.pipeline.request import Request
 from ganbench.suites import Suite
@@ -28,7 +30,7 @@ class GroupStudy(Protocol):
 
     def run(self, members: list[Suite], request: Request) -> tuple[pd.DataFrame, list[Path]]: ...
 
-    def write_leaderboard(self, out: Path) -> tuple[pd.DataFrame, list[Path]]: ...
+    def write_leaderboard(self, records: list[Record], out: Path | None) -> tuple[pd.DataFrame, list[Path]]: ...
 
 
 @functools.cache

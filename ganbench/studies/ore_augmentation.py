@@ -16,7 +16,7 @@ import pandas as pd
 import torch
 
 from ganbench.core.config import AugOptions, Settings
-from ganbench.core.contracts import Training
+from ganbench.core.contracts import Record, Training
 from ganbench.core.errors import GanbenchError
 from ganbench.core.fileio import write_text
 from ganbench.core.progress import info
@@ -103,19 +103,21 @@ def run_group_study(name: str, members: list[Suite], request: Request) -> tuple[
         record = new_record(spec.name, name, seed, spec.family, spec.source, config, Training(), scored,
                             {"score": round(time.perf_counter() - t0, 2)})
         write_record(out / "runs" / name / run_folder(spec.name, seed), record)
-    return write_leaderboard(name, out)
+    return write_leaderboard(name, run_records(out / "runs", name), out)
 
 
-def write_leaderboard(name: str, out: Path) -> tuple[pd.DataFrame, list[Path]]:
-    """The group study's per-metric table from its records, beside the published accuracies, as markdown and
-    CSV (also `ganbench leaderboard --suite ore`)."""
-    records = run_records(Path(out) / "runs", name)
+def write_leaderboard(name: str, records: list[Record], out: Path | None) -> tuple[pd.DataFrame, list[Path]]:
+    """The group study's per-metric table from its records, beside the published accuracies; as markdown and CSV
+    under `out` where given (also `ganbench leaderboard --suite ore`)."""
     if not records:
-        raise GanbenchError(f"no records of the {name} study under {Path(out) / 'runs'}: run `ganbench run --suite "
-                            f"{name}:FOLDER --metrics aug`")
+        where = f" under {Path(out) / 'runs'}" if out is not None else ""
+        raise GanbenchError(f"no records of the {name} study{where}: run `ganbench run --suite {name}:FOLDER "
+                            "--metrics aug`")
     protocol = records[0].protocol
     suite = group_suite(name, expand_suites(name), protocol["n_real"], protocol["per_class"])
     mf = leaderboard.metric_table(records, suite, load_published())
+    if out is None:
+        return mf, []
     md = Path(out) / "leaderboards" / f"{suite.name}.md"
     csv = md.with_name(f"{suite.name}-metrics.csv")
     head = [f"# Leaderboard: {suite.name}", "", f"{suite.description}. Test split: a seeded {TEST_FRACTION:.0%} "
@@ -135,8 +137,8 @@ class OreAugmentationStudy:
     def run(self, members: list[Suite], request: Request) -> tuple[pd.DataFrame, list[Path]]:
         return run_group_study(self.group, members, request)
 
-    def write_leaderboard(self, out: Path) -> tuple[pd.DataFrame, list[Path]]:
-        return write_leaderboard(self.group, out)
+    def write_leaderboard(self, records: list[Record], out: Path | None) -> tuple[pd.DataFrame, list[Path]]:
+        return write_leaderboard(self.group, records, out)
 
 
 STUDY = OreAugmentationStudy()
