@@ -177,3 +177,10 @@ def assert_one_line_error(proc, *fragments: str, code: int = 2) -> str:
     for fragment in fragments:
         assert fragment in lines[-1], (fragment, lines[-1])
     return lines[-1]
+
+
+def baseline_key(baseline: dict, model: str, seed: int) -> str:
+    """The key of a gate baseline's one entry for this model and seed (model/configuration/seedN)."""
+    (key,) = [k for k, e in baseline["entries"].items() if (e["model"], e["seed"]) == (model, seed)]
+    assert re.fullmatch(rf"{re.escape(model)}/[0-9a-f]{{8}}/seed{seed}", key), key
+    return key

@@ -18,12 +18,15 @@ from pathlib import Path
 
 from ganbench.core.contracts import Record
 from ganbench.core.errors import EXIT_OK, EXIT_REGRESSION, GanbenchError
+from ganbench.core.progress import info
 from ganbench.metrics.protocol import metric_protocol_id
 from ganbench.metrics.registry import MetricKind, metric_of
 from ganbench.metrics.registry import kinds as reported_kinds
 from ganbench.pipeline.records import run_folder, run_records
+from ganbench.results.experiments import config_id, experiments
 
-SCHEMA = "ganbench.baseline/1"
+SCHEMA = "ganbench.baseline/2"  # entries keyed by model, configuration and seed
+OLD_SCHEMA = "ganbench.baseline/1"  # entries keyed by model and seed alone: still read
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class Threshold:
 
 @dataclass(frozen=True)
 class GateRow:
-    run: str  # model/seedN
+    run: str  # model/configuration/seedN (run_key)
     metric: str
     baseline: float | None
     current: float | None
@@ -64,7 +67,15 @@ class GateRow:
 
 
 def run_key(record: Record) -> str:
-    return f"{record.model}/seed{record.seed}"
+    """A gated run: its model, its configuration (results/experiments.py: every setting but the seed) and seed, so
+    that two configurations of one model and seed (another budget, another learning rate) are gated apart."""
+    return f"{record.model}/{config_id(record)}/seed{record.seed}"
+
+
+def _old_key(key: str) -> str:
+    """model/seedN, the key a baseline of the first schema has for a run."""
+    model, _, rest = key.partition("/")
+    return f"{model}/{rest.rpartition('/')[2]}"
 
 
 def make_baseline(records: dict[str, Record], suite: str) -> dict:
@@ -75,7 +86,8 @@ def make_baseline(records: dict[str, Record], suite: str) -> dict:
         "suite": suite,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "entries": {
-            key: {"protocol_id": r.protocol_id, "metric_protocol_ids": _metric_protocol_ids(r),
+            key: {"model": r.model, "seed": r.seed, "protocol_id": r.protocol_id,
+                  "metric_protocol_ids": _metric_protocol_ids(r),
                   "record_created": r.created or None,
                   "metrics": {k: v for k, v in r.metrics.items() if isinstance(v, (int, float))}}
             for key, r in sorted(records.items())
@@ -93,11 +105,13 @@ def compare(baseline: dict, records: dict[str, Record], kinds: list[MetricKind],
             damaged: dict[Path, str] | None = None) -> list[GateRow]:
     """Each gated run's metrics against the baseline's. `damaged`: records that could not be read, by path (a
     gated run whose record is damaged is named as such, not as never run)."""
+    if baseline.get("schema") == OLD_SCHEMA:
+        records = _by_model_and_seed(records)
     rows = []
     for key, entry in baseline["entries"].items():
         record = records.get(key)
         if record is None:
-            model, _, seed = key.partition("/")  # run_key's model/seedN
+            model, seed = key.partition("/")[0], key.rpartition("/")[2]  # run_key's model/.../seedN
             folder = run_folder(model, int(seed[4:])) + "-" if seed[4:].isdigit() else None
             broken = [(p, why) for p, why in (damaged or {}).items() if folder and p.parent.name.startswith(folder)]
             if broken:
@@ -135,6 +149,19 @@ def compare(baseline: dict, records: dict[str, Record], kinds: list[MetricKind],
     for key in sorted(set(records) - set(baseline["entries"])):
         rows.append(GateRow(key, ",".join(k.key for k in kinds), None, None, None, None, None, "new (not gated)"))
     return rows
+
+
+def _by_model_and_seed(records: dict[str, Record]) -> dict[str, Record]:
+    """The records keyed as a first-schema baseline keys its runs (model/seedN); a model and seed run in two
+    configurations cannot be matched to such a baseline's one entry."""
+    out: dict[str, Record] = {}
+    for key, record in records.items():
+        old = _old_key(key)
+        if old in out:
+            raise GanbenchError(f"{old} has runs of two configurations, and the baseline, written by an older "
+                                "ganbench, does not say which it gates: write it again with --update-baseline")
+        out[old] = record
+    return out
 
 
 def _check_settings(key: str, kind: MetricKind, entry: dict, record: Record) -> None:
@@ -182,13 +209,15 @@ def exit_code(rows: list[GateRow]) -> int:
 # Above: the gate's decision, which the mutation check (docs/testing.md) covers. Below: reading the records and
 # the baseline file, and the JSON report.
 def newest_records(runs_dir: Path, suite: str) -> dict[str, Record]:
-    """The newest valid record of each model and seed (invalid ones are reported and skipped)."""
+    """The newest valid record of each model, configuration and seed, as results/experiments.py groups them
+    (invalid ones are reported and skipped)."""
     newest: dict[str, Record] = {}
-    for record in run_records(runs_dir, suite):
-        key = run_key(record)
-        if key not in newest or record.created >= newest[key].created:
-            newest[key] = record
-    return newest
+    for experiment in experiments(run_records(runs_dir, suite)):
+        for record in experiment.runs:
+            key = run_key(record)
+            if key not in newest or record.created >= newest[key].created:
+                newest[key] = record
+    return dict(sorted(newest.items()))
 
 
 def baseline_suite(path: Path) -> str | None:
@@ -208,8 +237,11 @@ def load_baseline(path: Path, suite: str) -> dict:
         baseline = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise GanbenchError(f"malformed baseline {path}: {str(exc).splitlines()[0]}") from None
-    if not isinstance(baseline, dict) or baseline.get("schema") != SCHEMA:
+    if not isinstance(baseline, dict) or baseline.get("schema") not in (SCHEMA, OLD_SCHEMA):
         raise GanbenchError(f"malformed baseline {path}: not a {SCHEMA} file")
+    if baseline["schema"] == OLD_SCHEMA:
+        info(f"{path} was written by an older ganbench: its runs are matched by model and seed alone "
+             "(--update-baseline rewrites it keyed by configuration too)")
     entries = baseline.get("entries")
     if not isinstance(entries, dict) or not entries or not all(
             isinstance(e, dict) and isinstance(e.get("metrics"), dict) and "protocol_id" in e for e in entries.values()):

@@ -202,10 +202,11 @@ def test_a_gate_row_holds_each_number_it_judged():
 def test_a_baseline_holds_the_schema_suite_time_and_each_runs_numbers():
     record = Record.from_dict(_dcgan0())
     b = gate.make_baseline({"dcgan/seed0": record}, "fashion-mnist")
-    assert (b["schema"], b["suite"]) == ("ganbench.baseline/1", "fashion-mnist")
+    assert (b["schema"], b["suite"]) == ("ganbench.baseline/2", "fashion-mnist")
     made = datetime.fromisoformat(b["created"])
     assert made.tzinfo == timezone.utc and abs((datetime.now(timezone.utc) - made).total_seconds()) < 60
     entry = b["entries"]["dcgan/seed0"]
+    assert (entry["model"], entry["seed"]) == ("dcgan", 0)
     assert entry["protocol_id"] == record.protocol_id and entry["record_created"] == record.created
     assert entry["metrics"] == {k: v for k, v in record.metrics.items() if isinstance(v, (int, float))}
     assert set(entry["metric_protocol_ids"]) == {"kid", "precision", "recall", "density", "coverage"}
@@ -393,3 +394,55 @@ def test_a_note_joins_the_features_and_the_published_protocol():
     row = df[(df["metric"] == "precision") & (df["model"] == "dcgan")].iloc[0]
     assert row["note"] == "Inception pool3 features (no VGG16 weights); comparable with ganbench 3ab8ca38e81e"
     assert row["difference"] == pytest.approx(row["value"] - 0.6)
+
+
+def _runs_of_two_configurations(tmp_path):
+    """dcgan seed 0 as committed, and again at another learning rate (a second configuration of the same model and
+    seed), in a runs/ folder."""
+    from ganbench.pipeline.records import write_record
+
+    first = _dcgan0()
+    second = copy.deepcopy(first)
+    second["config"]["hparams"]["lr_g"] = 1e-4
+    second["created"] = "2030-01-01T00:00:00+00:00"
+    runs = tmp_path / "runs"
+    for name, d in (("dcgan-seed0-aaaa0000", first), ("dcgan-seed0-bbbb1111", second)):
+        write_record(runs / "fashion-mnist" / name, Record.from_dict(d))
+    return runs, first, second
+
+
+def test_two_configurations_of_one_model_and_seed_are_gated_apart(tmp_path):
+    runs, first, second = _runs_of_two_configurations(tmp_path)
+    newest = gate.newest_records(runs, "fashion-mnist")
+    assert len(newest) == 2 and {r.config["hparams"]["lr_g"] for r in newest.values()} == {2e-4, 1e-4}
+    baseline = gate.make_baseline(newest, "fashion-mnist")
+    assert [(e["model"], e["seed"]) for e in baseline["entries"].values()] == [("dcgan", 0)] * 2
+    # The second configuration gets worse by far more than its noise; the first is untouched.
+    key = next(k for k, r in newest.items() if r.config["hparams"]["lr_g"] == 1e-4)
+    fid = newest[key].metrics["fid"]
+    newest[key] = Record.from_dict({**second, "metrics": {**second["metrics"], "fid": fid + 50,
+                                                          "fid_ci_low": second["metrics"]["fid_ci_low"] + 50,
+                                                          "fid_ci_high": second["metrics"]["fid_ci_high"] + 50}})
+    rows = {r.run: r.status for r in gate.compare(baseline, newest, [metric_kind("fid")], gate.Threshold(0, False))}
+    assert rows == {key: "regressed", next(k for k in newest if k != key): "unchanged"}
+
+
+def test_a_baseline_keyed_by_model_and_seed_still_gates_and_says_so(tmp_path, capfd):
+    runs, first, _ = _runs_of_two_configurations(tmp_path)
+    (runs / "fashion-mnist" / "dcgan-seed0-bbbb1111" / "record.json").unlink()  # one configuration: matched
+    record = Record.from_dict(first)
+    old = {"schema": "ganbench.baseline/1", "suite": "fashion-mnist", "created": "2026-11-01T00:00:00+00:00",
+           "entries": {"dcgan/seed0": {"protocol_id": record.protocol_id, "record_created": record.created,
+                                       "metrics": {k: v for k, v in first["metrics"].items()
+                                                   if isinstance(v, (int, float))}}}}
+    path = tmp_path / "baseline.json"
+    path.write_text(json.dumps(old))
+    loaded = gate.load_baseline(path, "fashion-mnist")
+    assert "written by an older ganbench" in capfd.readouterr().err
+    (row,) = gate.compare(loaded, gate.newest_records(runs, "fashion-mnist"), [metric_kind("fid")],
+                          gate.Threshold(0, False))
+    assert (row.run, row.status) == ("dcgan/seed0", "unchanged")
+    runs, _, _ = _runs_of_two_configurations(tmp_path / "again")  # two configurations: which one is not known
+    with pytest.raises(GanbenchError, match="dcgan/seed0 has runs of two configurations.*--update-baseline"):
+        gate.compare(loaded, gate.newest_records(runs, "fashion-mnist"), [metric_kind("fid")],
+                     gate.Threshold(0, False))

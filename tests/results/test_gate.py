@@ -12,7 +12,7 @@ from ganbench.metrics.registry import Direction, metric_kind
 from ganbench.results.gate import Threshold
 from ganbench.results.published import load_published
 from ganbench.suites import get_suite
-from tests.helpers import assert_one_line_error, run_cli
+from tests.helpers import assert_one_line_error, baseline_key, run_cli
 
 SUITE = "fashion-mnist-smoke"
 
@@ -97,13 +97,14 @@ def _alter_fid(out, model: str, by: float) -> None:
 def test_gate_passes_unchanged_fails_regression_and_forgives_noise(smoke_copy):
     assert _gate(smoke_copy, "--update-baseline").returncode == 0
     baseline = json.loads((smoke_copy / "baseline.json").read_text())
-    assert set(baseline["entries"]) == {"dcgan/seed0", "fcgan/seed0"}
+    assert {(e["model"], e["seed"]) for e in baseline["entries"].values()} == {("dcgan", 0), ("fcgan", 0)}
+    dcgan = baseline_key(baseline, "dcgan", 0)
 
     same = _gate(smoke_copy, "--json")
     assert same.returncode == 0, same.stderr
     assert {r["status"] for r in json.loads(same.stdout)["rows"]} == {"unchanged"}
 
-    entry = baseline["entries"]["dcgan/seed0"]["metrics"]
+    entry = baseline["entries"][dcgan]["metrics"]
     half_width = (entry["fid_ci_high"] - entry["fid_ci_low"]) / 2
     assert half_width == pytest.approx(1.959964 * entry["fid_bootstrap_std"], rel=1e-6)
     assert half_width > 0.1  # a bootstrap that resamples: FID over these counts varies by more (0.75 measured)
@@ -111,12 +112,12 @@ def test_gate_passes_unchanged_fails_regression_and_forgives_noise(smoke_copy):
     noisy = _gate(smoke_copy, "--json", "--max-regression", "0")
     assert noisy.returncode == 0, noisy.stdout
     rows = {r["run"]: r for r in json.loads(noisy.stdout)["rows"]}
-    assert rows["dcgan/seed0"]["status"] == "within noise"
+    assert rows[dcgan]["status"] == "within noise"
 
     _alter_fid(smoke_copy, "dcgan", 2 * half_width + 0.05 * entry["fid"])  # beyond the noise and a 2% allowance
     worse = _gate(smoke_copy, "--max-regression", "2%")
     assert worse.returncode == 1, worse.stdout
-    assert "regressed" in worse.stdout and "dcgan/seed0" in worse.stdout
+    assert "regressed" in worse.stdout and dcgan in worse.stdout
     # An absolute allowance larger than the change passes it.
     assert _gate(smoke_copy, "--max-regression", str(3 * entry["fid"])).returncode == 0
 
@@ -127,7 +128,7 @@ def test_gate_refuses_missing_malformed_and_foreign_baselines(smoke_copy):
     assert_one_line_error(_gate(smoke_copy), "malformed baseline")
     assert _gate(smoke_copy, "--update-baseline").returncode == 0
     baseline = json.loads((smoke_copy / "baseline.json").read_text())
-    baseline["entries"]["fcgan/seed0"]["protocol_id"] = "0123456789ab"
+    baseline["entries"][baseline_key(baseline, "fcgan", 0)]["protocol_id"] = "0123456789ab"
     (smoke_copy / "baseline.json").write_text(json.dumps(baseline))
     assert_one_line_error(_gate(smoke_copy), "protocol 0123456789ab", "not compared")
     assert_one_line_error(_gate(smoke_copy, "--metric", "larger"), "unknown metric 'larger'")
@@ -166,7 +167,8 @@ def test_gate_refuses_noise_that_would_forgive_anything(smoke_copy, where, low, 
     record_path = next((smoke_copy / "runs" / SUITE).glob("dcgan-*/record.json"))
     path = baseline_path if where == "baseline" else record_path
     doc = json.loads(path.read_text())
-    metrics = doc["entries"]["dcgan/seed0"]["metrics"] if where == "baseline" else doc["metrics"]
+    dcgan = baseline_key(json.loads(baseline_path.read_text()), "dcgan", 0)
+    metrics = doc["entries"][dcgan]["metrics"] if where == "baseline" else doc["metrics"]
     for key, value in (("fid_ci_low", low), ("fid_ci_high", high)):
         if value is None:
             metrics.pop(key)
@@ -176,19 +178,19 @@ def test_gate_refuses_noise_that_would_forgive_anything(smoke_copy, where, low, 
     proc = _gate(smoke_copy)
     if where == "record" and any(v is not None and not math.isfinite(v) for v in (low, high)):
         # a record holding a non-finite number is damaged: skipped, and the gate names it as such
-        last = assert_one_line_error(proc, f"dcgan/seed0, whose record {path} is damaged (metric fid_")
+        last = assert_one_line_error(proc, f"{dcgan}, whose record {path} is damaged (metric fid_")
         assert "skipping record" in proc.stderr and "fid_ci_low is" in proc.stderr and "not a finite number" in proc.stderr
         return
     last = assert_one_line_error(proc, fragment)
-    assert "dcgan/seed0" in last and "fid" in last
+    assert dcgan in last and "fid" in last
 
 
 def test_gate_refuses_a_baseline_that_names_a_run_without_a_record(smoke_copy):
     assert _gate(smoke_copy, "--update-baseline").returncode == 0
     baseline = json.loads((smoke_copy / "baseline.json").read_text())
-    baseline["entries"]["wgan/seed7"] = baseline["entries"]["fcgan/seed0"]
+    baseline["entries"]["wgan/0123abcd/seed7"] = baseline["entries"][baseline_key(baseline, "fcgan", 0)]
     (smoke_copy / "baseline.json").write_text(json.dumps(baseline))
-    assert_one_line_error(_gate(smoke_copy), "the baseline gates wgan/seed7, which has no record")
+    assert_one_line_error(_gate(smoke_copy), "the baseline gates wgan/0123abcd/seed7, which has no record")
 
 
 def test_update_baseline_onto_a_folder_is_bad_input(smoke_copy):
@@ -248,4 +250,4 @@ def test_the_gate_refuses_to_judge_kid_without_a_noise_estimate(smoke_copy):
     path.write_text(json.dumps(record))
     last = assert_one_line_error(_gate(smoke_copy, "--metrics", "kid"), "kid has no noise estimate",
                                  "does not judge it")
-    assert "fcgan/seed0" in last
+    assert baseline_key(json.loads((smoke_copy / "baseline.json").read_text()), "fcgan", 0) in last

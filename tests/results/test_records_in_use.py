@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from tests.helpers import COMMITTED_RECORDS, assert_one_line_error, run_cli
+from tests.helpers import COMMITTED_RECORDS, assert_one_line_error, baseline_key, run_cli
 
 KEPT = COMMITTED_RECORDS
 
@@ -43,14 +43,16 @@ def test_gate_takes_the_suite_from_its_baseline_and_metric_names_as_score_does(r
 
 def test_gate_names_a_damaged_record_and_a_damaged_baseline_value(runs):
     assert _gate(runs, "--suite", "fashion-mnist", "--update-baseline").returncode == 0
+    baseline = json.loads((runs / "baseline.json").read_text())
     record = next((runs / "runs" / "fashion-mnist").glob("dcgan-seed1-*/record.json"))
     record.write_text(record.read_text()[:200])  # cut short, as by a full disk
-    assert_one_line_error(_gate(runs), f"dcgan/seed1, whose record {record} is damaged (unreadable")
+    assert_one_line_error(_gate(runs), f"{baseline_key(baseline, 'dcgan', 1)}, whose record {record} is damaged "
+                                       "(unreadable")
     shutil.copy(next(KEPT.glob("dcgan-seed1-*.json")), record)
-    baseline = json.loads((runs / "baseline.json").read_text())
-    baseline["entries"]["fcgan/seed0"]["metrics"]["fid"] = "abc"
+    fcgan = baseline_key(baseline, "fcgan", 0)
+    baseline["entries"][fcgan]["metrics"]["fid"] = "abc"
     (runs / "baseline.json").write_text(json.dumps(baseline))
-    assert_one_line_error(_gate(runs), "malformed baseline: fcgan/seed0's fid is 'abc', not a finite number")
+    assert_one_line_error(_gate(runs), f"malformed baseline: {fcgan}'s fid is 'abc', not a finite number")
 
 
 def test_the_leaderboard_names_a_damaged_record_in_its_notes_wherever_it_is_shown(runs):
