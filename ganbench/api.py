@@ -76,8 +76,10 @@ def score(real: Images, fake: Images | Callable[[torch.Tensor], torch.Tensor],
     from ganbench.pipeline.evaluate import ModelInput, ScoreOptions, score_inputs
 
     keys = parse_metrics(metrics)
-    opts = ScoreOptions(_device(device), seed, _path(inception_weights), keys, bootstrap, backend, mode,
-                        kid_subsets, kid_subset_size, precision, vgg16_weights=_path(vgg16_weights))
+    opts = ScoreOptions(device=_device(device), seed=seed, weights=_path(inception_weights), metrics=keys,
+                        bootstrap=bootstrap, backend=backend, mode=mode,
+                        kid_subsets=kid_subsets, kid_subset_size=kid_subset_size, precision=precision,
+                        vgg16_weights=_path(vgg16_weights))
     real_side, real_stats = _real_side(real, value_range)
     if n_real is not None and real_stats is not None:
         raise GanbenchError("n_real chooses real images, and a statistics file has none: give real images instead")
@@ -87,7 +89,7 @@ def score(real: Images, fake: Images | Callable[[torch.Tensor], torch.Tensor],
         fake_side = Path(fake)
     else:
         generator = wrap_generator(fake, latent_dim, value_range or (-1.0, 1.0))
-        fake_side = ModelInput(generator, f"generator {type(fake).__name__}", n_fake)
+        fake_side = ModelInput(generator=generator, name=f"generator {type(fake).__name__}", n=n_fake)
     if n_fake is not None and not isinstance(fake_side, ModelInput):
         raise GanbenchError("n_fake is how many images to draw from a generator; with images, pass as many as "
                             "should be scored")
@@ -138,12 +140,13 @@ def run_suite(suite: str = DEFAULTS.suite, models: Iterable[str] | None = None, 
     request = Request(suite=members[0], models=names, out=Path(out), seeds=_seeds(seeds, seed),
                       device=_device(device), steps=steps, epochs=epochs, weights=_path(inception_weights),
                       metrics=parse_metrics(metrics), precision=precision,
-                      aug=AugOptions(aug_per_class, aug_epochs), ic_weak_every=ic_weak_every, reuse=reuse)
+                      aug=AugOptions(aug_per_class=aug_per_class, aug_epochs=aug_epochs), ic_weak_every=ic_weak_every,
+                      reuse=reuse)
     boards = {board.suite: board for board in run_named(suite, request)}
-    return boards[members[0].name] if len(boards) == 1 and members[0].name in boards else GroupResult(boards)
+    return boards[members[0].name] if len(boards) == 1 and members[0].name in boards else GroupResult(boards=boards)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SuiteResult:
     suite: str  # the suite's name, or the group's for a group study's board
     table: pd.DataFrame  # the leaderboard
@@ -153,7 +156,7 @@ class SuiteResult:
     study: bool = False  # a group study's board (Wang et al.'s accuracies by metric), not a suite's leaderboard
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class GroupResult:
     """`run_suite` on a suite group: each board written, by suite (the group study's by the group's name)."""
 
@@ -183,7 +186,7 @@ def run_named(name: str, request: Request, confirm_for: Callable[[Suite], Confir
             train_runs(member)
     if over_group:
         table, files = study.run(members, replace(request, suite=members[0], metrics=over_group))
-        yield SuiteResult(study.group, table, files, [], study=True)
+        yield SuiteResult(suite=study.group, table=table, files=files, records=[], study=True)
 
 
 def run_request(request: Request, confirm: Confirm | None = None) -> SuiteResult:
@@ -214,12 +217,13 @@ def _board(records: list[Record], suite: str, out: Path | None, damaged: dict | 
     study = group_studies().get(suite)
     if study is not None:
         table, files = study.write_leaderboard(records, out)
-        return SuiteResult(suite, table, files, records, study=True)
+        return SuiteResult(suite=suite, table=table, files=files, records=records, study=True)
     s = get_suite(suite)
     if out is None:
-        return SuiteResult(s.name, boards.table(records, s, load_published()), [], records)
+        return SuiteResult(suite=s.name, table=boards.table(records, s, load_published()), files=[], records=records)
     table, files = boards.write(records, s, load_published(), out, damaged)
-    return SuiteResult(s.name, table, files, records, tuple(boards.board_notes(records, damaged or {})))
+    notes = tuple(boards.board_notes(records, damaged or {}))
+    return SuiteResult(suite=s.name, table=table, files=files, records=records, notes=notes)
 
 
 def _seeds(seeds: int | str | Iterable[int], seed: int | None) -> tuple[int, ...]:
@@ -287,8 +291,9 @@ def compare(models: Iterable[str], suite: str | None = None, *, seeds: int | str
     estimates and differences from the first model), `verdict(row, model)`, `caveats`, `protocol_id`."""
     names = tuple(models)
     s = get_suite(suite) if suite else suite_for(names)
-    request = Request(s, names, Path(out), _seeds(seeds, seed), _device(device), steps, epochs,
-                      _path(inception_weights), parse_metrics(metrics), precision)
+    request = Request(suite=s, models=names, out=Path(out), seeds=_seeds(seeds, seed), device=_device(device),
+                      steps=steps, epochs=epochs,
+                      weights=_path(inception_weights), metrics=parse_metrics(metrics), precision=precision)
     return compare_request(request, alpha)[0]
 
 

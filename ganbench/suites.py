@@ -33,7 +33,7 @@ class Protocol:
         return min(self.n_fake, self.curve_n_fake or max(self.n_fake // 5, 2))
 
     def settings(self, bootstrap: int = config.DEFAULTS.bootstrap) -> Settings:
-        return Settings(self.kid_subsets, self.kid_subset_size, bootstrap=bootstrap)
+        return Settings(kid_subsets=self.kid_subsets, kid_subset_size=self.kid_subset_size, bootstrap=bootstrap)
 
     @property
     def name(self) -> str:

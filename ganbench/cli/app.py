@@ -71,7 +71,8 @@ def run(
     request = Request(suite=members[0], models=names, out=out, seeds=parse_seeds(seeds),
                       device=distributed.setup(resolve_device(device)), steps=steps, epochs=epochs,
                       weights=str(inception_weights) if inception_weights else None, metrics=parse_metrics(metrics),
-                      precision=precision, aug=AugOptions(aug_per_class, aug_epochs), ic_weak_every=ic_weak_every,
+                      precision=precision, aug=AugOptions(aug_per_class=aug_per_class, aug_epochs=aug_epochs),
+                      ic_weak_every=ic_weak_every,
                       reuse=reuse)
     for board in run_named(suite, request, lambda s: _ask_before_long_work(yes, ask_over, s, list(names))):
         print_board(board)
@@ -251,8 +252,9 @@ def score(
     from ganbench.pipeline.evaluate import GeneratorInput, ScoreOptions, score_checkpoint, score_inputs
 
     dev = distributed.setup(resolve_device(device))
-    opts = ScoreOptions(dev, seed, str(inception_weights) if inception_weights else None,
-                        parse_metrics(metrics), bootstrap, backend, mode, kid_subsets, kid_subset_size, precision,
+    opts = ScoreOptions(device=dev, seed=seed, weights=str(inception_weights) if inception_weights else None,
+                        metrics=parse_metrics(metrics), bootstrap=bootstrap, backend=backend, mode=mode,
+                        kid_subsets=kid_subsets, kid_subset_size=kid_subset_size, precision=precision,
                         vgg16_weights=str(vgg16_weights) if vgg16_weights else None, aug_per_class=aug_per_class,
                         aug_epochs=aug_epochs)
     one_real = (real is None) != (real_stats is None)
@@ -263,7 +265,8 @@ def score(
     elif one_real and one_fake and checkpoint is None and suite is None:
         if n_real is not None and real_stats is not None:
             raise GanbenchError("--n-real chooses real images, and --real-stats has none: give --real instead")
-        source = fake if fake is not None else GeneratorInput(generator, n_fake, latent_dim, output_range)
+        source = fake if fake is not None else GeneratorInput(spec=generator, n=n_fake, latent_dim=latent_dim,
+                                                              output_range=output_range)
         result = score_inputs(real, str(real_stats) if real_stats else None, source, opts, n_real)
     else:
         raise GanbenchError(
@@ -327,8 +330,10 @@ def compare(
 
     seed_list = parse_seeds(seeds)  # the request drops repeats and refuses none
     s = get_suite(suite) if suite else _suite_holding(models)
-    request = Request(s, tuple(models), out, seed_list, resolve_device(device), steps, epochs,
-                      str(inception_weights) if inception_weights else None, parse_metrics(metrics), precision)
+    request = Request(suite=s, models=tuple(models), out=out, seeds=seed_list, device=resolve_device(device),
+                      steps=steps, epochs=epochs,
+                      weights=str(inception_weights) if inception_weights else None, metrics=parse_metrics(metrics),
+                      precision=precision)
     result, files = compare_request(request, alpha, confirm=_ask_before_long_work(yes, ask_over, s, models))
     if as_json:
         return print_json(comparing.as_json(result, files))

@@ -30,7 +30,8 @@ def stats_export(
     from ganbench.core.provenance import resolve_device
     from ganbench.pipeline.evaluate import ScoreOptions, export_stats
 
-    opts = ScoreOptions(resolve_device(device), seed, str(inception_weights) if inception_weights else None,
+    opts = ScoreOptions(device=resolve_device(device), seed=seed,
+                        weights=str(inception_weights) if inception_weights else None,
                         backend=backend, mode=mode)
     result = export_stats(real, out, opts)
     if as_json:

@@ -96,7 +96,7 @@ def downloads_allowed() -> bool:
     return os.environ.get(ENV_OFFLINE, "").lower() not in ("1", "true", "yes")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Settings:
     """A scoring's per-metric settings (a suite's protocol fixes them; recorded beside each number)."""
 
@@ -110,7 +110,7 @@ class Settings:
     aug_epochs: int = DEFAULTS.aug_epochs  # the most epochs each augmentation classifier trains
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AugOptions:
     """The augmentation study's settings a command may change; the other settings are the suite's."""
 

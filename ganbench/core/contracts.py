@@ -22,7 +22,7 @@ def json_normal(obj: dict) -> dict:
     return json.loads(json.dumps(obj, sort_keys=True))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RunConfig:
     """What makes a run, as planning settles it: config.json, checkpoints and records hold its JSON form
     (`to_dict`), and its identity (less the descriptive fields) names the run's folder."""
@@ -82,7 +82,7 @@ def run_digest(config: dict | RunConfig) -> str:
 RECORD_SCHEMA = "ganbench.record/1"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Curve:
     """Metrics over training: one point per kept G snapshot and one for the final model, each scored on the
     first `n_fake` generated images with the run's seed. A point holds its `step`, its `epoch` and the curve
@@ -97,14 +97,14 @@ class Curve:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Curve:
-        return cls(d["n_fake"], d.get("n_real"), tuple(d.get("points") or ()))
+        return cls(n_fake=d["n_fake"], n_real=d.get("n_real"), points=tuple(d.get("points") or ()))
 
     def x_axis(self) -> str:
         """"epoch" for a curve reaching at least one epoch, else "step" (a run shorter than an epoch)."""
         return "epoch" if max(p["epoch"] for p in self.points) >= 1 else "step"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Training:
     """What a record says of the training behind the scored model: its budget, its parameter counts, and a
     training statistic a model logged (BEGAN's convergence summary). Empty for a study's record, which scores
@@ -129,7 +129,7 @@ class Training:
         return cls(**{k: v for k, v in d.items() if k in known}, extra={k: v for k, v in d.items() if k not in known})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Record:
     """One scored run, as record.json holds it: the metrics with their protocol and provenance.
 

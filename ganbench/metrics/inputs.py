@@ -13,7 +13,7 @@ from ganbench.metrics import uncertainty
 from ganbench.metrics.stats import RealStats
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Inputs:
     """A FEATURES or IMAGES metric's inputs: generated against real."""
 

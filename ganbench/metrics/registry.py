@@ -61,7 +61,7 @@ def _number(v: object) -> float | None:
     return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RunFact:
     """A fact about a run that one of its numbers depends on, shown beside that number: BEGAN's M and k depend on
     how its discriminator's encoder started. `read(record)` gives it in a word, or None where it does not apply."""
@@ -71,7 +71,7 @@ class RunFact:
     read: Callable[[Any], str | None]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RunsColumn:
     """A metric's column in the leaderboard's table of runs (one row per run); metrics without one are in the
     every-metric table only. The CSV keeps the value and its spread as recorded; markdown and the console show
@@ -96,7 +96,7 @@ class RunsColumn:
         return 1.96 * spread if self.spread_is_std else spread
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MetricKind:
     """One reported number: how to read it from a record's metrics, and how to judge it."""
 
@@ -193,7 +193,7 @@ class MetricKind:
         return self.worsening(b, a) < 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Metric:
     """What `--metrics NAME` asks for: what it needs, how it computes, what it reports."""
 

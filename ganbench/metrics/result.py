@@ -9,7 +9,7 @@ from typing import Any
 from ganbench.core.errors import GanbenchError
 from ganbench.metrics.registry import kinds
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ScoreResult:
     """One scoring of generated images against real ones: what `ganbench.score` returns and `ganbench score
     --json` prints.

@@ -153,7 +153,7 @@ def _inception_extractor(backend: str, mode: str | None, weights_path: str | Non
 
 
 class Scorer:
-    def __init__(self, device: torch.device, weights_path: str | None = None, seed: int = 0,
+    def __init__(self, device: torch.device, *, weights_path: str | None = None, seed: int = 0,
                  batch_size: int | None = None,
                  metrics: tuple[str, ...] = DEFAULT_METRICS, settings: Settings | None = None,
                  backend: str = "torch-fidelity", mode: str | None = None, precision: str = "exact",
@@ -300,7 +300,8 @@ class Scorer:
 
     def _curve_values(self, pool: torch.Tensor, real: RealReference) -> dict:
         keys = tuple(k for k in self.metrics if get_metric(k).curve) or ("fid",)
-        inputs = Inputs(pool, real.features, None, self.seed, replace(self.settings, bootstrap=0), real.stats)
+        inputs = Inputs(fake=pool, real=real.features, fake_logits=None, seed=self.seed,
+                        settings=replace(self.settings, bootstrap=0), real_stats=real.stats)
         values = registry.compute(keys, inputs)
         values.pop("kid_subset_size", None)
         return values
@@ -313,8 +314,10 @@ class Scorer:
     def _score(self, fake: Generated, real: RealReference, fake_name: str) -> ScoreResult:
         t0 = time.perf_counter()
         pool = fake.pool
-        inputs = Inputs(pool, real.features, fake.logits, self.seed, self.settings, real.stats,
-                        fake.pr_features, real.pr_features, fake.images, real.images, self.device)
+        inputs = Inputs(fake=pool, real=real.features, fake_logits=fake.logits, seed=self.seed, settings=self.settings,
+                        real_stats=real.stats,
+                        fake_pr=fake.pr_features, real_pr=real.pr_features, fake_images=fake.images,
+                        real_images=real.images, device=self.device)
         values = registry.compute(self.metrics, inputs)
         n_fake = fake.n
         used_subset = values.pop("kid_subset_size", None)

@@ -28,7 +28,7 @@ from ganbench.suites import REAL_SUBSET_SEED, SUITES, get_suite, suite_real_imag
 from ganbench.train.trainer import LOG
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ScoreOptions:
     """How to score, as the command line gives it."""
 
@@ -54,14 +54,15 @@ class ScoreOptions:
             at_least(name, getattr(self, name), low)
 
     def scorer(self, settings: Settings | None = None) -> Scorer:
-        settings = settings or Settings(self.kid_subsets, self.kid_subset_size, bootstrap=self.bootstrap)
+        settings = settings or Settings(kid_subsets=self.kid_subsets, kid_subset_size=self.kid_subset_size,
+                                        bootstrap=self.bootstrap)
         settings = replace(settings, aug_per_class=self.aug_per_class, aug_epochs=self.aug_epochs)
-        return Scorer(self.device, self.weights, seed=self.seed, metrics=self.metrics, settings=settings,
+        return Scorer(self.device, weights_path=self.weights, seed=self.seed, metrics=self.metrics, settings=settings,
                       backend=self.backend, mode=self.mode, precision=self.precision, calibration=self.calibration,
                       vgg16_weights=self.vgg16_weights)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class GeneratorInput:
     """`--generator FILE.py:NAME` and how many images to draw from it."""
 
@@ -86,8 +87,8 @@ def score_checkpoint(path: Path, suite_name: str, opts: ScoreOptions, n_fake: in
     scorer = opts.scorer(p.settings(opts.bootstrap))
     real = scorer.real(fewer(suite_real_images(suite), n_real))
     train_wall = run_config.checkpoint["wall_time"]
-    return score_model(model, run_config, real, n_fake or p.n_fake, scorer, opts.device, train_wall, run_dir=None,
-                       log_path=Path(path).parent / LOG)
+    return score_model(model, run_config, real, scorer, n_fake=n_fake or p.n_fake, train_wall=train_wall,
+                       run_dir=None, log_path=Path(path).parent / LOG)
 
 
 PLAN_OVER_IMAGES = 500  # reading more real images than this says how long it will take first
@@ -131,7 +132,7 @@ def real_reference(scorer: Scorer, real: str) -> RealReference:
     return scorer.real(real_images(real))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ModelInput:
     """A generator object already loaded (a user's module, wrapped) and how many images to draw from it."""
 
@@ -170,7 +171,7 @@ def _fake_side(fake: FakeInput, real: str | ImageData | None,
     """(name, image height x width, image count, scorer -> features) of the generated side."""
     if isinstance(fake, GeneratorInput):
         generator = load_generator(fake.spec, opts.device, fake.latent_dim, fake.output_range)
-        fake = ModelInput(generator, fake.spec, fake.n)
+        fake = ModelInput(generator=generator, name=fake.spec, n=fake.n)
     if isinstance(fake, ModelInput):
         generator = fake.generator
         at_least("n_fake", fake.n, 2)

@@ -30,11 +30,12 @@ REQUIRED = ("schema", "model", "suite", "seed", "metrics", "protocol", "samples"
 def make_record(run_config: RunConfig, training: Training, scored: ScoreResult, wall_time_s: dict,
                 curve: Curve | None = None) -> Record:
     """A run's record from its configuration and what scoring returned."""
-    return new_record(run_config.model, run_config.suite, run_config.seed, run_config.family, run_config.source,
-                      run_config.to_dict(), training, scored, wall_time_s, curve)
+    return new_record(model=run_config.model, suite=run_config.suite, seed=run_config.seed,
+                      family=run_config.family, source=run_config.source, config=run_config.to_dict(),
+                      training=training, scored=scored, wall_time_s=wall_time_s, curve=curve)
 
 
-def new_record(model: str, suite: str, seed: int, family: str | None, source: str | None, config: dict,
+def new_record(*, model: str, suite: str, seed: int, family: str | None, source: str | None, config: dict,
                training: Training, scored: ScoreResult, wall_time_s: dict, curve: Curve | None = None) -> Record:
     """A record of a model's scoring on a suite (a run's, or a study's over several runs, whose `config` says
     what it was made of)."""

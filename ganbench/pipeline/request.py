@@ -28,7 +28,7 @@ def parse_seeds(seeds: int | str | Iterable[int], name: str = "seed") -> tuple[i
                             f"{seeds!r}") from None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Request:
     """Models on a suite, their training budget, and how to score them.
 

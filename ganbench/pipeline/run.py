@@ -34,7 +34,7 @@ from ganbench.train.log import read_log
 from ganbench.train.trainer import CHECKPOINT, LOG, Trainer, snapshot_path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RunPlan:
     config: RunConfig
     run_dir: Path
@@ -77,7 +77,8 @@ def plan_run(model: str, suite: Suite, seed: int, out: Path, train_data: ImageDa
     )
     folder = run_folder(spec.name, seed)
     run_dir = Path(out) / "runs" / suite.name / f"{folder}-{run_digest(config)}"
-    return RunPlan(config, run_dir if run_dir.exists() else _earlier_run_dir(run_dir.parent, folder, config) or run_dir)
+    return RunPlan(config=config, run_dir=run_dir if run_dir.exists() else _earlier_run_dir(run_dir.parent, folder,
+                                                                                            config) or run_dir)
 
 
 def _earlier_run_dir(suite_dir: Path, folder: str, config: RunConfig) -> Path | None:
@@ -108,8 +109,8 @@ def train(plan: RunPlan, data: ImageData, device: torch.device, resume: bool = T
     cfg = plan.config
     model = build_model(cfg)
     model.load_initial_weights()  # a resumed run's checkpoint then replaces them
-    trainer = Trainer(model, data, cfg, plan.run_dir, device, cfg.seed, cfg.batch_size, cfg.total_steps,
-                      checkpoint_every, monitors=monitors(cfg, data, device))
+    trainer = Trainer(model, data, cfg, plan.run_dir, device, checkpoint_every=checkpoint_every,
+                      monitors=monitors(cfg, data, device))
     return trainer.fit(resume=resume, overwrite=overwrite, stop_after=stop_after)
 
 
@@ -158,7 +159,7 @@ def metric_curve(model: GAN, config: RunConfig, run_dir: Path, final_pool: torch
     points.append({"step": final_step, **scorer.curve_values(final_pool[:n], real)})
     for p in points:
         p["epoch"] = round(p["step"] / config.steps_per_epoch, 3)
-    return Curve(n, real.n, tuple(points))
+    return Curve(n_fake=n, n_real=real.n, points=tuple(points))
 
 
 def _read_snapshot(generator: torch.nn.Module, path: Path) -> dict | None:
@@ -192,8 +193,8 @@ def training_statistics(model: GAN, log_path: Path | None, steps_per_epoch: int,
     return model.training_statistics(log, steps_per_epoch, steps)
 
 
-def score_model(model: GAN, config: RunConfig, real: RealReference, n_fake: int, scorer: Scorer,
-                device: torch.device, train_wall: float, run_dir: Path | None, curve_n: int | None = None,
+def score_model(model: GAN, config: RunConfig, real: RealReference, scorer: Scorer, *, n_fake: int,
+                train_wall: float, run_dir: Path | None, curve_n: int | None = None,
                 log_path: Path | None = None) -> Record:
     """Score a model, write its record (with a metric curve when the run kept snapshots and curve_n is given,
     and the statistics the model makes of its training log, run_dir's or log_path's: BEGAN's M and k). Under torchrun
@@ -201,7 +202,7 @@ def score_model(model: GAN, config: RunConfig, real: RealReference, n_fake: int,
     t0 = time.perf_counter()
     fake = scorer.fake_from_model(model, n_fake, f"generated: {config.model}")
     scored = scorer.score(fake, real, config.model)
-    context = ModelContext(model, config, scorer.settings, scorer.seed, device)
+    context = ModelContext(model, config, scorer.settings, scorer.seed, scorer.device)
     scored = replace(scored, metrics={**scored.metrics,
                                       **distributed.on_main(registry.compute_model, scorer.metrics, context)})
     steps = (config.checkpoint or {}).get("step", config.total_steps)  # a checkpoint may be mid-training

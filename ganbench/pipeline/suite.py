@@ -94,7 +94,7 @@ def complete(states: list[RunState], request: Request, train_data: ImageData, re
         return [s.record for s in states]
     # Before training: missing weights, an IS without logits or aug without labels must not cost a training run.
     settings = aug.applied_to(suite.protocol.settings()) if aug else suite.protocol.settings()
-    scorer = Scorer(device, request.weights, seed=request.seed, metrics=metrics, settings=settings,
+    scorer = Scorer(device, weights_path=request.weights, seed=request.seed, metrics=metrics, settings=settings,
                     precision=request.precision)
     if "aug" in metrics and train_data.labels is None:
         raise GanbenchError(f"aug needs class labels, and {suite.name}'s data has none: use a labelled suite, or "
@@ -108,9 +108,9 @@ def complete(states: list[RunState], request: Request, train_data: ImageData, re
     made = {}
     for s in todo:
         model, config = load_checkpoint_model(s.plan.checkpoint, device)
-        made[s.plan.run_dir] = score_model(model, config, real, suite.protocol.n_fake,
-                                           scorer.with_seed(config.seed), device,
-                                           walls[s.plan.run_dir], s.plan.run_dir, suite.protocol.curve_n)
+        made[s.plan.run_dir] = score_model(model, config, real, scorer.with_seed(config.seed),
+                                           n_fake=suite.protocol.n_fake, train_wall=walls[s.plan.run_dir],
+                                           run_dir=s.plan.run_dir, curve_n=suite.protocol.curve_n)
     return [made.get(s.plan.run_dir, s.record) for s in states]
 
 

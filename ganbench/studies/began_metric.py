@@ -19,14 +19,19 @@ FOOTNOTE = ("³ BEGAN's convergence measure M = L(x) + |γ L(x) − L_G| (mean o
             "discriminator is an autoencoder: – for every other model, never 0. Both depend on how the "
             "discriminator's encoder started (the encoder column: ImageNet weights, or random when no ImageNet "
             "ResNet18 file was given); a random encoder's M and k are not comparable with a published run's.")
-ENCODER = RunFact("encoder", "encoder³", encoder)
+ENCODER = RunFact(name="encoder", heading="encoder³", read=encoder)
 
-BEGAN_M = MetricKind("began-m", "BEGAN M", Direction.LOWER, Noise.SEEDS, value_key="began_m", across_models=False,
-                     runs_column=RunsColumn("M", "M³", digits=4, console=".4f", optional=True, footnote=FOOTNOTE),
+BEGAN_M = MetricKind(key="began-m", label="BEGAN M", direction=Direction.LOWER, noise=Noise.SEEDS, value_key="began_m",
+                     across_models=False,
+                     runs_column=RunsColumn(name="M", heading="M³", digits=4, console=".4f", optional=True,
+                                            footnote=FOOTNOTE),
                      fact=ENCODER)
-BEGAN_K = MetricKind("began-k", "BEGAN k", Direction.EXACT, Noise.SEEDS, value_key="began_k", across_models=False,
-                     runs_column=RunsColumn("k", "k³", digits=4, console=".4f", optional=True, footnote=FOOTNOTE),
+BEGAN_K = MetricKind(key="began-k", label="BEGAN k", direction=Direction.EXACT, noise=Noise.SEEDS, value_key="began_k",
+                     across_models=False,
+                     runs_column=RunsColumn(name="k", heading="k³", digits=4, console=".4f", optional=True,
+                                            footnote=FOOTNOTE),
                      fact=ENCODER)
 
-METRIC = Metric("began-convergence", "BEGAN's convergence measure M and equilibrium term k, from the training log",
-                (BEGAN_M, BEGAN_K), needs=TRAINING, selectable=False)
+METRIC = Metric(name="began-convergence",
+                help="BEGAN's convergence measure M and equilibrium term k, from the training log",
+                kinds=(BEGAN_M, BEGAN_K), needs=TRAINING, selectable=False)

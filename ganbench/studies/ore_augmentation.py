@@ -100,8 +100,9 @@ def run_group_study(name: str, members: list[Suite], request: Request) -> tuple[
             protocol={**pipeline, "id": protocol_id(pipeline), "n_real": len(test),
                       "n_fake": settings.aug_per_class * len(members), "seed": seed, "metrics": ["aug"]},
             environment=environment(device))
-        record = new_record(spec.name, name, seed, spec.family, spec.source, config, Training(), scored,
-                            {"score": round(time.perf_counter() - t0, 2)})
+        record = new_record(model=spec.name, suite=name, seed=seed, family=spec.family, source=spec.source,
+                            config=config, training=Training(), scored=scored,
+                            wall_time_s={"score": round(time.perf_counter() - t0, 2)})
         write_record(out / "runs" / name / run_folder(spec.name, seed), record)
     return write_leaderboard(name, run_records(out / "runs", name), out)
 

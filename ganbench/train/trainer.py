@@ -157,10 +157,11 @@ def reseed_rank(seed: int, step: int, rank: int) -> None:
 
 
 class Trainer:
-    def __init__(self, model: GAN, data: ImageData, run_config: RunConfig, run_dir: Path, device: torch.device,
-                 seed: int, batch_size: int, total_steps: int,
+    def __init__(self, model: GAN, data: ImageData, run_config: RunConfig, run_dir: Path, device: torch.device, *,
                  checkpoint_every: int = config.DEFAULTS.checkpoint_every,
                  grid_samples: int = config.DEFAULTS.grid_samples, monitors: tuple[Monitor, ...] = ()):
+        """The run's seed, global batch and budget are its configuration's."""
+        seed, batch_size, total_steps = run_config.seed, run_config.batch_size, run_config.total_steps
         if len(data) < batch_size:
             raise GanbenchError(f"{data.name} has {len(data)} images, fewer than one batch of {batch_size}")
         self.world = distributed.current()

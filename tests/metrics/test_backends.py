@@ -31,7 +31,8 @@ def small_sets(tmp_path_factory, quick_train, quick_test):
 
 def score(sets, **backend) -> ScoreResult:
     real, fake = sets
-    scorer = Scorer(CPU, metrics=("fid", "kid"), settings=Settings(20, 16, bootstrap=0), **backend)
+    scorer = Scorer(CPU, metrics=("fid", "kid"), settings=Settings(kid_subsets=20, kid_subset_size=16, bootstrap=0),
+                    **backend)
     return scorer.score(scorer.fake_from_images(load_folder(fake).images), scorer.real(load_folder(real)))
 
 

@@ -233,7 +233,7 @@ def test_the_group_study_labels_each_class_holds_out_a_seeded_fifth_and_needs_ev
     assert torch.equal(held_out(union, TEST_FRACTION, seed=0)[1].images, test.images)
     assert not torch.equal(held_out(union, TEST_FRACTION, seed=1)[1].images, test.images)
     with pytest.raises(GanbenchError, match=r"dcgan64 has no trained run in .*: train every class of ore first"):
-        run_group_study("ore", members, Request(members[0], ("dcgan64",), tmp_path, steps=2))
+        run_group_study("ore", members, Request(suite=members[0], models=("dcgan64",), out=tmp_path, steps=2))
     with pytest.raises(GanbenchError, match="no records of the ore study"):
         write_group_leaderboard("ore", [], tmp_path)
 

@@ -43,10 +43,10 @@ def test_the_registry_is_one_table_of_unique_names_and_keys():
 def test_a_metric_with_a_compute_function_or_a_known_name_is_checked():
     fid = registry.get_metric("fid")
     with pytest.raises(ValueError, match="needs a compute function"):
-        ganbench.Metric("nothing", "computes nothing", fid.kinds)
+        ganbench.Metric(name="nothing", help="computes nothing", kinds=fid.kinds)
     with pytest.raises(ganbench.GanbenchError, match="already registered"):
         ganbench.register_metric(fid)
-    clash = ganbench.Metric("fid2", "FID again", fid.kinds, fid.compute)
+    clash = ganbench.Metric(name="fid2", help="FID again", kinds=fid.kinds, compute=fid.compute)
     with pytest.raises(ganbench.GanbenchError, match="reports 'fid', which another metric reports already"):
         ganbench.register_metric(clash)
 
@@ -107,13 +107,16 @@ def test_a_kind_with_a_runs_column_gets_its_column_in_the_table_of_runs(tmp_path
 
     from ganbench.metrics.registry import RunsColumn
 
-    gap = ganbench.MetricKind("gap", "gap", ganbench.Direction.LOWER, ganbench.Noise.SUBSET_STD, value_key="gap",
+    gap = ganbench.MetricKind(key="gap", label="gap", direction=ganbench.Direction.LOWER,
+                              noise=ganbench.Noise.SUBSET_STD, value_key="gap",
                               spread_keys=("gap_std",),
-                              runs_column=RunsColumn("gap", "gap ×10 ± 95%", spread="gap std", spread_is_std=True,
+                              runs_column=RunsColumn(name="gap", heading="gap ×10 ± 95%", spread="gap std",
+                                                     spread_is_std=True,
                                                      scale=10, digits=1))
-    other = ganbench.MetricKind("other", "other", ganbench.Direction.LOWER, ganbench.Noise.SEEDS,
-                                runs_column=RunsColumn("other", "other", optional=True))
-    ganbench.register_metric(ganbench.Metric("gap", "a test's gap", (gap, other), lambda x: {}))
+    other = ganbench.MetricKind(key="other", label="other", direction=ganbench.Direction.LOWER,
+                                noise=ganbench.Noise.SEEDS,
+                                runs_column=RunsColumn(name="other", heading="other", optional=True))
+    ganbench.register_metric(ganbench.Metric(name="gap", help="a test's gap", kinds=(gap, other), compute=lambda x: {}))
     try:
         suite = "fashion-mnist"
         records = [replace(r, metrics={**r.metrics, "gap": 0.5 + i, "gap_std": 0.01})

@@ -92,8 +92,8 @@ def test_what_does_not_determine_the_numbers_leaves_the_id_alone(scorer, tmp_pat
         assert other["id"] == base["id"]
     # The folder a record is written to never reaches its protocol.
     scored = scorer.score(Generated(pool=FAKE), RealReference(REAL, "folder:real", CONTENT, True))
-    records = [new_record("m", "s", 0, None, None, {"out": str(tmp_path / out)}, Training(), scored, {})
-               for out in "ab"]
+    records = [new_record(model="m", suite="s", seed=0, family=None, source=None, config={"out": str(tmp_path / out)},
+                          training=Training(), scored=scored, wall_time_s={}) for out in "ab"]
     assert records[0].protocol == records[1].protocol == scored.protocol and scored.protocol_id == base["id"]
 
 
@@ -158,7 +158,8 @@ def test_every_setting_a_metric_reads_enters_its_id(name):
     interval."""
     logits = torch.from_numpy(np.random.default_rng(2).normal(0, 3, (40, 1008)))
     settings = _Reading(Settings(kid_subset_size=10, bootstrap=5, is_splits=4))
-    get_metric(name).compute(Inputs(FAKE, REAL, logits, 0, settings, None))
+    get_metric(name).compute(Inputs(fake=FAKE, real=REAL, fake_logits=logits, seed=0, settings=settings,
+                                    real_stats=None))
     assert settings.read - {"bootstrap"} == set(SETTINGS.get(name, ()))
     assert set(get_metric(name).settings) == set(SETTINGS.get(name, ()))
 

@@ -22,7 +22,8 @@ from tests.helpers import gaussian
 
 def _metric(name: str, fake: torch.Tensor, real: torch.Tensor, settings: Settings, seed: int = 0) -> dict:
     """One metric as the scorer computes it: through the registry, with these settings."""
-    return registry.compute((name,), Inputs(fake, real, None, seed, settings, None))
+    return registry.compute((name,), Inputs(fake=fake, real=real, fake_logits=None, seed=seed, settings=settings,
+                                            real_stats=None))
 
 
 def test_kid_equals_torch_fidelitys_kid_features_to_metric():
@@ -110,7 +111,8 @@ def test_fid_against_precomputed_statistics_equals_fid_against_their_features():
     real, fake = gaussian(80, 8, 0.0, 12), gaussian(60, 8, 0.3, 13)
     x = real.numpy()
     stats = RealStats(x.mean(axis=0), np.cov(x, rowvar=False), 80, "s" * 64, None)
-    out = registry.compute(("fid",), Inputs(fake, None, None, 0, Settings(bootstrap=0), stats))
+    out = registry.compute(("fid",), Inputs(fake=fake, real=None, fake_logits=None, seed=0,
+                                            settings=Settings(bootstrap=0), real_stats=stats))
     assert out == {"fid": pytest.approx(fidelity.fid(fake, real), rel=1e-9)}
 
 

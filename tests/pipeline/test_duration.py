@@ -25,7 +25,8 @@ def test_the_estimate_adds_each_run_s_steps_and_the_images_at_their_rates():
 
 
 def test_the_training_probe_leaves_the_random_state_as_it_was(quick_train):
-    config = bench.plan_runs(Request(get_suite("fashion-mnist-quick"), ("dcgan",), "unused", (0,)))[0].config
+    config = bench.plan_runs(Request(suite=get_suite("fashion-mnist-quick"), models=("dcgan",), out="unused",
+                                     seeds=(0,)))[0].config
     torch.manual_seed(123)
     before = torch.random.get_rng_state()
     rate = training_rate(lambda: build_model(config), quick_train, 16, torch.device("cpu"))
@@ -35,9 +36,9 @@ def test_the_training_probe_leaves_the_random_state_as_it_was(quick_train):
 
 def test_the_default_suite_s_plan_counts_its_steps_and_images(tmp_path, capsys):
     suite = get_suite("fashion-mnist-quick")
-    plans = bench.plan_runs(Request(suite, ("fcgan", "dcgan"), tmp_path, (0,)))
+    plans = bench.plan_runs(Request(suite=suite, models=("fcgan", "dcgan"), out=tmp_path, seeds=(0,)))
     states = bench.survey(plans, ("fid", "kid"), "exact")
-    scorer = Scorer(torch.device("cpu"), None, seed=0, metrics=("fid", "kid"), settings=suite.protocol.settings())
+    scorer = Scorer(torch.device("cpu"), seed=0, metrics=("fid", "kid"), settings=suite.protocol.settings())
     bench._say_estimate(states, suite, suite_data(suite, "train"), suite_real_images(suite), scorer,
                         torch.device("cpu"))
     line = " ".join(capsys.readouterr().err.split())

@@ -48,8 +48,9 @@ def _full() -> dict:
 def test_a_full_record_round_trips_through_json_unchanged():
     record = Record.from_dict(_full())
     assert record.notes == tuple(FULL["notes"])
-    assert record.curve == Curve(60, 100, tuple(FULL["curve"]["points"]))
-    assert record.training == Training(40, 16, 0.5, 1000, 900, 1100, {"m_final": 0.1}, {"began_k_final": 0.02})
+    assert record.curve == Curve(n_fake=60, n_real=100, points=tuple(FULL["curve"]["points"]))
+    assert record.training == Training(steps=40, batch_size=16, epochs=0.5, params_g=1000, params_d=900,
+                                       params_g_keras=1100, convergence={"m_final": 0.1}, extra={"began_k_final": 0.02})
     assert record.extra == {"a_later_version_key": {"kept": [1, 2]}}
     assert json.loads(record.to_json()) == FULL
     assert Record.from_dict(json.loads(record.to_json())) == record
@@ -100,9 +101,11 @@ def test_a_record_is_made_of_its_scoring_field_by_field():
                          precision_check={"precision": "exact"}, weights=FULL["weights"],
                          environment=FULL["environment"], notes=("a note",), real_cache_hit=True,
                          real_reference=FULL["real_reference"])
-    training, curve = Training(steps=40), Curve(60, 100, ({"step": 40, "epoch": 0.5, "fid": 60.5},))
-    r = records_module.new_record("dcgan", "fashion-mnist", 2, "dcgan", "McGinney et al.", {"seed": 2}, training,
-                                  scored, {"score": 4.1}, curve)
+    training, curve = Training(steps=40), Curve(n_fake=60, n_real=100, points=({"step": 40, "epoch": 0.5,
+                                                                                "fid": 60.5},))
+    r = records_module.new_record(model="dcgan", suite="fashion-mnist", seed=2, family="dcgan",
+                                  source="McGinney et al.", config={"seed": 2}, training=training, scored=scored,
+                                  wall_time_s={"score": 4.1}, curve=curve)
     assert (r.model, r.suite, r.seed, r.family, r.source) == ("dcgan", "fashion-mnist", 2, "dcgan", "McGinney et al.")
     assert (r.metrics, r.protocol, r.weights, r.environment) == (scored.metrics, scored.protocol, scored.weights,
                                                                  scored.environment)
@@ -257,8 +260,8 @@ def test_a_record_refuses_numbers_json_cannot_hold_and_writes_indented():
 
 
 def test_a_curve_is_read_by_epoch_once_it_reaches_one():
-    assert Curve(6, 10, ({"step": 3, "epoch": 0.5}, {"step": 6, "epoch": 1.0})).x_axis() == "epoch"
-    assert Curve(6, 10, ({"step": 3, "epoch": 0.5}, {"step": 6, "epoch": 0.99})).x_axis() == "step"
+    assert Curve(n_fake=6, n_real=10, points=({"step": 3, "epoch": 0.5}, {"step": 6, "epoch": 1.0})).x_axis() == "epoch"
+    assert Curve(n_fake=6, n_real=10, points=({"step": 3, "epoch": 0.5}, {"step": 6, "epoch": 0.99})).x_axis() == "step"
 
 
 def test_a_runs_record_is_made_of_its_configuration_and_scoring():
@@ -267,7 +270,7 @@ def test_a_runs_record_is_made_of_its_configuration_and_scoring():
     scored = ScoreResult(real="fashion-mnist", fake="dcgan", metrics={"fid": 3.0},
                          protocol={"id": "p", "n_fake": 6, "n_real": 10},
                          precision_check=None, weights={}, environment={})
-    curve = Curve(6, 10, ({"step": 40, "epoch": 0.5, "fid": 3.0},))
+    curve = Curve(n_fake=6, n_real=10, points=({"step": 40, "epoch": 0.5, "fid": 3.0},))
     r = records_module.make_record(config, Training(steps=40), scored, {"train": 1.5}, curve)
     assert (r.model, r.suite, r.seed, r.family, r.source) == ("dcgan", "fashion-mnist", 2, "dcgan", "McGinney et al.")
     assert (r.config, r.training, r.metrics, r.wall_time_s, r.curve) == (config.to_dict(), Training(steps=40),

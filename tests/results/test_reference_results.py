@@ -131,7 +131,7 @@ def test_todays_plans_name_the_committed_runs(tmp_path):
     from ganbench.pipeline.suite import plan_runs
     from ganbench.suites import get_suite
 
-    plans = plan_runs(Request(get_suite(SUITE), ("dcgan", "fcgan"), tmp_path, (0, 1, 2)))
+    plans = plan_runs(Request(suite=get_suite(SUITE), models=("dcgan", "fcgan"), out=tmp_path, seeds=(0, 1, 2)))
     assert {p.run_dir.name for p in plans} == COMMITTED_RUNS
     assert {p.stem for p in (REFERENCE / "records" / SUITE).glob("*.json")} == COMMITTED_RUNS
 
@@ -147,17 +147,18 @@ def test_rewording_a_papers_citation_renames_no_run_and_an_earlier_name_is_still
     from ganbench.suites import get_suite
 
     suite = get_suite("fashion-mnist-smoke")
-    plan = plan_runs(Request(suite, ("fcgan",), tmp_path, (0,), steps=6))[0]
+    plan = plan_runs(Request(suite=suite, models=("fcgan",), out=tmp_path, seeds=(0,), steps=6))[0]
     assert plan.config.source.startswith("McGinney et al., General Adversarial Networks")
     zoo = registry.load_zoo()
     reworded = replace(zoo.models["fcgan"], source="McGinney et al. (undated), a poster")
     monkeypatch.setitem(zoo.models, "fcgan", reworded)
-    again = plan_runs(Request(suite, ("fcgan",), tmp_path, (0,), steps=6))[0]
+    again = plan_runs(Request(suite=suite, models=("fcgan",), out=tmp_path, seeds=(0,), steps=6))[0]
     assert again.config.source == "McGinney et al. (undated), a poster" and again.run_dir == plan.run_dir
 
     earlier = plan.run_dir.with_name("fcgan-seed0-0123abcd")  # the name a hash of the old citation gave
     earlier.mkdir(parents=True)
     (earlier / "config.json").write_text(json.dumps({**plan.config.to_dict(), "source": "002: McGinney et al., ..."}))
-    assert plan_runs(Request(suite, ("fcgan",), tmp_path, (0,), steps=6))[0].run_dir == earlier
+    assert plan_runs(Request(suite=suite, models=("fcgan",), out=tmp_path, seeds=(0,), steps=6))[0].run_dir == earlier
     (earlier / "config.json").write_text(json.dumps({**plan.config.to_dict(), "total_steps": 7}))  # another run: not reused
-    assert plan_runs(Request(suite, ("fcgan",), tmp_path, (0,), steps=6))[0].run_dir == plan.run_dir
+    assert plan_runs(Request(suite=suite, models=("fcgan",), out=tmp_path, seeds=(0,),
+                             steps=6))[0].run_dir == plan.run_dir

@@ -309,7 +309,8 @@ def test_a_random_encoder_is_said_when_training_starts_and_beside_every_m_and_k(
 
 
 def test_an_imagenet_encoder_makes_the_thesis_trajectory_comparable():
-    record = Record("began", "began-thesis", 0, {}, {"id": "x"}, {}, {},
+    record = Record(model="began", suite="began-thesis", seed=0, metrics={}, protocol={"id": "x"}, samples={},
+                    environment={},
                     config={"hparams": {"encoder_init": "imagenet (resnet18.pth)"}},
                     training=Training(convergence={"epochs": [{"epoch": 1, "steps": 938, "M_mean": 0.2, "k_mean": 0.05,
                                                                  "M_at_log_step": 0.21, "k_at_log_step": 0.06}]}))

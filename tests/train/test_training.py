@@ -86,7 +86,7 @@ def test_diverging_model_stops_with_a_clear_error(tmp_path, small_data):
         return {"loss_d": float("nan") if step == 12 else 0.5}
 
     model.train_step = nan_step
-    trainer = Trainer(model, small_data, plan.config, plan.run_dir, torch.device("cpu"), 0, 16, 20)
+    trainer = Trainer(model, small_data, plan.config, plan.run_dir, torch.device("cpu"))  # seed 0, 20 steps of 16
     with pytest.raises(GanbenchError, match="training diverged: loss_d is nan at step 13"):
         trainer.fit()
     assert state(plan.checkpoint)["step"] == 10  # the epoch-end checkpoint survives

@@ -3,19 +3,27 @@ alone, on real plus traditional augmentation, and on real plus the model's gener
 
 from ganbench.metrics.registry import MODEL, Direction, Metric, MetricKind, Noise
 
-AUG_REAL_ACCURACY = MetricKind("aug-real-accuracy", "accuracy, real data alone", Direction.HIGHER, Noise.BINOMIAL,
-                               "%", "aug_real_accuracy", ("aug_real_accuracy_ci_low", "aug_real_accuracy_ci_high"),
+AUG_REAL_ACCURACY = MetricKind(key="aug-real-accuracy", label="accuracy, real data alone", direction=Direction.HIGHER,
+                               noise=Noise.BINOMIAL,
+                               unit="%", value_key="aug_real_accuracy", spread_keys=("aug_real_accuracy_ci_low",
+                                                                                     "aug_real_accuracy_ci_high"),
                                across_models=False)
-AUG_TRADITIONAL_ACCURACY = MetricKind("aug-traditional-accuracy", "accuracy, real + traditional augmentation",
-                                      Direction.HIGHER, Noise.BINOMIAL, "%", "aug_traditional_accuracy",
-                                      ("aug_traditional_accuracy_ci_low", "aug_traditional_accuracy_ci_high"),
+AUG_TRADITIONAL_ACCURACY = MetricKind(key="aug-traditional-accuracy", label="accuracy, real + traditional augmentation",
+                                      direction=Direction.HIGHER, noise=Noise.BINOMIAL, unit="%",
+                                      value_key="aug_traditional_accuracy",
+                                      spread_keys=("aug_traditional_accuracy_ci_low",
+                                                   "aug_traditional_accuracy_ci_high"),
                                       across_models=False)
-AUG_ACCURACY = MetricKind("aug-accuracy", "accuracy, real + generated", Direction.HIGHER, Noise.BINOMIAL, "%",
-                          "aug_accuracy", ("aug_accuracy_ci_low", "aug_accuracy_ci_high"))
-AUG_GAIN = MetricKind("aug-gain", "accuracy gain from generated images", Direction.HIGHER, Noise.SEEDS, "pp",
-                      "aug_gain")
-AUG_GAIN_OVER_TRADITIONAL = MetricKind("aug-gain-over-traditional", "accuracy gain over traditional augmentation",
-                                       Direction.HIGHER, Noise.SEEDS, "pp", "aug_gain_over_traditional")
+AUG_ACCURACY = MetricKind(key="aug-accuracy", label="accuracy, real + generated", direction=Direction.HIGHER,
+                          noise=Noise.BINOMIAL, unit="%",
+                          value_key="aug_accuracy", spread_keys=("aug_accuracy_ci_low", "aug_accuracy_ci_high"))
+AUG_GAIN = MetricKind(key="aug-gain", label="accuracy gain from generated images", direction=Direction.HIGHER,
+                      noise=Noise.SEEDS, unit="pp",
+                      value_key="aug_gain")
+AUG_GAIN_OVER_TRADITIONAL = MetricKind(key="aug-gain-over-traditional",
+                                       label="accuracy gain over traditional augmentation",
+                                       direction=Direction.HIGHER, noise=Noise.SEEDS, unit="pp",
+                                       value_key="aug_gain_over_traditional")
 
 
 def compute(context) -> dict:
@@ -28,7 +36,8 @@ def compute(context) -> dict:
                          context.settings.aug_per_class, context.settings.aug_epochs, context.seed, context.device)
 
 
-METRIC = Metric("aug", "augmentation utility (Wang et al.): test accuracy of a classifier trained on real data, on "
+METRIC = Metric(name="aug",
+                help="augmentation utility (Wang et al.): test accuracy of a classifier trained on real data, on "
                 "real plus generated images per class, and on real plus traditional augmentation",
-                (AUG_REAL_ACCURACY, AUG_TRADITIONAL_ACCURACY, AUG_ACCURACY, AUG_GAIN, AUG_GAIN_OVER_TRADITIONAL),
-                compute, needs=MODEL, settings=("aug_per_class", "aug_epochs"))
+                kinds=(AUG_REAL_ACCURACY, AUG_TRADITIONAL_ACCURACY, AUG_ACCURACY, AUG_GAIN, AUG_GAIN_OVER_TRADITIONAL),
+                compute=compute, needs=MODEL, settings=("aug_per_class", "aug_epochs"))

@@ -2,8 +2,10 @@
 
 from ganbench.metrics.registry import Direction, Metric, MetricKind, Noise
 
-DENSITY = MetricKind("density", "density", Direction.HIGHER, Noise.SEEDS, features_key="pr_features")
-COVERAGE = MetricKind("coverage", "coverage", Direction.HIGHER, Noise.SEEDS, features_key="pr_features")
+DENSITY = MetricKind(key="density", label="density", direction=Direction.HIGHER, noise=Noise.SEEDS,
+                     features_key="pr_features")
+COVERAGE = MetricKind(key="coverage", label="coverage", direction=Direction.HIGHER, noise=Noise.SEEDS,
+                      features_key="pr_features")
 
 
 def compute(x) -> dict:
@@ -12,5 +14,6 @@ def compute(x) -> dict:
     return fidelity.density_coverage(*x.pr_pair(), x.settings.neighbours)
 
 
-METRIC = Metric("dc", "density and coverage (Naeem et al. 2020, prdc), k = 3, on VGG16 fc2 features where present",
-                (DENSITY, COVERAGE), compute, uses_pr_features=True, settings=("neighbours",))
+METRIC = Metric(name="dc",
+                help="density and coverage (Naeem et al. 2020, prdc), k = 3, on VGG16 fc2 features where present",
+                kinds=(DENSITY, COVERAGE), compute=compute, uses_pr_features=True, settings=("neighbours",))

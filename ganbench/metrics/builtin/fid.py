@@ -3,9 +3,10 @@ the generated samples."""
 
 from ganbench.metrics.registry import Direction, Metric, MetricKind, Noise, RunsColumn
 
-FID = MetricKind("fid", "FID", Direction.LOWER, Noise.BOOTSTRAP, spread_keys=("fid_ci_low", "fid_ci_high"),
+FID = MetricKind(key="fid", label="FID", direction=Direction.LOWER, noise=Noise.BOOTSTRAP, spread_keys=("fid_ci_low",
+                                                                                                        "fid_ci_high"),
                  standard_error_key="fid_bootstrap_std", bias_key="fid_bias",
-                 runs_column=RunsColumn("FID", "FID ± 95%²", spread="FID ±95%"))
+                 runs_column=RunsColumn(name="FID", heading="FID ± 95%²", spread="FID ±95%"))
 
 
 def compute(x) -> dict:
@@ -21,5 +22,6 @@ def compute(x) -> dict:
     return out
 
 
-METRIC = Metric("fid", "Fréchet Inception Distance, with a bootstrap interval over generated samples", (FID,),
-                compute, needs_real_features=False, curve=True)
+METRIC = Metric(name="fid", help="Fréchet Inception Distance, with a bootstrap interval over generated samples",
+                kinds=(FID,),
+                compute=compute, needs_real_features=False, curve=True)

@@ -2,7 +2,7 @@
 
 from ganbench.metrics.registry import Direction, Metric, MetricKind, Noise
 
-FID_INF = MetricKind("fid-inf", "FID∞", Direction.LOWER, Noise.SEEDS, value_key="fid_inf")
+FID_INF = MetricKind(key="fid-inf", label="FID∞", direction=Direction.LOWER, noise=Noise.SEEDS, value_key="fid_inf")
 
 
 def compute(x) -> dict:
@@ -12,5 +12,6 @@ def compute(x) -> dict:
     return {"fid_inf": f.value, "fid_inf_slope": f.slope, "fid_inf_sizes": f.sizes, "fid_inf_fids": f.fids}
 
 
-METRIC = Metric("fid-inf", "FID extrapolated to infinitely many samples (Chong and Forsyth 2020)", (FID_INF,),
-                compute, needs_real_features=False, settings=("fid_inf_points",))
+METRIC = Metric(name="fid-inf", help="FID extrapolated to infinitely many samples (Chong and Forsyth 2020)",
+                kinds=(FID_INF,),
+                compute=compute, needs_real_features=False, settings=("fid_inf_points",))

@@ -2,7 +2,8 @@
 
 from ganbench.metrics.registry import Direction, Metric, MetricKind, Noise
 
-IS = MetricKind("is", "IS", Direction.HIGHER, Noise.SPLIT_STD, value_key="is_mean", spread_keys=("is_std",))
+IS = MetricKind(key="is", label="IS", direction=Direction.HIGHER, noise=Noise.SPLIT_STD, value_key="is_mean",
+                spread_keys=("is_std",))
 
 
 def compute(x) -> dict:
@@ -12,5 +13,6 @@ def compute(x) -> dict:
     return {"is_mean": s.mean, "is_std": s.std}
 
 
-METRIC = Metric("is", "Inception Score over 10 splits (needs the 1008-way logits weights)", (IS,), compute,
+METRIC = Metric(name="is", help="Inception Score over 10 splits (needs the 1008-way logits weights)", kinds=(IS,),
+                compute=compute,
                 needs_logits=True, needs_real_features=False, settings=("is_splits",))

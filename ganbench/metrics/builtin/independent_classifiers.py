@@ -3,10 +3,13 @@ images; its held-out error is 50% when it cannot."""
 
 from ganbench.metrics.registry import IMAGES, Direction, Metric, MetricKind, Noise
 
-IC_STRONG_ERROR = MetricKind("ic-strong-error", "strong IC error", Direction.TOWARD_50, Noise.BINOMIAL, "%",
-                             "ic_strong_error", ("ic_strong_error_ci_low", "ic_strong_error_ci_high"))
-IC_WEAK_ERROR = MetricKind("ic-weak-error", "weak IC error", Direction.TOWARD_50, Noise.BINOMIAL, "%",
-                           "ic_weak_error", ("ic_weak_error_ci_low", "ic_weak_error_ci_high"))
+IC_STRONG_ERROR = MetricKind(key="ic-strong-error", label="strong IC error", direction=Direction.TOWARD_50,
+                             noise=Noise.BINOMIAL, unit="%",
+                             value_key="ic_strong_error", spread_keys=("ic_strong_error_ci_low",
+                                                                       "ic_strong_error_ci_high"))
+IC_WEAK_ERROR = MetricKind(key="ic-weak-error", label="weak IC error", direction=Direction.TOWARD_50,
+                           noise=Noise.BINOMIAL, unit="%",
+                           value_key="ic_weak_error", spread_keys=("ic_weak_error_ci_low", "ic_weak_error_ci_high"))
 
 
 def _classifier(protocol_name: str):
@@ -23,9 +26,12 @@ def _classifier(protocol_name: str):
 
 
 METRICS = (
-    Metric("ic-strong", "strong independent classifier's held-out error, % (Korotka et al., 2024; 50 is ideal): a CNN "
-           "trained to convergence to tell generated from real images", (IC_STRONG_ERROR,), _classifier("ic-strong"),
+    Metric(name="ic-strong",
+           help="strong independent classifier's held-out error, % (Korotka et al., 2024; 50 is ideal): a CNN "
+           "trained to convergence to tell generated from real images", kinds=(IC_STRONG_ERROR,),
+           compute=_classifier("ic-strong"),
            needs=IMAGES),
-    Metric("ic-weak", "weak independent classifier's held-out error, % (Korotka et al., 2024): a tiny CNN, short fixed "
-           "budget", (IC_WEAK_ERROR,), _classifier("ic-weak"), needs=IMAGES),
+    Metric(name="ic-weak",
+           help="weak independent classifier's held-out error, % (Korotka et al., 2024): a tiny CNN, short fixed "
+           "budget", kinds=(IC_WEAK_ERROR,), compute=_classifier("ic-weak"), needs=IMAGES),
 )

@@ -3,8 +3,10 @@ and standard deviation over random subsets."""
 
 from ganbench.metrics.registry import Direction, Metric, MetricKind, Noise, RunsColumn
 
-KID = MetricKind("kid", "KID", Direction.LOWER, Noise.SUBSET_STD, value_key="kid_mean", spread_keys=("kid_std",),
-                 runs_column=RunsColumn("KID", "KID ×10³ ± 95%²", spread="KID std", spread_is_std=True, scale=1e3,
+KID = MetricKind(key="kid", label="KID", direction=Direction.LOWER, noise=Noise.SUBSET_STD, value_key="kid_mean",
+                 spread_keys=("kid_std",),
+                 runs_column=RunsColumn(name="KID", heading="KID ×10³ ± 95%²", spread="KID std", spread_is_std=True,
+                                        scale=1e3,
                                         console=".4f"))
 
 
@@ -15,5 +17,6 @@ def compute(x) -> dict:
     return {"kid_mean": k.mean, "kid_std": k.std, "kid_subset_size": k.subset_size}
 
 
-METRIC = Metric("kid", "Kernel Inception Distance (unbiased MMD², cubic kernel), mean and std over subsets", (KID,),
-                compute, curve=True, settings=("kid_subsets", "kid_subset_size"))
+METRIC = Metric(name="kid", help="Kernel Inception Distance (unbiased MMD², cubic kernel), mean and std over subsets",
+                kinds=(KID,),
+                compute=compute, curve=True, settings=("kid_subsets", "kid_subset_size"))

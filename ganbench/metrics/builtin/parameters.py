@@ -3,12 +3,17 @@ running statistics included), which the Keras papers publish. Every record carri
 
 from ganbench.metrics.registry import STRUCTURE, Direction, Metric, MetricKind, Noise
 
-PARAMS_G = MetricKind("params-g", "G parameters", Direction.EXACT, Noise.NONE, "parameters")
-PARAMS_G_TRAINABLE = MetricKind("params-g-trainable", "G trainable parameters", Direction.EXACT, Noise.NONE,
-                                "parameters")
-PARAMS_G_NONTRAINABLE = MetricKind("params-g-nontrainable", "G non-trainable parameters", Direction.EXACT,
-                                   Noise.NONE, "parameters")
-PARAMS_D = MetricKind("params-d", "D parameters", Direction.EXACT, Noise.NONE, "parameters")
+PARAMS_G = MetricKind(key="params-g", label="G parameters", direction=Direction.EXACT, noise=Noise.NONE,
+                      unit="parameters")
+PARAMS_G_TRAINABLE = MetricKind(key="params-g-trainable", label="G trainable parameters", direction=Direction.EXACT,
+                                noise=Noise.NONE,
+                                unit="parameters")
+PARAMS_G_NONTRAINABLE = MetricKind(key="params-g-nontrainable", label="G non-trainable parameters",
+                                   direction=Direction.EXACT,
+                                   noise=Noise.NONE, unit="parameters")
+PARAMS_D = MetricKind(key="params-d", label="D parameters", direction=Direction.EXACT, noise=Noise.NONE,
+                      unit="parameters")
 
-METRIC = Metric("parameters", "parameter counts of G and D", (PARAMS_G, PARAMS_G_TRAINABLE, PARAMS_G_NONTRAINABLE,
+METRIC = Metric(name="parameters", help="parameter counts of G and D", kinds=(PARAMS_G, PARAMS_G_TRAINABLE,
+                                                                              PARAMS_G_NONTRAINABLE,
                                                               PARAMS_D), needs=STRUCTURE, selectable=False)

@@ -2,8 +2,10 @@
 
 from ganbench.metrics.registry import Direction, Metric, MetricKind, Noise
 
-PRECISION = MetricKind("precision", "precision", Direction.HIGHER, Noise.SEEDS, features_key="pr_features")
-RECALL = MetricKind("recall", "recall", Direction.HIGHER, Noise.SEEDS, features_key="pr_features")
+PRECISION = MetricKind(key="precision", label="precision", direction=Direction.HIGHER, noise=Noise.SEEDS,
+                       features_key="pr_features")
+RECALL = MetricKind(key="recall", label="recall", direction=Direction.HIGHER, noise=Noise.SEEDS,
+                    features_key="pr_features")
 
 
 def compute(x) -> dict:
@@ -12,5 +14,6 @@ def compute(x) -> dict:
     return fidelity.precision_recall(*x.pr_pair(), x.settings.neighbours)
 
 
-METRIC = Metric("pr", "precision and recall (Kynkäänniemi et al. 2019), k = 3, on VGG16 fc2 features where present",
-                (PRECISION, RECALL), compute, uses_pr_features=True, settings=("neighbours",))
+METRIC = Metric(name="pr",
+                help="precision and recall (Kynkäänniemi et al. 2019), k = 3, on VGG16 fc2 features where present",
+                kinds=(PRECISION, RECALL), compute=compute, uses_pr_features=True, settings=("neighbours",))
