@@ -24,7 +24,7 @@ import torch
 import torch.distributed as dist
 
 from ganbench.data import load_data
-from ganbench.metrics.features import FEATURE_LAYER
+from ganbench.metrics.features.extractor import FEATURE_LAYER
 from ganbench.metrics.scorer import Scorer
 from ganbench.pipeline.run import build_model, plan_run, train
 from ganbench.suites import get_suite

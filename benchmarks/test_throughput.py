@@ -24,7 +24,7 @@ import torch_fidelity
 
 from ganbench.data import load_data
 from ganbench.metrics import cache
-from ganbench.metrics.inception import resolve_weights
+from ganbench.metrics.features.inception import resolve_weights
 from ganbench.pipeline.evaluate import ScoreOptions, score_inputs
 from tests.helpers import write_pngs
 

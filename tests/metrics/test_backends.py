@@ -10,8 +10,8 @@ from ganbench.core.config import Settings
 from ganbench.core.errors import GanbenchError
 from ganbench.data.folder import load_folder
 from ganbench.metrics import fidelity
-from ganbench.metrics.cleanfid_features import CleanFIDInception
-from ganbench.metrics.inception import fid_helper_file
+from ganbench.metrics.features.cleanfid import CleanFIDInception
+from ganbench.metrics.features.inception import fid_helper_file
 from ganbench.metrics.result import ScoreResult
 from ganbench.metrics.scorer import Scorer
 from tests.helpers import write_pngs

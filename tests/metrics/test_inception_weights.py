@@ -10,7 +10,7 @@ import torch
 
 from ganbench.core.errors import GanbenchError
 from ganbench.core.fileio import file_hash
-from ganbench.metrics.inception import (
+from ganbench.metrics.features.inception import (
     CONVERTED_SHA256,
     FID_HELPER_SHA1,
     TFID_FILENAME,

@@ -17,12 +17,12 @@ from torch_fidelity.interpolate_compat_tensorflow import interpolate_bilinear_2d
 from ganbench.core.config import Settings
 from ganbench.core.fileio import file_hash
 from ganbench.data import load_folder
-from ganbench.metrics import features as features_module
+from ganbench.metrics.features import extractor as features_module
 from ganbench.metrics.fidelity import fid, precision_recall
-from ganbench.metrics.inception import build_extractor, resolve_weights
-from ganbench.metrics.inception_net import LeanInception, tf1_resize
+from ganbench.metrics.features.inception import build_extractor, resolve_weights
+from ganbench.metrics.features.inception_net import LeanInception, tf1_resize
 from ganbench.metrics.scorer import Scorer
-from ganbench.metrics.vgg_features import PR_LAYER, VGG16Features
+from ganbench.metrics.features.vgg16 import PR_LAYER, VGG16Features
 from ganbench.models.registry import get_model
 from tests.helpers import assert_one_line_error, generator_module, run_cli
 

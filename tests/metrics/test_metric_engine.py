@@ -14,7 +14,7 @@ from prdc import compute_prdc
 from ganbench.core.errors import GanbenchError
 from ganbench.data import load_data
 from ganbench.metrics import fidelity
-from ganbench.metrics.inception import resolve_weights
+from ganbench.metrics.features.inception import resolve_weights
 from ganbench.metrics.registry import parse_metrics
 from ganbench.metrics.scorer import Scorer
 from ganbench.metrics.uncertainty import RealMoments, bootstrap_fid, fid_fast, fid_infinity, fid_of_subsets

@@ -12,7 +12,7 @@ from ganbench.core.errors import GanbenchError
 from ganbench.core.fileio import file_hash
 from ganbench.metrics import cache
 from ganbench.metrics.fidelity import fid, kid
-from ganbench.metrics.inception import FID_HELPER_SHA1, fid_helper_file, resolve_weights
+from ganbench.metrics.features.inception import FID_HELPER_SHA1, fid_helper_file, resolve_weights
 from ganbench.metrics.scorer import Generated, Scorer
 from tests.helpers import run_cli
 

@@ -1,7 +1,7 @@
 """Wang et al.'s augmentation utility (their Table 2): a classifier's test accuracy when trained on real data
 alone, on real plus traditional augmentation, and on real plus the model's generated images."""
 
-from ganbench.metrics.registry import MODEL, Direction, Metric, MetricKind, Noise
+from ganbench.metrics.kinds import MODEL, Direction, Metric, MetricKind, Noise
 
 AUG_REAL_ACCURACY = MetricKind(key="aug-real-accuracy", label="accuracy, real data alone", direction=Direction.HIGHER,
                                noise=Noise.BINOMIAL,

@@ -1,6 +1,6 @@
 """Density and coverage (Naeem et al. 2020), k = 3, by prdc."""
 
-from ganbench.metrics.registry import Direction, Metric, MetricKind, Noise
+from ganbench.metrics.kinds import Direction, Metric, MetricKind, Noise
 
 DENSITY = MetricKind(key="density", label="density", direction=Direction.HIGHER, noise=Noise.SEEDS,
                      features_key="pr_features")

@@ -1,7 +1,7 @@
 """Fréchet Inception Distance (Heusel et al. 2017), by torch-fidelity's formula, with a bootstrap interval over
 the generated samples."""
 
-from ganbench.metrics.registry import Direction, Metric, MetricKind, Noise, RunsColumn
+from ganbench.metrics.kinds import Direction, Metric, MetricKind, Noise, RunsColumn
 
 FID = MetricKind(key="fid", label="FID", direction=Direction.LOWER, noise=Noise.BOOTSTRAP, spread_keys=("fid_ci_low",
                                                                                                         "fid_ci_high"),

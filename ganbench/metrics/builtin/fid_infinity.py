@@ -1,6 +1,6 @@
 """FID extrapolated to infinitely many generated samples (Chong and Forsyth 2020)."""
 
-from ganbench.metrics.registry import Direction, Metric, MetricKind, Noise
+from ganbench.metrics.kinds import Direction, Metric, MetricKind, Noise
 
 FID_INF = MetricKind(key="fid-inf", label="FID∞", direction=Direction.LOWER, noise=Noise.SEEDS, value_key="fid_inf")
 

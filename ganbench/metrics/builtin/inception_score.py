@@ -1,6 +1,6 @@
 """Inception Score (Salimans et al. 2016) over 10 splits, by torch-fidelity's formula."""
 
-from ganbench.metrics.registry import Direction, Metric, MetricKind, Noise
+from ganbench.metrics.kinds import Direction, Metric, MetricKind, Noise
 
 IS = MetricKind(key="is", label="IS", direction=Direction.HIGHER, noise=Noise.SPLIT_STD, value_key="is_mean",
                 spread_keys=("is_std",))

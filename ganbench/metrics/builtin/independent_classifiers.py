@@ -1,7 +1,7 @@
 """Korotka et al.'s (2024) strong and weak independent classifiers: a CNN trained to tell generated from real
 images; its held-out error is 50% when it cannot."""
 
-from ganbench.metrics.registry import IMAGES, Direction, Metric, MetricKind, Noise
+from ganbench.metrics.kinds import IMAGES, Direction, Metric, MetricKind, Noise
 
 IC_STRONG_ERROR = MetricKind(key="ic-strong-error", label="strong IC error", direction=Direction.TOWARD_50,
                              noise=Noise.BINOMIAL, unit="%",

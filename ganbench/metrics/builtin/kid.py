@@ -1,7 +1,7 @@
 """Kernel Inception Distance (Bińkowski et al. 2018): torch-fidelity's unbiased MMD² with the cubic kernel, mean
 and standard deviation over random subsets."""
 
-from ganbench.metrics.registry import Direction, Metric, MetricKind, Noise, RunsColumn
+from ganbench.metrics.kinds import Direction, Metric, MetricKind, Noise, RunsColumn
 
 KID = MetricKind(key="kid", label="KID", direction=Direction.LOWER, noise=Noise.SUBSET_STD, value_key="kid_mean",
                  spread_keys=("kid_std",),

@@ -1,7 +1,7 @@
 """The networks' sizes: trainable parameters of G and D, and G's total as Keras counts it (batch normalisation's
 running statistics included), which the Keras papers publish. Every record carries them (records.metric_values)."""
 
-from ganbench.metrics.registry import STRUCTURE, Direction, Metric, MetricKind, Noise
+from ganbench.metrics.kinds import STRUCTURE, Direction, Metric, MetricKind, Noise
 
 PARAMS_G = MetricKind(key="params-g", label="G parameters", direction=Direction.EXACT, noise=Noise.NONE,
                       unit="parameters")

@@ -1,6 +1,6 @@
 """Improved precision and recall (Kynkäänniemi et al. 2019), k = 3, by torch-fidelity's formula."""
 
-from ganbench.metrics.registry import Direction, Metric, MetricKind, Noise
+from ganbench.metrics.kinds import Direction, Metric, MetricKind, Noise
 
 PRECISION = MetricKind(key="precision", label="precision", direction=Direction.HIGHER, noise=Noise.SEEDS,
                        features_key="pr_features")

@@ -22,8 +22,8 @@ from torch_fidelity.interpolate_compat_tensorflow import interpolate_bilinear_2d
 
 from ganbench.core.errors import GanbenchError
 from ganbench.core.fileio import file_hash
-from ganbench.metrics.features import FEATURE_LAYER, FeatureExtractor
-from ganbench.metrics.inception import InceptionWeights, fid_helper_file
+from ganbench.metrics.features.extractor import FEATURE_LAYER, FeatureExtractor
+from ganbench.metrics.features.inception import InceptionWeights, fid_helper_file
 
 MODES = {
     "clean": "PIL bicubic on float images to 299x299, no quantization after (clean-fid 'clean')",

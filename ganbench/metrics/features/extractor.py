@@ -11,7 +11,7 @@ torch-fidelity's `calculate_metrics`). Three precisions:
 - `reference`: torch-fidelity's own forward pass (`ReferenceInception`), its
   features bit for bit, more slowly.
 
-clean-fid's pipeline is the other backend (metrics/cleanfid_features.py).
+clean-fid's pipeline is the other backend (metrics/features/cleanfid.py).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ import torch
 
 from ganbench.core.errors import GanbenchError
 from ganbench.core.progress import progress
-from ganbench.metrics.inception import EXTRACTOR_NAME, InceptionWeights, build_extractor
-from ganbench.metrics.inception_net import LeanInception, ReferenceInception
+from ganbench.metrics.features.inception import EXTRACTOR_NAME, InceptionWeights, build_extractor
+from ganbench.metrics.features.inception_net import LeanInception, ReferenceInception
 
 FEATURE_LAYER = "2048"  # pool3: FID, KID, precision/recall, density/coverage
 LOGITS_LAYER = "logits_unbiased"  # the 1008-way logits: Inception Score

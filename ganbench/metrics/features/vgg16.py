@@ -5,7 +5,7 @@ torch-fidelity's `FeatureExtractorVGG16` is torchvision's ImageNet VGG16
 like TensorFlow 1.x and normalized with ImageNet's mean and std; precision
 and recall use `fc2_relu`. Here the same network runs with the weights
 loaded safely (`weights_only=True`; torch-fidelity unpickles the file) and
-the resize as two interpolation matrices (metrics/inception_net.py). A test
+the resize as two interpolation matrices (metrics/features/inception_net.py). A test
 holds our features equal to torch-fidelity's extractor given the same file.
 
 The weights are used where present: `--vgg16-weights`, $GANBENCH_VGG16_WEIGHTS,
@@ -26,8 +26,8 @@ from torch import nn
 from ganbench.core.errors import GanbenchError
 from ganbench.core.fileio import file_hash
 from ganbench.core.tensorfile import load_tensors, state_dict_mismatch
-from ganbench.metrics.features import FeatureExtractor
-from ganbench.metrics.inception_net import tf1_resize
+from ganbench.metrics.features.extractor import FeatureExtractor
+from ganbench.metrics.features.inception_net import tf1_resize
 
 VGG16_FILENAME = "vgg16-397923af.pth"  # torchvision's ImageNet weights, which torch-fidelity downloads
 ENV_VGG16 = "GANBENCH_VGG16_WEIGHTS"
