@@ -29,10 +29,11 @@ _WHERE = {
     "Batch": "ganbench.models.base",
     "ModelSpec": "ganbench.models.registry",
     "register_model": "ganbench.models.registry",
-    "Metric": "ganbench.metrics.registry",
-    "MetricKind": "ganbench.metrics.registry",
-    "Direction": "ganbench.metrics.registry",
-    "Noise": "ganbench.metrics.registry",
+    "Metric": "ganbench.metrics.kinds",
+    "MetricKind": "ganbench.metrics.kinds",
+    "Direction": "ganbench.metrics.kinds",
+    "Noise": "ganbench.metrics.kinds",
+    "Setting": "ganbench.metrics.kinds",
     "register_metric": "ganbench.metrics.registry",
 }
 

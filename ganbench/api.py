@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Union
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Union
 
 import numpy as np
 import pandas as pd
@@ -48,7 +48,7 @@ def score(real: Images, fake: Images | Callable[[torch.Tensor], torch.Tensor],
           precision: str = DEFAULTS.precision, backend: str = "torch-fidelity", mode: str | None = None,
           bootstrap: int = DEFAULTS.bootstrap, kid_subsets: int = DEFAULTS.kid_subsets,
           kid_subset_size: int = DEFAULTS.kid_subset_size, inception_weights: str | os.PathLike | None = None,
-          vgg16_weights: str | os.PathLike | None = None) -> ScoreResult:
+          vgg16_weights: str | os.PathLike | None = None, settings: Mapping[str, object] | None = None) -> ScoreResult:
     """Score generated images against real ones: `ganbench score --real ... --fake ...` from Python.
 
     real: a folder of images, a `.npy`/`.npz` array file, a suite's name (its real reference images), a
@@ -62,6 +62,8 @@ def score(real: Images, fake: Images | Callable[[torch.Tensor], torch.Tensor],
         (0, 1); the range of floats is never guessed. `value_range` concerns floats alone: a uint8 set beside
         a float one stays [0, 255].
     metrics: names such as ("fid", "kid", "is", "pr", "dc", "fid-inf", "ic-strong", "ic-weak"), or "fid,kid".
+    settings: any computed metric's settings by name, {"kid.subset_size": 500} (`ganbench score --set`; the
+        list is in docs/cli.md); `kid_subsets`, `kid_subset_size` and `bootstrap` are older names of three.
     n_real: score against a seeded subset of this many real images (default: all).
     seed: noise, KID subsets and bootstrap resamples; the same seed gives the same numbers on the CPU.
     device: "auto" (CUDA where available), "cpu", "cuda" or "cuda:N". precision: "exact" (float32,
@@ -79,7 +81,7 @@ def score(real: Images, fake: Images | Callable[[torch.Tensor], torch.Tensor],
     opts = ScoreOptions(device=_device(device), seed=seed, weights=_path(inception_weights), metrics=keys,
                         bootstrap=bootstrap, backend=backend, mode=mode,
                         kid_subsets=kid_subsets, kid_subset_size=kid_subset_size, precision=precision,
-                        vgg16_weights=_path(vgg16_weights))
+                        vgg16_weights=_path(vgg16_weights), given=settings or {})
     real_side, real_stats = _real_side(real, value_range)
     if n_real is not None and real_stats is not None:
         raise GanbenchError("n_real chooses real images, and a statistics file has none: give real images instead")

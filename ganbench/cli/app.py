@@ -14,7 +14,7 @@ from typing import Optional
 import typer
 
 from ganbench.cli.housekeeping import cache_app, stats_app
-from ganbench.cli.options import (MAX_IMAGES, AskOverOpt, AugEpochsOpt, AugPerClassOpt, BackendOpt, BootstrapOpt,
+from ganbench.cli.options import (MAX_IMAGES, SetOpt, alias_help, AskOverOpt, AugEpochsOpt, AugPerClassOpt, BackendOpt, BootstrapOpt,
                                   DeviceOpt, EpochsOpt, IcWeakEveryOpt, JsonOpt, MetricsOpt, ModeOpt, OutOpt,
                                   PrecisionOpt, RecordsOutOpt, ReuseOpt, SeedOpt, SeedsOpt, StepsOpt, SuiteOpt,
                                   WeightsOpt, YesOpt, models_option)
@@ -230,8 +230,10 @@ def score(
     output_range: str = typer.Option("-1,1", "--output-range", help="--generator's output range: -1,1 or 0,1."),
     device: str = DeviceOpt,
     seed: int = SeedOpt,
-    kid_subset_size: int = typer.Option(DEFAULTS.kid_subset_size, "--kid-subset-size", min=2, help=HELP["kid_subset_size"]),
-    kid_subsets: int = typer.Option(DEFAULTS.kid_subsets, "--kid-subsets", min=1, help=HELP["kid_subsets"]),
+    kid_subset_size: int = typer.Option(DEFAULTS.kid_subset_size, "--kid-subset-size", min=2,
+                                        help=alias_help("kid.subset_size")),
+    kid_subsets: int = typer.Option(DEFAULTS.kid_subsets, "--kid-subsets", min=1, help=alias_help("kid.subsets")),
+    settings: Optional[list[str]] = SetOpt,
     inception_weights: Optional[Path] = WeightsOpt,
     metrics: str = MetricsOpt,
     bootstrap: int = BootstrapOpt,
@@ -256,7 +258,7 @@ def score(
                         metrics=parse_metrics(metrics), bootstrap=bootstrap, backend=backend, mode=mode,
                         kid_subsets=kid_subsets, kid_subset_size=kid_subset_size, precision=precision,
                         vgg16_weights=str(vgg16_weights) if vgg16_weights else None, aug_per_class=aug_per_class,
-                        aug_epochs=aug_epochs)
+                        aug_epochs=aug_epochs, given=tuple(settings or ()))
     one_real = (real is None) != (real_stats is None)
     one_fake = (fake is None) != (generator is None)
     if checkpoint is not None and suite is not None and real is None and real_stats is None and fake is None \

@@ -48,7 +48,7 @@ def metric_rows(metrics: dict) -> list[tuple[str, str, str]]:
 def reference_lines(result) -> list[str]:
     """What an FID is read against, as `compare` and the JSON give it: the FID between two halves of the real set
     (two samples of one distribution at these counts) and FID's bias at the scoring's sample counts."""
-    from ganbench.pipeline.records import fid_bias
+    from ganbench.pipeline.records import derived
 
     lines = []
     halves = result.real_reference or {}
@@ -56,7 +56,7 @@ def reference_lines(result) -> list[str]:
         lines.append(f"reference: two random halves of the real set ({halves['n_each']} images each) are FID "
                      f"{halves['fid_between_halves']:.4g} apart, what FID reads for two samples of one "
                      "distribution at these counts")
-    bias = fid_bias(result) if "fid" in result.metrics else None
+    bias = derived(result).get("fid_bias") if "fid" in result.metrics else None
     if bias is not None:
         lines.append(f"bias: FID at these sample counts may read up to {bias:.3g} above the truth from the counts "
                      "alone; a difference no larger is not told apart (compare and the leaderboard call it a tie)")

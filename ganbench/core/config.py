@@ -7,7 +7,7 @@ As in torch-fidelity's defaults.py, every knob has exactly one default value;
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 
@@ -48,19 +48,12 @@ HELP: dict[str, str] = {
                  "torch-fidelity's own forward pass, its features bit for bit (slower).",
     "calibration_samples": "Images of each set that `--precision fast` also scores in exact precision to measure "
                            "its FID difference.",
-    "kid_subsets": "Number of random subsets KID averages over.",
-    "kid_subset_size": "Size of each KID subset; where the samples are fewer, half of them, so that the subsets "
-                       "differ (recorded).",
     "grid_samples": "Images in each sample-grid PNG.",
     "checkpoint_every": "Write a checkpoint every N training steps, besides one at the end of every epoch (a "
                         "preempted or stopped run resumes from the last one).",
-    "aug_per_class": "aug: generated (and traditionally augmented) images added per class (Wang et al.: 2000).",
-    "aug_epochs": "aug: the most epochs each classifier trains; it stops earlier when its validation loss stops "
-                  "falling (Wang et al.: 500).",
     "ic_weak_every": "Train the weak independent classifier every N epochs of GAN training (fractions allowed) and "
                      "log its error; 0: never (Korotka et al., 2024: every 10). Default: the suite's (see `ganbench suites`).",
     "ic_weak_samples": "Real and generated images the weak independent classifier uses during training, each.",
-    "bootstrap": "Bootstrap resamples of the generated set for FID's 95% interval (0: none).",
     "alpha": "Significance level of each test of a difference between two models.",
     "ask_over": "Ask before starting work estimated to take longer than this many minutes (without a terminal: "
                 "refuse unless --yes).",
@@ -108,6 +101,30 @@ class Settings:
     fid_inf_points: int = 15
     aug_per_class: int = DEFAULTS.aug_per_class  # generated images added per class
     aug_epochs: int = DEFAULTS.aug_epochs  # the most epochs each augmentation classifier trains
+    # A plugged-in metric's settings, as (field, value) pairs: `METRIC.NAME` fields no built-in has.
+    extra: tuple[tuple[str, object], ...] = ()
+
+    def get(self, field: str):
+        """A setting by the field the record keeps it under (a plugged-in metric reads `gap.scale` so)."""
+        if field in _BUILT_IN:
+            return getattr(self, field)
+        found = dict(self.extra)
+        if field not in found:
+            raise KeyError(f"no setting {field} in this scoring")
+        return found[field]
+
+    def with_values(self, values: dict) -> Settings:
+        """These settings with some changed, built-in fields and plugged-in ones alike."""
+        built_in = {k: v for k, v in values.items() if k in _BUILT_IN}
+        extra = {**dict(self.extra), **{k: v for k, v in values.items() if k not in _BUILT_IN}}
+        return replace(self, **built_in, extra=tuple(sorted(extra.items())))
+
+    def as_record(self) -> dict:
+        """What the record's `protocol.settings` holds: every built-in field, then the plugged-in ones."""
+        return {**{f: getattr(self, f) for f in _BUILT_IN}, **dict(self.extra)}
+
+
+_BUILT_IN = tuple(f.name for f in fields(Settings) if f.name != "extra")
 
 
 @dataclass(frozen=True, kw_only=True)

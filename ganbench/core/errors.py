@@ -32,7 +32,7 @@ class Interrupted(GanbenchError):
 
 
 # The Python API's spelling of a setting where it is not the option's own with dashes turned into underscores.
-_API_NAMES = {"real_stats": "real", "generator": "fake", "output_range": "value_range"}
+_API_NAMES = {"real_stats": "real", "generator": "fake", "output_range": "value_range", "set": "settings"}
 _speaking_api: contextvars.ContextVar[bool] = contextvars.ContextVar("ganbench_speaking_api", default=False)
 
 

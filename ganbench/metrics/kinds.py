@@ -183,6 +183,23 @@ class MetricKind:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Setting:
+    """A setting of one metric, declared in its module: `ganbench score --set METRIC.NAME=VALUE` and
+    `ganbench.score(..., settings={"METRIC.NAME": VALUE})` reach it, `--help` and docs/cli.md list it, and the
+    record's `protocol.settings` keeps its value under `field`."""
+
+    name: str  # after the metric's name and a dot: `kid.subset_size`
+    help: str
+    default: int | float | None = None  # None: the field's default in `core.config.Settings` (a built-in's)
+    type: type = int  # int or float
+    low: float | None = None  # the smallest value allowed
+    field: str | None = None  # the record's key (a `core.config.Settings` field for a built-in); None: METRIC.NAME
+    # False for a setting that only sizes a noise estimate (FID's bootstrap resamples): its values are the same
+    # numbers, so it is not part of the metric's own protocol id.
+    identity: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
 class Metric:
     """What `--metrics NAME` asks for: what it needs, how it computes, what it reports."""
 
@@ -196,11 +213,29 @@ class Metric:
     uses_pr_features: bool = False  # VGG16 fc2 features where their weights are present
     curve: bool = False  # also a point of the metric curve over training
     selectable: bool = True  # False: not named in --metrics (training statistics and structural counts)
-    # The scoring settings (fields of `config.Settings`) its values depend on, as the record's `protocol.settings`
-    # holds them: with the scoring's protocol id they make the metric's own id (`metric_protocol_id`), so numbers
-    # of different settings (KIDs of two subset sizes) are never ranked or gated together. A setting that only
-    # sizes a noise estimate (FID's bootstrap resamples) is not one of them.
-    settings: tuple[str, ...] = ()
+    # Its settings: those its values depend on (`identity`), as the record's `protocol.settings` holds them, make
+    # with the scoring's protocol id the metric's own id (`metric_protocol_id`), so numbers of different settings
+    # (KIDs of two subset sizes) are never ranked or gated together.
+    options: tuple[Setting, ...] = ()
+    # After every metric computed: takes out of the values what the record keeps elsewhere, and returns the
+    # settings it actually used (KID's subset size, lowered for few samples) and notes for the reader:
+    # `finish(values, settings, n_min) -> (used settings by field, notes)`.
+    finish: Callable[[dict, Any, int], tuple[dict, tuple[str, ...]]] | None = None
+    # Numbers read from a record beside those `compute` returned (FID's bias at the record's sample counts):
+    # `derive(metrics, real_reference, n_fake, n_real) -> dict`.
+    derive: Callable[[dict, Any, Any, Any], dict] | None = None
+    reads_real_halves: bool = False  # the FID between two halves of the real set, kept as the record's reference
+    # MODEL metrics that read the suite's class labels: checked before any training, and this said where the
+    # suite has none (after "use a labelled suite")
+    needs_labels: str | None = None
+
+    def field(self, option: Setting) -> str:
+        return option.field or f"{self.name}.{option.name}"
+
+    @property
+    def settings(self) -> tuple[str, ...]:
+        """The recorded settings its values depend on (the fields of its identity options)."""
+        return tuple(self.field(o) for o in self.options if o.identity)
 
     def __post_init__(self):
         if self.needs not in _SECTIONS:

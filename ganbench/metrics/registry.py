@@ -121,6 +121,7 @@ def metric_kind(key: str) -> MetricKind:
 
 
 DEFAULT_METRICS = ("fid", "kid")
+DEFAULT_CURVE = ("fid",)  # a metric curve's points where none of the metrics asked for makes curves
 
 
 def _names(text: str | Iterable[str]) -> list[str]:
@@ -202,6 +203,20 @@ def compute(keys: tuple[str, ...], inputs: Any) -> dict:
         if m.needs in (FEATURES, IMAGES):
             out.update(m.compute(inputs))
     return out
+
+
+def derived(metrics: dict, real_reference: dict | None, n_fake: int | None, n_real: int | None) -> dict:
+    """What every metric derives from a record's numbers, reference and sample counts (`Metric.derive`)."""
+    out: dict = {}
+    for m in _all().values():
+        if m.derive is not None:
+            out.update(m.derive(metrics, real_reference, n_fake, n_real))
+    return out
+
+
+def curve_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The metrics a metric curve's points compute: those asked for that make curves, else FID."""
+    return tuple(k for k in keys if get_metric(k).curve) or DEFAULT_CURVE
 
 
 def compute_model(keys: tuple[str, ...], context: Any) -> dict:

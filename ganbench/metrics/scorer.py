@@ -11,7 +11,7 @@ import copy
 import functools
 import hashlib
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -25,9 +25,10 @@ from ganbench.core.provenance import environment
 from ganbench.data import ImageData
 from ganbench.data.quantize import QUANTIZATION
 from ganbench.metrics import cache, fidelity, protocol, registry
+from ganbench.metrics import settings as metric_settings
 from ganbench.metrics.features.encoders import BuildRequest, backend_encoder, get_encoder
 from ganbench.metrics.features.extractor import FEATURE_LAYER, LOGITS_LAYER, CombinedFeatures, FeatureExtractor
-from ganbench.metrics.features.inception import EXTRACTOR_NAME, resolve_weights
+from ganbench.metrics.features.inception import EXTRACTOR_NAME
 from ganbench.metrics.inputs import Inputs
 from ganbench.metrics.registry import DEFAULT_METRICS, FEATURES, IMAGES, get_metric, needing
 from ganbench.metrics.result import ScoreResult
@@ -123,7 +124,7 @@ class Scorer:
                  backend: str = "torch-fidelity", mode: str | None = None, precision: str = "exact",
                  calibration: int = config.DEFAULTS.calibration_samples, vgg16_weights: str | None = None):
         self.metrics = metrics
-        self.settings = settings or Settings()
+        self.settings = metric_settings.complete(settings or Settings(), metrics)
         self.device = device
         # Only what the requested metrics use is computed: no Inception pass for the classifier scores alone.
         self.needs_features = bool(needing(metrics, FEATURES))
@@ -263,12 +264,23 @@ class Scorer:
         return distributed.on_main(self._curve_values, pool, real)
 
     def _curve_values(self, pool: torch.Tensor, real: RealReference) -> dict:
-        keys = tuple(k for k in self.metrics if get_metric(k).curve) or ("fid",)
+        keys = registry.curve_keys(self.metrics)
         inputs = Inputs(fake=pool, real=real.features, fake_logits=None, seed=self.seed,
                         settings=replace(self.settings, bootstrap=0), real_stats=real.stats)
         values = registry.compute(keys, inputs)
-        values.pop("kid_subset_size", None)
+        self._finish(keys, values, min(len(pool), real.n or len(pool)))  # the curve keeps the values alone
         return values
+
+    def _finish(self, keys: tuple[str, ...], values: dict, n_min: int) -> tuple[dict, list[str]]:
+        """Each metric's finishing step (metrics/kinds.py `Metric.finish`): the settings they used, and notes."""
+        used, notes = {}, []
+        for key in keys:
+            finish = get_metric(key).finish
+            if finish is not None:
+                settings, said = finish(values, self.settings, n_min)
+                used.update(settings)
+                notes += said
+        return used, notes
 
     def score(self, fake: Generated, real: RealReference, fake_name: str = "generated") -> ScoreResult:
         """The requested metrics of generated features against the reference, with their protocol and its id.
@@ -284,18 +296,11 @@ class Scorer:
                         real_images=real.images, device=self.device)
         values = registry.compute(self.metrics, inputs)
         n_fake = fake.n
-        used_subset = values.pop("kid_subset_size", None)
         pipeline = protocol.pipeline(self.extract.provenance(), QUANTIZATION, real.data, real.content_sha256, real.n,
                                      n_fake, self.pr_features if self.uses_pr_features else None)
-        settings = asdict(self.settings)
-        if used_subset is not None:
-            settings["kid_subset_size"] = used_subset
-        notes = []
         n_min = min(n_fake, real.n or n_fake)
-        if used_subset is not None and used_subset < self.settings.kid_subset_size:
-            notes.append(f"KID subset size lowered from {self.settings.kid_subset_size} to {used_subset} " + (
-                f"(half of the {n_min} samples, so that its subsets differ)" if used_subset < n_min else
-                f"(all {n_min} samples: too few for subsets that differ, so KID has no noise estimate)"))
+        used, notes = self._finish(self.metrics, values, n_min)
+        settings = {**self.settings.as_record(), **used}
         if real.stats is not None and real.stats.protocol is None:
             notes.append("the real statistics come from another tool: their resize, weights and extractor could not "
                          "be checked against this protocol")
@@ -309,7 +314,7 @@ class Scorer:
                       "metrics": list(self.metrics), "settings": settings},
             precision_check=self.precision_check(fake, real), weights=self.weights.provenance(),
             environment=environment(self.device), notes=tuple(notes), real_cache_hit=real.cache_hit,
-            real_reference=real.halves if "fid" in self.metrics else None,
+            real_reference=real.halves if any(get_metric(k).reads_real_halves for k in self.metrics) else None,
             metric_seconds=round(time.perf_counter() - t0, 3))
 
 

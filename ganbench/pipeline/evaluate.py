@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 import torch
 
@@ -16,6 +16,7 @@ from ganbench.core.contracts import Record
 from ganbench.core.errors import GanbenchError, at_least, option
 from ganbench.core.progress import info
 from ganbench.data import ImageData, load_images
+from ganbench.metrics import settings as metric_settings
 from ganbench.metrics.registry import DEFAULT_METRICS, MODEL, needing
 from ganbench.metrics.result import ScoreResult
 from ganbench.metrics.scorer import Generated, RealReference, Scorer
@@ -46,17 +47,23 @@ class ScoreOptions:
     vgg16_weights: str | None = None
     aug_per_class: int = config.DEFAULTS.aug_per_class
     aug_epochs: int = config.DEFAULTS.aug_epochs
+    # `--set METRIC.NAME=VALUE` / `settings=`: any metric's settings as the user spelled them, checked and kept by
+    # the fields the record names them with; they win over the older flags above (`--kid-subsets` is
+    # `--set kid.subsets=N`)
+    given: Mapping[str, object] | tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         """The bounds the command line's options declare, held for every caller (the Python API too)."""
         for name, low in (("seed", 0), ("bootstrap", 0), ("kid_subsets", 1), ("kid_subset_size", 2),
                           ("aug_per_class", 1), ("aug_epochs", 1)):
             at_least(name, getattr(self, name), low)
+        object.__setattr__(self, "given", metric_settings.parse(self.given, self.metrics))  # checked before any work
 
     def scorer(self, settings: Settings | None = None) -> Scorer:
         settings = settings or Settings(kid_subsets=self.kid_subsets, kid_subset_size=self.kid_subset_size,
                                         bootstrap=self.bootstrap)
         settings = replace(settings, aug_per_class=self.aug_per_class, aug_epochs=self.aug_epochs)
+        settings = settings.with_values(dict(self.given))
         return Scorer(self.device, weights_path=self.weights, seed=self.seed, metrics=self.metrics, settings=settings,
                       backend=self.backend, mode=self.mode, precision=self.precision, calibration=self.calibration,
                       vgg16_weights=self.vgg16_weights)

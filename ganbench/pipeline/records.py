@@ -15,6 +15,7 @@ from ganbench.core.contracts import RECORD_SCHEMA, Curve, Record, RunConfig, Tra
 from ganbench.core.errors import GanbenchError
 from ganbench.core.fileio import write_bytes, write_json
 from ganbench.core.progress import info, warn
+from ganbench.metrics import registry
 from ganbench.metrics.builtin.parameters import PARAMS_D, PARAMS_G, PARAMS_G_NONTRAINABLE, PARAMS_G_TRAINABLE
 from ganbench.metrics.result import ScoreResult
 
@@ -52,24 +53,18 @@ def new_record(*, model: str, suite: str, seed: int, family: str | None, source:
     )
 
 
-def fid_bias(record: Record | ScoreResult) -> float | None:
-    """How far FID at a record's (or a scoring's) sample counts may lie above the truth from the counts alone:
-    the larger of the bootstrap's bias estimate and the FID between two halves of the real set, scaled from their
-    count to this one (FID's bias goes as 1/n). None when it holds neither."""
-    m, halves = record.metrics, record.real_reference or {}
+def derived(record: Record | ScoreResult) -> dict:
+    """The numbers read from a record (or a scoring) beside those its metrics computed: each metric's `derive`
+    (FID's bias at the record's sample counts, `fid_bias`)."""
     n = record.samples if isinstance(record, Record) else {"fake": record.n_fake, "real": record.n_real}
-    estimates = [m.get("fid_bootstrap_bias")]
-    if halves.get("fid_between_halves") is not None and n.get("fake") and n.get("real"):
-        estimates.append(halves["fid_between_halves"] * halves["n_each"] / min(n["fake"], n["real"]))
-    known = [float(v) for v in estimates if isinstance(v, (int, float)) and math.isfinite(v)]
-    return max(known) if known else None
+    return registry.derived(record.metrics, record.real_reference, n.get("fake"), n.get("real"))
 
 
 def metric_values(record: Record) -> dict:
-    """A record's metrics and its parameter counts, under the keys the metric kinds read, and FID's bias from the
-    sample counts (`fid_bias`)."""
+    """A record's metrics and its parameter counts, under the keys the metric kinds read, and what its metrics
+    derive from it (`derived`: FID's bias from the sample counts)."""
     trainable, keras = record.training.params_g, record.training.params_g_keras
-    return {**record.metrics, "fid_bias": fid_bias(record), PARAMS_G_TRAINABLE.key: trainable,
+    return {**record.metrics, **derived(record), PARAMS_G_TRAINABLE.key: trainable,
             PARAMS_D.key: record.training.params_d, PARAMS_G.key: keras,
             PARAMS_G_NONTRAINABLE.key: None if keras is None or trainable is None else keras - trainable}
 

@@ -18,6 +18,7 @@ from ganbench.core.contracts import Record, identity
 from ganbench.core.errors import GanbenchError
 from ganbench.core.progress import info
 from ganbench.data import ImageData
+from ganbench.metrics.registry import get_metric
 from ganbench.metrics.scorer import Scorer
 from ganbench.models.registry import get_model
 from ganbench.pipeline import duration
@@ -96,9 +97,11 @@ def complete(states: list[RunState], request: Request, train_data: ImageData, re
     settings = aug.applied_to(suite.protocol.settings()) if aug else suite.protocol.settings()
     scorer = Scorer(device, weights_path=request.weights, seed=request.seed, metrics=metrics, settings=settings,
                     precision=request.precision)
-    if "aug" in metrics and train_data.labels is None:
-        raise GanbenchError(f"aug needs class labels, and {suite.name}'s data has none: use a labelled suite, or "
-                            "the ore group (--suite ore:FOLDER), whose study takes one generator per class")
+    for key in metrics:
+        hint = get_metric(key).needs_labels
+        if hint is not None and train_data.labels is None:
+            raise GanbenchError(f"{key} needs class labels, and {suite.name}'s data has none: use a labelled "
+                                f"suite{hint}")
     real_images = suite_real_images(suite)
     planned = _say_estimate(todo, suite, train_data, real_images, scorer, device)
     if planned is not None and confirm is not None:

@@ -22,7 +22,7 @@ from tests.helpers import generator_module, run_cli
 ROOT = Path(__file__).resolve().parents[2]
 
 PUBLIC = ["Batch", "Direction", "GAN", "GanbenchError", "Interrupted", "Metric", "MetricKind", "ModelSpec", "Noise",
-          "Record", "ScoreResult", "__version__", "compare", "leaderboard", "load_records", "register_metric", "register_model",
+          "Record", "Setting", "ScoreResult", "__version__", "compare", "leaderboard", "load_records", "register_metric", "register_model",
           "run_suite", "score", "zoo"]
 
 

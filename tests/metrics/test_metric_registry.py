@@ -76,6 +76,10 @@ def test_a_metric_registered_from_outside_is_scored_recorded_and_shown_everywher
     proc = run_cli("score", "--real", str(real), "--fake", str(fake), "--metrics", "mean-gap")
     assert proc.returncode == 0, proc.stderr
     assert re.search(rf"mean feature gap +│ +{expected:.4g} ", proc.stdout), proc.stdout
+    # Its one setting, declared in that file: the gap in the L1 norm, its own protocol id.
+    l1 = ganbench.score(real, fake, metrics="mean-gap", settings={"mean-gap.p": 1})
+    assert l1.values["mean-gap"] == pytest.approx(float((f_fake.mean(0) - f_real.mean(0)).norm(p=1)), rel=1e-9)
+    assert l1.protocol["settings"]["mean-gap.p"] == 1.0
 
     # The leaderboard, compare and gate, from the committed records with the metric added to each.
     suite = "fashion-mnist"

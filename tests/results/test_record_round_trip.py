@@ -122,17 +122,17 @@ def test_fids_bias_is_the_larger_of_the_bootstraps_and_the_real_halves_scaled_to
     12.5 x 50 / 100 = 6.25, above the bootstrap's 2.0; without the halves, the bootstrap's alone."""
     d = _full()
     d["metrics"]["fid_bootstrap_bias"] = 2.0
-    assert records_module.fid_bias(Record.from_dict(d)) == pytest.approx(6.25)
+    assert records_module.derived(Record.from_dict(d))["fid_bias"] == pytest.approx(6.25)
     d["samples"] = {"real": 400, "fake": 25}
-    assert records_module.fid_bias(Record.from_dict(d)) == pytest.approx(12.5 * 50 / 25)
+    assert records_module.derived(Record.from_dict(d))["fid_bias"] == pytest.approx(12.5 * 50 / 25)
     d["real_reference"] = None
-    assert records_module.fid_bias(Record.from_dict(d)) == 2.0
+    assert records_module.derived(Record.from_dict(d))["fid_bias"] == 2.0
     d["metrics"]["fid_bootstrap_bias"] = float("nan")
-    assert records_module.fid_bias(Record.from_dict(d)) is None
+    assert records_module.derived(Record.from_dict(d))["fid_bias"] is None
     scored = ScoreResult(real="r", fake="f", metrics={"fid_bootstrap_bias": 1.0}, protocol={"n_fake": 10, "n_real": 20},
                          precision_check=None, weights={}, environment={},
                          real_reference={"fid_between_halves": 4.0, "n_each": 5})
-    assert records_module.fid_bias(scored) == pytest.approx(4.0 * 5 / 10)  # a scoring reads its own counts
+    assert records_module.derived(scored)["fid_bias"] == pytest.approx(4.0 * 5 / 10)  # a scoring reads its own counts
 
 
 def test_the_values_a_board_reads_add_the_bias_and_the_parameter_counts():

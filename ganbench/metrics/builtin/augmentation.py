@@ -1,7 +1,7 @@
 """Wang et al.'s augmentation utility (their Table 2): a classifier's test accuracy when trained on real data
 alone, on real plus traditional augmentation, and on real plus the model's generated images."""
 
-from ganbench.metrics.kinds import MODEL, Direction, Metric, MetricKind, Noise
+from ganbench.metrics.kinds import MODEL, Direction, Metric, MetricKind, Noise, Setting
 
 AUG_REAL_ACCURACY = MetricKind(key="aug-real-accuracy", label="accuracy, real data alone", direction=Direction.HIGHER,
                                noise=Noise.BINOMIAL,
@@ -40,4 +40,12 @@ METRIC = Metric(name="aug",
                 help="augmentation utility (Wang et al.): test accuracy of a classifier trained on real data, on "
                 "real plus generated images per class, and on real plus traditional augmentation",
                 kinds=(AUG_REAL_ACCURACY, AUG_TRADITIONAL_ACCURACY, AUG_ACCURACY, AUG_GAIN, AUG_GAIN_OVER_TRADITIONAL),
-                compute=compute, needs=MODEL, settings=("aug_per_class", "aug_epochs"))
+                compute=compute, needs=MODEL,
+                needs_labels=", or the ore group (--suite ore:FOLDER), whose study takes one generator per class",
+                options=(
+    Setting(name="per_class", field="aug_per_class", low=1,
+            help="Generated (and traditionally augmented) images added per class (Wang et al.: 2000)."),
+    Setting(name="epochs", field="aug_epochs", low=1,
+            help="The most epochs each classifier trains; it stops earlier when its validation loss stops falling "
+                 "(Wang et al.: 500)."),
+))

@@ -1,6 +1,6 @@
 """FID extrapolated to infinitely many generated samples (Chong and Forsyth 2020)."""
 
-from ganbench.metrics.kinds import Direction, Metric, MetricKind, Noise
+from ganbench.metrics.kinds import Direction, Metric, MetricKind, Noise, Setting
 
 FID_INF = MetricKind(key="fid-inf", label="FID∞", direction=Direction.LOWER, noise=Noise.SEEDS, value_key="fid_inf")
 
@@ -14,4 +14,4 @@ def compute(x) -> dict:
 
 METRIC = Metric(name="fid-inf", help="FID extrapolated to infinitely many samples (Chong and Forsyth 2020)",
                 kinds=(FID_INF,),
-                compute=compute, needs_real_features=False, settings=("fid_inf_points",))
+                compute=compute, needs_real_features=False, options=(Setting(name="points", field="fid_inf_points", low=2, help="Sample counts FID is computed at for the extrapolation to infinity."),))

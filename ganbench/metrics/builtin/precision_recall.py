@@ -1,6 +1,6 @@
 """Improved precision and recall (Kynkäänniemi et al. 2019), k = 3, by torch-fidelity's formula."""
 
-from ganbench.metrics.kinds import Direction, Metric, MetricKind, Noise
+from ganbench.metrics.kinds import Direction, Metric, MetricKind, Noise, Setting
 
 PRECISION = MetricKind(key="precision", label="precision", direction=Direction.HIGHER, noise=Noise.SEEDS,
                        features_key="pr_features")
@@ -16,4 +16,4 @@ def compute(x) -> dict:
 
 METRIC = Metric(name="pr",
                 help="precision and recall (Kynkäänniemi et al. 2019), k = 3, on VGG16 fc2 features where present",
-                kinds=(PRECISION, RECALL), compute=compute, uses_pr_features=True, settings=("neighbours",))
+                kinds=(PRECISION, RECALL), compute=compute, uses_pr_features=True, options=(Setting(name="k", field="neighbours", low=1, help="Nearest neighbours k of the manifold estimate (Kynkäänniemi et al.: 3)."),))
