@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import datetime
 import os
 import re
@@ -131,6 +132,10 @@ def teardown() -> None:
     """Leave the process group (a no-op where there is none, or it was left already)."""
     if dist.is_available() and dist.is_initialized():
         dist.destroy_process_group()
+        # Collectives leave objects in reference cycles (their work and its tensors) that Python would otherwise
+        # free only as the interpreter finalises, when freeing them aborts the process ("terminate called without
+        # an active exception", no Python frame): freed here, while the interpreter is whole.
+        gc.collect()
 
 
 def _first_line(exc: BaseException) -> str:
