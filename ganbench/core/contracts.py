@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
 from typing import Any
+
+from ganbench.core.fileio import write_json
 
 # Words about a run that do not change it (the paper's citation, the model's family): kept in its configuration
 # and record for readers, left out of what names its folder and of what a resumed run must match, so that
@@ -192,7 +196,7 @@ class Record:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Record:
-        """A record from its JSON object (checked by records.validate first); absent optional keys take their
+        """A record from its JSON object (checked by `problem` first); absent optional keys take their
         defaults, unknown ones are kept."""
         known = {f.name for f in fields(cls)} - {"extra"}
         kwargs = {k: d[k] for k in known if k in d and (d[k] is not None or k in _NULLABLE)}
@@ -205,7 +209,56 @@ class Record:
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
 
+    @staticmethod
+    def problem(obj: object) -> str | None:
+        """None when a record file's JSON object is usable, else the reason it is not."""
+        if not isinstance(obj, dict):
+            return "not a JSON object"
+        missing = [k for k in _RECORD_REQUIRED if k not in obj]
+        if missing:
+            return f"missing {', '.join(missing)}"
+        if obj["schema"] != RECORD_SCHEMA:
+            return f"schema {obj['schema']!r}, expected {RECORD_SCHEMA!r}"
+        if not isinstance(obj["metrics"], dict) or not isinstance(obj["protocol"], dict) \
+                or "id" not in obj["protocol"]:
+            return "metrics or protocol id malformed"
+        bad = [k for k, v in obj["metrics"].items() if not _metric_value(v)]
+        if bad:
+            return f"metric {bad[0]} is {obj['metrics'][bad[0]]!r}, not a finite number"
+        if obj.get("training") is not None and not isinstance(obj["training"], dict):
+            return "training is not an object"
+        curve = obj.get("curve")
+        points = curve.get("points") if isinstance(curve, dict) else None
+        if curve is not None and not (isinstance(points, list) and points and "n_fake" in curve
+                                      and all(isinstance(p, dict) and isinstance(p.get("epoch"), (int, float))
+                                              for p in points)):
+            return "curve malformed (it needs n_fake and points, each with its epoch)"
+        return None
 
+    @classmethod
+    def read(cls, path: Path) -> tuple[Record | None, str | None]:
+        """A record file's record and None, or None and the reason it is unusable (unreadable, or `problem`)."""
+        try:
+            obj = json.loads(Path(path).read_text())
+        except (OSError, ValueError) as exc:
+            return None, f"unreadable ({type(exc).__name__})"
+        reason = cls.problem(obj)
+        return (None, reason) if reason else (cls.from_dict(obj), None)
+
+    def write(self, path: Path) -> Path:
+        """Written atomically, with the user's normal permissions, in the order of keys `to_dict` gives."""
+        write_json(path, self.to_dict())
+        return Path(path)
+
+
+def _metric_value(value: object) -> bool:
+    """A number a table may rank (finite, not a bool), null (not measured), or an object of details."""
+    if value is None or isinstance(value, dict):
+        return True
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+_RECORD_REQUIRED = ("schema", "model", "suite", "seed", "metrics", "protocol", "samples", "environment")
 _RECORD_ORDER = ("schema", "model", "family", "source", "suite", "seed", "created", "metrics", "samples", "protocol",
                  "weights", "precision_check", "notes", "real_features_cached", "real_reference", "training", "curve",
                  "config", "environment", "wall_time_s")

@@ -29,7 +29,7 @@ class ScoreResult:
     weights: dict[str, Any]  # the Inception weights' source and hashes
     environment: dict[str, Any]  # ganbench, torch, commit, device, processes, time
     notes: tuple[str, ...] = ()  # what a reader must know to read the numbers (lowered KID subsets, biased FID)
-    real_cache_hit: bool = False
+    real_features_cached: bool = False  # the real features came from the cache (a record's field of that name)
     real_reference: dict[str, Any] | None = None  # FID between two halves of the real set: the floor at these counts
     metric_seconds: float = 0.0
     schema_version: int = field(default=SCHEMA_VERSION)
@@ -83,6 +83,8 @@ class ScoreResult:
         if missing:
             raise GanbenchError(f"not a score result: it lacks {', '.join(sorted(missing))}")
         kwargs = {k: v for k, v in d.items() if k in known}
+        if "real_cache_hit" in d and "real_features_cached" not in d:  # its name before it was the record's
+            kwargs["real_features_cached"] = d["real_cache_hit"]
         kwargs["notes"] = tuple(kwargs.get("notes", ()))
         return cls(**kwargs)
 

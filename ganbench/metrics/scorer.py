@@ -313,7 +313,7 @@ class Scorer:
             protocol={**pipeline, "id": protocol.protocol_id(pipeline), "seed": self.seed,
                       "metrics": list(self.metrics), "settings": settings},
             precision_check=self.precision_check(fake, real), weights=self.weights.provenance(),
-            environment=environment(self.device), notes=tuple(notes), real_cache_hit=real.cache_hit,
+            environment=environment(self.device), notes=tuple(notes), real_features_cached=real.cache_hit,
             real_reference=real.halves if any(get_metric(k).reads_real_halves for k in self.metrics) else None,
             metric_seconds=round(time.perf_counter() - t0, 3))
 

@@ -1,31 +1,26 @@
-"""Result records: one JSON file per scored run, with the provenance of every number.
-
-Written atomically; read back with validation, so a damaged record is
-reported and skipped, never silently used or dropped.
-"""
+"""Result records on disk: where each run's record.json lies, the kept records a committed board is rebuilt from,
+and a run's record made from its configuration and scoring. The record itself, its JSON form, its validation and
+its atomic writing are `core.contracts.Record`'s; a damaged record is reported and skipped, never silently used
+or dropped."""
 
 from __future__ import annotations
 
-import json
-import math
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ganbench.core.contracts import RECORD_SCHEMA, Curve, Record, RunConfig, Training
+from ganbench.core.contracts import Curve, Record, RunConfig, Training
 from ganbench.core.errors import GanbenchError
-from ganbench.core.fileio import write_bytes, write_json
+from ganbench.core.fileio import write_bytes
 from ganbench.core.progress import info, warn
 from ganbench.metrics import registry
 from ganbench.metrics.builtin.parameters import PARAMS_D, PARAMS_G, PARAMS_G_NONTRAINABLE, PARAMS_G_TRAINABLE
 from ganbench.metrics.result import ScoreResult
 
-SCHEMA = RECORD_SCHEMA
 RECORD = "record.json"
 # Records kept to be committed beside the leaderboards they make: leaderboards/records/<suite>/<run>.json, each
 # with its run's last sample grid as <run>-samples.png. Unlike runs/, the folder holds no checkpoints.
 KEPT = Path("leaderboards") / "records"
 SAMPLES_SUFFIX = "-samples.png"
-REQUIRED = ("schema", "model", "suite", "seed", "metrics", "protocol", "samples", "environment")
 
 
 def make_record(run_config: RunConfig, training: Training, scored: ScoreResult, wall_time_s: dict,
@@ -45,7 +40,7 @@ def new_record(*, model: str, suite: str, seed: int, family: str | None, source:
         created=datetime.now(timezone.utc).isoformat(timespec="microseconds"),
         metrics=scored.metrics, samples={"real": scored.n_real, "fake": scored.n_fake},
         protocol=scored.protocol, weights=scored.weights, precision_check=scored.precision_check,
-        notes=scored.notes, real_features_cached=scored.real_cache_hit,
+        notes=scored.notes, real_features_cached=scored.real_features_cached,
         real_reference=scored.real_reference,  # the floor this run's FID is read against (None: not measured)
         training=training,
         curve=curve,  # FID (and KID) over training, from fewer images than the final score; None: no snapshots
@@ -70,57 +65,12 @@ def metric_values(record: Record) -> dict:
 
 
 def write_record(run_dir: Path, record: Record) -> Path:
-    path = Path(run_dir) / RECORD
-    write_json(path, record.to_dict())
-    return path
-
-
-def validate(obj: object) -> str | None:
-    """None when a record file's JSON object is usable, else the reason it is not."""
-    if not isinstance(obj, dict):
-        return "not a JSON object"
-    missing = [k for k in REQUIRED if k not in obj]
-    if missing:
-        return f"missing {', '.join(missing)}"
-    if obj["schema"] != SCHEMA:
-        return f"schema {obj['schema']!r}, expected {SCHEMA!r}"
-    if not isinstance(obj["metrics"], dict) or not isinstance(obj["protocol"], dict) \
-            or "id" not in obj["protocol"]:
-        return "metrics or protocol id malformed"
-    bad = [k for k, v in obj["metrics"].items() if not _metric_value(v)]
-    if bad:
-        return f"metric {bad[0]} is {obj['metrics'][bad[0]]!r}, not a finite number"
-    if obj.get("training") is not None and not isinstance(obj["training"], dict):
-        return "training is not an object"
-    curve = obj.get("curve")
-    points = curve.get("points") if isinstance(curve, dict) else None
-    if curve is not None and not (isinstance(points, list) and points and "n_fake" in curve
-                                  and all(isinstance(p, dict) and isinstance(p.get("epoch"), (int, float))
-                                          for p in points)):
-        return "curve malformed (it needs n_fake and points, each with its epoch)"
-    return None
-
-
-def _metric_value(value: object) -> bool:
-    """A number a table may rank (finite, not a bool), null (not measured), or an object of details."""
-    if value is None or isinstance(value, dict):
-        return True
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _parse(path: Path) -> tuple[Record | None, str | None]:
-    """A record file's record and None, or None and the reason it is unusable."""
-    try:
-        record = json.loads(Path(path).read_text())
-    except (OSError, ValueError) as exc:
-        return None, f"unreadable ({type(exc).__name__})"
-    reason = validate(record)
-    return (None, reason) if reason else (Record.from_dict(record), None)
+    return record.write(Path(run_dir) / RECORD)
 
 
 def read_record(path: Path) -> Record | None:
     """A valid record, or None with its reason named on stderr."""
-    record, reason = _parse(path)
+    record, reason = Record.read(path)
     if reason:
         warn(f"skipping record {path}: {reason}")
         return None
@@ -138,7 +88,7 @@ def run_records(runs_dir: Path, suite: str) -> list[Record]:
 def damaged_records(runs_dir: Path, suite: str) -> dict[Path, str]:
     """Each unusable record.json under runs/<suite>/ with the reason: a run the board cannot show and the gate
     cannot judge, named wherever they would have been."""
-    found = ((path, _parse(path)[1]) for path in sorted((Path(runs_dir) / suite).glob(f"*/{RECORD}")))
+    found = ((path, Record.read(path)[1]) for path in sorted((Path(runs_dir) / suite).glob(f"*/{RECORD}")))
     return {path: reason for path, reason in found if reason}
 
 
@@ -166,7 +116,7 @@ def kept_record_path(run_dir: Path) -> Path:
 def read_kept(path: Path) -> Record:
     """A kept record, which a board is rebuilt from: damaged, it is an error (skipping it would change the
     board), not a warning."""
-    record, reason = _parse(path)
+    record, reason = Record.read(path)
     if reason:
         raise GanbenchError(f"kept record {path} is damaged ({reason}): restore it (git checkout -- {path}) "
                             "or delete it")
@@ -195,8 +145,7 @@ def keep_records(out: Path, suite: str) -> list[Path]:
         if record is None:
             continue
         target = kept_record_path(path.parent)
-        write_json(target, record.to_dict())
-        written.append(target)
+        written.append(record.write(target))
         grids = sorted((path.parent / "samples").glob("*.png"))
         if grids:
             written.append(target.with_name(target.stem + SAMPLES_SUFFIX))

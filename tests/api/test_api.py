@@ -223,6 +223,9 @@ def test_a_score_result_round_trips_through_json_and_refuses_another_schema(png_
     assert calls == [24] and result.real_reference["n_each"] == 12
     again = ganbench.ScoreResult.from_json(result.to_json())
     assert again == result and again.values == {"fid": result.metrics["fid"]} and again.intervals == {}
+    written_before = {k if k != "real_features_cached" else "real_cache_hit": v  # the field's earlier name
+                      for k, v in json.loads(result.to_json()).items()}
+    assert ganbench.ScoreResult.from_dict(written_before) == result
     newer = {**json.loads(result.to_json()), "schema_version": 99}
     with pytest.raises(ganbench.GanbenchError, match="schema version 99"):
         ganbench.ScoreResult.from_json(json.dumps(newer))

@@ -65,15 +65,15 @@ def test_cache_list_and_clear(tmp_path, quick_train, quick_test):
     env = {"GANBENCH_CACHE": str(tmp_path / "cache")}
     args = ["score", "--real", str(real), "--fake", str(fake), "--metrics", "kid", "--json"]
     first = json.loads(run_cli(*args, env=env).stdout)
-    assert first["real_cache_hit"] is False
-    assert json.loads(run_cli(*args, env=env).stdout)["real_cache_hit"] is True
+    assert first["real_features_cached"] is False
+    assert json.loads(run_cli(*args, env=env).stdout)["real_features_cached"] is True
     listing = json.loads(run_cli("cache", "list", "--json", env=env).stdout)
     kinds = sorted(e["kind"] for e in listing["entries"])
     assert kinds == ["real-features", "weights"] and listing["cache_dir"] == str(tmp_path / "cache")
     assert [e["n"] for e in listing["entries"] if e["kind"] == "real-features"] == [8]
     cleared = run_cli("cache", "clear", env=env)
     assert cleared.returncode == 0 and "removed 1" in cleared.stdout
-    assert json.loads(run_cli(*args, env=env).stdout)["real_cache_hit"] is False
+    assert json.loads(run_cli(*args, env=env).stdout)["real_features_cached"] is False
 
 
 def _stats_file(path, mu=None, sigma=None, **extra):

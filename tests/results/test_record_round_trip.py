@@ -99,7 +99,7 @@ def test_every_record_a_run_writes_round_trips(smoke_run):
 def test_a_record_is_made_of_its_scoring_field_by_field():
     scored = ScoreResult(real="fashion-mnist", fake="dcgan", metrics=FULL["metrics"], protocol=FULL["protocol"],
                          precision_check={"precision": "exact"}, weights=FULL["weights"],
-                         environment=FULL["environment"], notes=("a note",), real_cache_hit=True,
+                         environment=FULL["environment"], notes=("a note",), real_features_cached=True,
                          real_reference=FULL["real_reference"])
     training, curve = Training(steps=40), Curve(n_fake=60, n_real=100, points=({"step": 40, "epoch": 0.5,
                                                                                 "fid": 60.5},))
@@ -169,13 +169,13 @@ CURVE = "curve malformed (it needs n_fake and points, each with its epoch)"
     (lambda d: {**d, "curve": {"n_fake": 6, "points": [{"epoch": 1}, 3]}}, CURVE),
 ])
 def test_a_damaged_record_is_named_with_its_reason(change, reason):
-    assert records_module.validate(change(_full())) == reason
+    assert Record.problem(change(_full())) == reason
 
 
 def test_a_usable_record_passes_with_nulls_details_and_no_training_or_curve():
     d = _full()
-    assert records_module.validate(d) is None  # kid_std null, a details object
-    assert records_module.validate({**d, "training": None, "curve": None}) is None
+    assert Record.problem(d) is None  # kid_std null, a details object
+    assert Record.problem({**d, "training": None, "curve": None}) is None
 
 
 def test_readers_name_a_damaged_file_and_the_board_refuses_a_damaged_kept_record(tmp_path, capsys):
@@ -186,7 +186,7 @@ def test_readers_name_a_damaged_file_and_the_board_refuses_a_damaged_kept_record
     assert f"skipping record {run / RECORD}: unreadable (JSONDecodeError)" in capsys.readouterr().err
     assert records_module.damaged_records(tmp_path / "runs", "fashion-mnist") == {
         run / RECORD: "unreadable (JSONDecodeError)"}
-    assert records_module._parse(tmp_path / "absent.json") == (None, "unreadable (FileNotFoundError)")
+    assert Record.read(tmp_path / "absent.json") == (None, "unreadable (FileNotFoundError)")
     kept = tmp_path / "leaderboards" / "records" / "fashion-mnist"
     kept.mkdir(parents=True)
     (kept / "dcgan-seed9-0000.json").write_text("[]")
