@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import ganbench
@@ -60,6 +61,18 @@ def test_run_on_a_suite_group_and_its_twin_write_the_same_records_and_boards(tmp
     for record in (cli, api):
         assert record.metrics["aug_detail"].pop("seconds") > 0  # the study's wall time: its own each time
     assert cli.metrics == api.metrics
-    assert cli.metrics["aug_detail"]["n_test"] == 16  # a fifth of each class's 40
-    assert (tmp_path / "cli" / "leaderboards" / "ore.md").read_text() == \
-        (tmp_path / "api" / "leaderboards" / "ore.md").read_text()
+    detail = cli.metrics["aug_detail"]
+    assert detail["n_test"] == 16 and detail["real"]["n_train"] == 58  # 80 less 16 held out, less 6 for validation
+    assert detail["generated"]["labels"] == "one generator per class" and len(cli.config["class_runs"]) == 2
+    assert detail["classifier"].startswith("torchvision-mobilenet_v2")  # Wang et al.'s, at 64x64
+    board = tmp_path / "cli" / "leaderboards" / "ore.md"
+    assert board.read_text() == (tmp_path / "api" / "leaderboards" / "ore.md").read_text()
+    rows = pd.read_csv(tmp_path / "cli" / "leaderboards" / "ore-metrics.csv")
+    published = dict(zip(rows["metric"], rows["published"]))  # beside Wang et al.'s Table 2
+    assert published["aug-real-accuracy"] == 83.01 and published["aug-traditional-accuracy"] == 88.27
+    assert published["aug-accuracy"] == 92.38  # their DCGAN's
+    text = board.read_text()
+    board.unlink()
+    again = run_cli("leaderboard", "--suite", "ore", "--out", str(tmp_path / "cli"))  # rebuilt from the records
+    assert again.returncode == 0, again.stderr
+    assert board.read_text() == text and text.count("| accuracy") >= 3

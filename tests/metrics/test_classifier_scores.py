@@ -189,33 +189,6 @@ def test_traditional_augmentation_moves_each_image_its_own_way_and_is_seeded(qui
     assert moved.std() > 0.01  # by its own random transform, not one shared by the batch
 
 
-@pytest.mark.slow
-def test_the_ore_group_studies_one_generator_per_class_beside_the_published_accuracies(tmp_path, quick_train):
-    """Wang et al.'s set-up with two real Fashion-MNIST classes standing in for the private ore images: each class
-    suite trains its own dcgan64, then one study adds each generator's images to its class."""
-    for name, label in (("concentrate", 1), ("waste", 8)):  # trousers and bags
-        images = quick_train.images[quick_train.labels == label][:80].numpy()
-        write_pngs(tmp_path / "ore" / name, images)
-    r = run_cli("run", "--suite", f"ore:{tmp_path / 'ore'}", "--models", "dcgan64", "--steps", "2", "--out",
-                str(tmp_path), "--metrics", "aug", "--aug-per-class", "5", "--aug-epochs", "1")
-    assert r.returncode == 0, r.stderr
-    (record,) = run_records(tmp_path / "runs", "ore")
-    m = record.metrics
-    assert m["aug_detail"]["generated"]["labels"] == "one generator per class"
-    assert m["aug_detail"]["n_test"] == 32 and m["aug_detail"]["real"]["n_train"] == 128 - 13  # 20% test, 10% val
-    assert m["aug_detail"]["classifier"].startswith("torchvision-mobilenet_v2")  # Wang et al.'s, at 64x64
-    assert len(record.config["class_runs"]) == 2
-    rows = pd.read_csv(tmp_path / "leaderboards" / "ore-metrics.csv")
-    published = dict(zip(rows["metric"], rows["published"]))
-    assert published["aug-real-accuracy"] == 83.01 and published["aug-traditional-accuracy"] == 88.27
-    assert published["aug-accuracy"] == 92.38  # Table 2's DCGAN
-    assert (tmp_path / "leaderboards" / "ore.md").read_text().count("| accuracy") >= 3
-    (tmp_path / "leaderboards" / "ore.md").unlink()
-    again = run_cli("leaderboard", "--suite", "ore", "--out", str(tmp_path))  # regenerated from the records
-    assert again.returncode == 0, again.stderr
-    assert (tmp_path / "leaderboards" / "ore.md").read_text().count("| accuracy") >= 3
-
-
 def test_the_group_study_labels_each_class_holds_out_a_seeded_fifth_and_needs_every_class_trained(tmp_path,
                                                                                                   quick_train):
     """Wang et al.'s study over the ore group before any training: the class suites' real images labelled by
