@@ -202,3 +202,21 @@ def test_fid_against_statistics_takes_float32_features_and_names_too_few():
         fidelity.fid(fake.double(), torch.from_numpy(real)), rel=1e-6)
     with pytest.raises(GanbenchError, match=r"^too few generated samples for FID/KID: 1 \(need at least 2\)$"):
         fidelity.fid_from_stats(fake[:1], mu, sigma)
+
+
+def test_kids_finishing_step_records_the_subset_size_it_used_and_says_why_it_was_lowered():
+    """KID's values carry the subset size torch-fidelity used; its finish moves it to the recorded settings and,
+    where it is below the size asked for, says why: half the samples (so subsets differ), or all of them."""
+    from ganbench.metrics.builtin.kid import finish
+
+    asked = Settings(kid_subset_size=1000)
+    values = {"kid_mean": 0.1, "kid_std": 0.01, "kid_subset_size": 50}
+    assert finish(values, asked, 100) == ({"kid_subset_size": 50}, (
+        "KID subset size lowered from 1000 to 50 (half of the 100 samples, so that its subsets differ)",))
+    assert values == {"kid_mean": 0.1, "kid_std": 0.01}  # the size left the values
+    assert finish({"kid_subset_size": 3}, asked, 3) == ({"kid_subset_size": 3}, (
+        "KID subset size lowered from 1000 to 3 (all 3 samples: too few for subsets that differ, so KID has no "
+        "noise estimate)",))
+    assert finish({"kid_subset_size": 1000}, asked, 5000) == ({"kid_subset_size": 1000}, ())  # as asked: no note
+    assert finish({"kid_mean": 0.1}, asked, 10) == ({}, ())  # nothing to record
+

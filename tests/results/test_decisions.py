@@ -236,6 +236,12 @@ def test_the_gate_names_the_run_a_missing_or_damaged_record_belongs_to(tmp_path)
     with pytest.raises(GanbenchError, match=r"^the baseline gates dcgan/seed12, which has no record: run it, or "
                                             r"update the baseline$"):
         gate.compare(baseline, {}, *judge, only_others)
+    # A run keyed as this version keys it, model/configuration/seedN: its model and seed find its folder.
+    keyed = {"schema": one["schema"], "suite": one["suite"],
+             "entries": {"dcgan/0123abcd/seed1": one["entries"]["dcgan/seed1"]}}
+    with pytest.raises(GanbenchError, match=r"^the baseline gates dcgan/0123abcd/seed1, whose record .*"
+                                            r"dcgan-seed1-aaaa0000/record.json is damaged"):
+        gate.compare(keyed, {}, *judge, damaged)
 
 
 def test_the_gate_refuses_what_it_cannot_judge_in_one_sentence_each():
@@ -443,6 +449,8 @@ def test_a_baseline_keyed_by_model_and_seed_still_gates_and_says_so(tmp_path, ca
                           gate.Threshold(0, False))
     assert (row.run, row.status) == ("dcgan/seed0", "unchanged")
     runs, _, _ = _runs_of_two_configurations(tmp_path / "again")  # two configurations: which one is not known
-    with pytest.raises(GanbenchError, match="dcgan/seed0 has runs of two configurations.*--update-baseline"):
+    with pytest.raises(GanbenchError, match="^dcgan/seed0 has runs of two configurations, and the baseline, written "
+                                            "by an older ganbench, does not say which it gates: write it again "
+                                            "with --update-baseline$"):
         gate.compare(loaded, gate.newest_records(runs, "fashion-mnist"), [metric_kind("fid")],
                      gate.Threshold(0, False))
