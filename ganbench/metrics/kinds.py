@@ -97,7 +97,7 @@ class MetricKind:
     value_key: str = ""  # the record's metrics key; default: key
     spread_keys: tuple[str, ...] = ()  # BOOTSTRAP, BINOMIAL: (low, high); *_STD: (std,)
     standard_error_key: str = ""  # BOOTSTRAP: the record's bootstrap standard error, which a test may use
-    # How far the value may lie above the truth from its sample counts alone (records.fid_bias): a difference
+    # How far the value may lie above the truth from its sample counts alone (FID's `derive`): a difference
     # smaller than this is never called significant.
     bias_key: str = ""
     # False for a statistic of a model's own training (BEGAN's M is measured by its own discriminator), which

@@ -13,7 +13,7 @@ import ganbench
 from ganbench.metrics import registry
 from ganbench.metrics import settings as metric_settings
 from ganbench.metrics.protocol import metric_protocol_id
-from tests.helpers import assert_one_line_error, run_cli, run_cli_process
+from tests.helpers import assert_one_line_error, run_cli, run_cli_process, write_pngs
 
 # One file, outside ganbench, exposed through an entry point as an installed plugin is: a metric with one setting
 # (the norm of the distance between the two sets' mean features), on whatever features the scoring extracts.
@@ -49,8 +49,10 @@ def plugin(tmp_path, monkeypatch):
     sys.modules.pop("normgap", None)
 
 
-def test_a_plugged_in_metrics_setting_is_reached_from_python_and_the_command_line(plugin, png_sets):
-    real, fake = png_sets
+def test_a_plugged_in_metrics_setting_is_reached_from_python_and_the_command_line(plugin, quick_train, quick_test):
+    real, fake = plugin / "real", plugin / "fake"  # 8 images each: the gap needs no more
+    write_pngs(real, quick_test.images[:8].numpy())
+    write_pngs(fake, quick_train.images[:8].numpy())
     euclid = ganbench.score(real, fake, metrics="norm-gap")
     l1 = ganbench.score(real, fake, metrics="norm-gap", settings={"norm-gap.p": 1})
     assert euclid.protocol["settings"]["norm-gap.p"] == 2.0 and l1.protocol["settings"]["norm-gap.p"] == 1.0
@@ -65,9 +67,9 @@ def test_a_plugged_in_metrics_setting_is_reached_from_python_and_the_command_lin
     printed = json.loads(proc.stdout)
     assert printed["metrics"]["norm_gap"] == pytest.approx(l1.metrics["norm_gap"], rel=1e-9)
     assert printed["protocol"]["settings"]["norm-gap.p"] == 1.0
-    helped = run_cli_process("score", "--help", env={"PYTHONPATH": str(plugin), "COLUMNS": "300"})
-    assert "norm-gap.p (2.0)" in " ".join(helped.stdout.split())
-    # In this process too (the plugin is on its path): a value below its declared lowest is refused.
+    # In this process too (the plugin is on its path): `--set`'s help, which a fresh `ganbench score --help`
+    # prints, lists the setting with its default, and a value below its declared lowest is refused.
+    assert "norm-gap.p (2.0)" in metric_settings.settings_help()
     bad = run_cli("score", "--real", str(real), "--fake", str(fake), "--metrics", "norm-gap", "--set", "norm-gap.p=0.5")
     assert_one_line_error(bad, "norm-gap.p must be at least 1, not 0.5")
 
@@ -108,6 +110,8 @@ def test_every_built_in_setting_is_declared_once_with_its_default_and_help():
             "aug.per_class", "aug.epochs"} <= set(declared)
     for name, (metric, setting) in declared.items():
         assert setting.help.endswith(".") and metric_settings.default(metric, setting) is not None, name
+    helped = " ".join(run_cli("score", "--help").stdout.split())
+    assert "--set METRIC.NAME=VALUE" in helped and "kid.subset_size (1000)" in helped and "aug.epochs (500)" in helped
     assert metric_settings.default(*declared["kid.subset_size"]) == 1000 and np.isclose(
         metric_settings.default(*declared["fid.bootstrap"]), 100)
 
