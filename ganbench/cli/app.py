@@ -32,6 +32,7 @@ app = typer.Typer(
     rich_markup_mode=None,  # click's plain help: flags as flags (`--json`), values with their type
 )
 
+
 @app.command()
 def run(
     suite: Optional[str] = typer.Option(None, "--suite", help=HELP["suite"] + f" Default: {DEFAULTS.suite}, or "
@@ -131,6 +132,7 @@ def zoo(as_json: bool = JsonOpt):
         return print_json(listing)
     print_zoo(listing)
 
+
 @app.command()
 def suites(as_json: bool = JsonOpt):
     """List every suite with its data (and whether it is on this machine), resolution, channels, models and
@@ -142,6 +144,7 @@ def suites(as_json: bool = JsonOpt):
     if as_json:
         return print_json(listing)
     print_suites(listing)
+
 
 @app.command()
 def train(
@@ -207,6 +210,7 @@ def explore(
     if as_json:
         return print_json(result)
     print_explore(result)
+
 
 @app.command()
 def score(
@@ -280,6 +284,7 @@ def score(
         return print_json(result.to_dict())
     print_score(result)
 
+
 @app.command()
 def leaderboard(suite: str = SuiteOpt, out: Path = RecordsOutOpt, as_json: bool = JsonOpt,
                 keep_records: bool = typer.Option(
@@ -340,6 +345,7 @@ def compare(
     if as_json:
         return print_json(comparing.as_json(result, files))
     print_comparison(result, files, request.seeds)
+
 
 @app.command()
 def gate(

@@ -50,6 +50,7 @@ def cache_list(as_json: bool = JsonOpt):
         return print_json({"cache_dir": str(cache_dir()), "entries": items})
     print_cache(items, cache_dir())
 
+
 @cache_app.command("clear")
 def cache_clear(weights: bool = typer.Option(False, "--weights", help="Also delete the converted Inception weights.")):
     """Delete cached real features (they are recomputed when next needed)."""

@@ -17,6 +17,7 @@ def alias_help(name: str) -> str:
     """An older flag's help: its setting's, declared in its metric's module, and the `--set` it stands for."""
     return f"{declared()[name][1].help} The same as --set {name}=N."
 
+
 # --n-fake beyond this is a typo: 1,000,000 images is 20 times the largest protocol in use (50k).
 MAX_IMAGES = 1_000_000
 

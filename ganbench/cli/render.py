@@ -22,8 +22,6 @@ def print_json(obj) -> None:
     sys.stdout.write(json.dumps(obj, indent=2, allow_nan=False) + "\n")
 
 
-
-
 def metric_rows(metrics: dict) -> list[tuple[str, str, str]]:
     """A scored run's metrics as a reader wants them: the label, the value with its 95% interval (or "no noise
     estimate" where the metric has one and this run could not measure it), and what the interval is."""
