@@ -106,7 +106,7 @@ class Settings:
 
     def get(self, field: str):
         """A setting by the field the record keeps it under (a plugged-in metric reads `gap.scale` so)."""
-        if field in _BUILT_IN:
+        if field in BUILT_IN_SETTINGS:
             return getattr(self, field)
         found = dict(self.extra)
         if field not in found:
@@ -115,16 +115,18 @@ class Settings:
 
     def with_values(self, values: dict) -> Settings:
         """These settings with some changed, built-in fields and plugged-in ones alike."""
-        built_in = {k: v for k, v in values.items() if k in _BUILT_IN}
-        extra = {**dict(self.extra), **{k: v for k, v in values.items() if k not in _BUILT_IN}}
+        built_in = {k: v for k, v in values.items() if k in BUILT_IN_SETTINGS}
+        extra = {**dict(self.extra), **{k: v for k, v in values.items() if k not in BUILT_IN_SETTINGS}}
         return replace(self, **built_in, extra=tuple(sorted(extra.items())))
 
     def as_record(self) -> dict:
         """What the record's `protocol.settings` holds: every built-in field, then the plugged-in ones."""
-        return {**{f: getattr(self, f) for f in _BUILT_IN}, **dict(self.extra)}
+        return {**{f: getattr(self, f) for f in BUILT_IN_SETTINGS}, **dict(self.extra)}
 
 
-_BUILT_IN = tuple(f.name for f in fields(Settings) if f.name != "extra")
+# The built-in settings and their defaults, in the order the record keeps them (a built-in metric's `Setting` reads
+# its default here).
+BUILT_IN_SETTINGS = {f.name: f.default for f in fields(Settings) if f.name != "extra"}
 
 
 @dataclass(frozen=True, kw_only=True)

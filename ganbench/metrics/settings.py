@@ -4,16 +4,12 @@ module finds them in the registry, checks a value against its declaration and fi
 
 from __future__ import annotations
 
-from dataclasses import fields
 from typing import Iterable, Mapping
 
-from ganbench.core.config import Settings
+from ganbench.core.config import BUILT_IN_SETTINGS, Settings
 from ganbench.core.errors import GanbenchError, option
 from ganbench.metrics.kinds import Metric, Setting
 from ganbench.metrics.registry import get_metric, metrics
-
-_BUILT_IN = {f.name: f.default for f in fields(Settings) if f.name != "extra"}
-
 
 def declared() -> dict[str, tuple[Metric, Setting]]:
     """Every selectable metric's settings by their names, `kid.subset_size`, in the registry's order."""
@@ -25,9 +21,9 @@ def default(metric: Metric, setting: Setting):
     if setting.default is not None:
         return setting.default
     field = metric.field(setting)
-    if field not in _BUILT_IN:
+    if field not in BUILT_IN_SETTINGS:
         raise GanbenchError(f"metric {metric.name}'s setting {setting.name} declares no default")
-    return _BUILT_IN[field]
+    return BUILT_IN_SETTINGS[field]
 
 
 def settings_help() -> str:
@@ -94,6 +90,6 @@ def complete(settings: Settings, keys: tuple[str, ...]) -> Settings:
         metric = get_metric(key)
         for setting in metric.options:
             field = metric.field(setting)
-            if field not in _BUILT_IN and field not in dict(settings.extra):
+            if field not in BUILT_IN_SETTINGS and field not in dict(settings.extra):
                 missing[field] = default(metric, setting)
     return settings.with_values(missing) if missing else settings
